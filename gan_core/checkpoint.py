@@ -1,0 +1,72 @@
+"""Checkpoints: safetensors weights plus a JSON sidecar (config and metadata).
+
+safetensors holds only tensors, so loading one can never run code (unlike a pickle).
+Keys are "G.<param>" and "D.<param>"; the sidecar `<name>.json` holds {"config": ..., "meta": ...}.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save
+
+from gan_core.config import ConfigError, TrainConfig
+from gan_core.data import DATASETS
+from gan_core.losses import LOSSES
+from gan_core.models import build_models
+from gan_core.store import atomic_write_bytes, atomic_write_json
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be used; the message says why."""
+
+
+def save_checkpoint(path: str | Path, G: torch.nn.Module, D: torch.nn.Module, cfg: TrainConfig,
+                    meta: dict[str, Any] | None = None) -> None:
+    path = Path(path)
+    tensors = {f"G.{k}": v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
+    tensors.update({f"D.{k}": v.detach().cpu().contiguous() for k, v in D.state_dict().items()})
+    meta = dict(meta or {})
+    # weights first, then the sidecar: a reader that finds the sidecar finds matching weights
+    atomic_write_bytes(path, save(tensors, metadata={"format": "gan_core/1"}))
+    atomic_write_json(path.with_suffix(".json"), {"config": cfg.to_dict(), "meta": meta})
+
+
+def read_sidecar(path: str | Path) -> tuple[TrainConfig, dict[str, Any]]:
+    side = Path(path).with_suffix(".json")
+    if not side.is_file():
+        raise CheckpointError(f"{side} is missing: a checkpoint needs its JSON sidecar with the config")
+    try:
+        doc = json.loads(side.read_text())
+        cfg = TrainConfig.from_dict(doc["config"])
+    except (ValueError, KeyError, TypeError, ConfigError) as e:
+        raise CheckpointError(f"{side}: not a valid checkpoint sidecar ({e})") from e
+    return cfg, doc.get("meta", {})
+
+
+def load_models(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, torch.nn.Module, TrainConfig, dict[str, Any]]:
+    """Rebuild G and D from the config and load their weights (strict: shapes must match)."""
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise CheckpointError(f"{path}: expected a .safetensors file (pickled checkpoints are never loaded)")
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such file")
+    cfg, meta = read_sidecar(path)
+    try:
+        tensors = load_file(str(path))
+    except Exception as e:  # safetensors raises its own error types for corrupt headers
+        raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from e
+    G, D = build_models(cfg.arch, shape=DATASETS.get(cfg.dataset).shape, latent_dim=cfg.latent_dim, width=cfg.width,
+                        d_batchnorm=LOSSES.get(cfg.loss).d_batchnorm)
+    for prefix, net in (("G.", G), ("D.", D)):
+        sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        try:
+            net.load_state_dict(sd, strict=True)
+        except RuntimeError as e:
+            raise CheckpointError(f"{path}: weights do not match the config's model ({e})") from e
+    G.to(device).eval()
+    D.to(device).eval()
+    return G, D, cfg, meta

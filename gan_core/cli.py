@@ -1,0 +1,137 @@
+"""Command line: `python -m gan_core train|sample ...`, on the same TrainingRun as the app."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from gan_core.config import PRESETS, ConfigError, TrainConfig
+from gan_core.data import DATASETS
+from gan_core.losses import LOSSES
+from gan_core.models import ARCHS
+from gan_core.optim import SCHEDULES
+
+# CLI option -> (config field, help). Defaults come from TrainConfig so they are written once.
+TRAIN_OPTIONS = {
+    "dataset": f"dataset: {', '.join(DATASETS.names())}",
+    "data_dir": "directory searched first for image datasets (also $GAN_DATA_DIR)",
+    "arch": f"architecture: {', '.join(ARCHS.names())}",
+    "loss": f"loss: {', '.join(LOSSES.names())}",
+    "latent_dim": "size of the noise vector z",
+    "width": "model width (MLP first hidden layer / DCGAN base channels)",
+    "gp_weight": "WGAN-GP penalty weight lambda",
+    "lr_g": "generator learning rate",
+    "lr_d": "discriminator learning rate",
+    "beta1": "Adam beta1",
+    "beta2": "Adam beta2",
+    "schedule": f"learning-rate schedule: {', '.join(SCHEDULES.names())}",
+    "lr_step_every": "step decay: steps between LR drops",
+    "lr_gamma": "step decay: LR factor at each drop",
+    "batch_size": "batch size",
+    "steps": "number of generator steps",
+    "d_steps": "discriminator steps per generator step",
+    "seed": "random seed",
+    "device": "auto | cpu | cuda",
+    "log_every": "steps between logged metric rows",
+    "sample_every": "steps between fixed-noise sample grids",
+    "n_fixed": "samples in the fixed-noise grid",
+    "checkpoint_every_s": "seconds between checkpoint refreshes",
+}
+CHOICES = {"dataset": DATASETS.names(), "arch": ARCHS.names(), "loss": LOSSES.names(), "schedule": SCHEDULES.names(),
+           "device": ["auto", "cpu", "cuda"]}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, non-zero exit
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m gan_core", description="GAN playground: train and sample from the command line.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a GAN and write a run directory",
+                       description="Train a GAN; writes config.json, status.json, metrics.jsonl, samples/ and checkpoints/ under --out.")
+    t.add_argument("--preset", choices=list(PRESETS), help="start from a named preset; other options override it: "
+                   + "; ".join(f"{k} = {v.label}" for k, v in PRESETS.items()))
+    t.add_argument("--out", help="run directory to write (default: runs/<new id>)")
+    defaults = TrainConfig()
+    for f in dataclasses.fields(TrainConfig):
+        kind = type(getattr(defaults, f.name))
+        t.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=kind, default=None, choices=CHOICES.get(f.name),
+                       help=f"{TRAIN_OPTIONS[f.name]} (default: {getattr(defaults, f.name)})")
+
+    s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file",
+                       description="Images: float32 (N, C, H, W) in [0, 1]; 2-D points: float32 (N, 2) in data coordinates.")
+    s.add_argument("--checkpoint", required=True, help="path to a .safetensors checkpoint (with its .json sidecar)")
+    s.add_argument("--n", type=int, default=64, help="number of samples (1 to 1,000,000; default 64)")
+    s.add_argument("--out", required=True, help="output .npy file")
+    s.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    s.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device (default auto)")
+    return p
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from gan_core.run import TrainingRun
+    from gan_core.store import new_run_id, runs_root
+
+    base = dict(PRESETS[args.preset].fields) if args.preset else {}
+    base.update({f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None})
+    cfg = TrainConfig(**base).validate()
+    out = Path(args.out) if args.out else runs_root() / new_run_id()
+    if (out / "status.json").exists():
+        raise ConfigError("--out", f"{out} already holds a run; choose a new directory so nothing is overwritten")
+    run = TrainingRun(cfg, out)
+    bar = tqdm(total=cfg.steps, unit="step", dynamic_ncols=True)
+
+    def progress(r: TrainingRun) -> None:
+        bar.update(r.step - bar.n)
+        rows = r.log.since(len(r.log) - 1) if len(r.log) else {}
+        if rows:
+            bar.set_postfix(d_loss=f"{rows['d_loss'][-1]:.3f}", g_loss=f"{rows['g_loss'][-1]:.3f}", refresh=False)
+
+    try:
+        run.run(on_progress=progress)
+    except KeyboardInterrupt:
+        run.stop()
+    bar.close()
+    print(f"{run.state}: {run.step}/{cfg.steps} steps on {run.device_used}; run directory {out}")
+    if run.state == "failed":
+        print(f"error: {run.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from gan_core.checkpoint import load_models
+    from gan_core.engine import resolve_device
+    from gan_core.sampling import sample
+
+    if not 1 <= args.n <= 1_000_000:
+        raise ConfigError("--n", f"must be from 1 to 1000000, got {args.n}")
+    device = resolve_device(args.device)
+    G, _D, cfg, _meta = load_models(args.checkpoint, device)
+    x = sample(G, cfg.latent_dim, args.n, seed=args.seed, device=device)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(out, x)
+    print(f"wrote {out}: float32 {tuple(x.shape)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from gan_core.checkpoint import CheckpointError
+    from gan_core.data import DataError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return {"train": _train, "sample": _sample}[args.command](args)
+    except (ConfigError, CheckpointError, DataError, RuntimeError) as e:
+        print(f"python -m gan_core {args.command}: error: {e}", file=sys.stderr)
+        return 2

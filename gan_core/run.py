@@ -1,0 +1,340 @@
+"""TrainingRun drives the Engine (in a thread for the app, in the caller for the CLI) and
+records what happens in a RunLog and a run directory. RunManager is the process-wide set
+of runs with a per-device concurrency limit and a queue.
+
+Nothing here calls the UI: readers poll `RunLog.since(i)` and `TrainingRun.status()`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections import deque
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from gan_core.checkpoint import save_checkpoint
+from gan_core.config import TrainConfig
+from gan_core.data import DataError, load_dataset
+from gan_core.engine import Divergence, Engine, resolve_device
+from gan_core.sampling import grid_image, png_bytes, points_image
+from gan_core.store import append_jsonl, atomic_write_bytes, atomic_write_json, new_run_id, runs_root
+
+ACTIVE = ("queued", "starting", "running", "paused")
+DONE = ("finished", "stopped", "failed")
+STATUS_EVERY_S = 1.0  # status.json / metrics.jsonl are written at most this often
+
+
+class RunLog:
+    """Columnar, append-only metric log shared by the training thread and its readers.
+
+    The writer appends under a short lock; readers take copies of what is new with since(i).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cols: dict[str, list[float]] = {}
+        self._n = 0
+        self._sample: dict[str, Any] | None = None
+
+    def append(self, row: dict[str, float]) -> None:
+        with self._lock:
+            for k, v in row.items():
+                col = self._cols.setdefault(k, [float("nan")] * self._n)
+                col.append(v)
+            self._n += 1
+            for k, col in self._cols.items():  # a column missing from this row gets a gap
+                if len(col) < self._n:
+                    col.append(float("nan"))
+
+    def __len__(self) -> int:
+        return self._n
+
+    def since(self, i: int = 0) -> dict[str, list[float]]:
+        with self._lock:
+            return {k: v[i:] for k, v in self._cols.items()}
+
+    def set_sample(self, sample: dict[str, Any]) -> None:
+        with self._lock:
+            self._sample = sample
+
+    def sample(self) -> dict[str, Any] | None:
+        with self._lock:
+            return self._sample
+
+
+class TrainingRun:
+    def __init__(self, cfg: TrainConfig, run_dir: str | Path, run_id: str | None = None, owner: str | None = None):
+        self.cfg = cfg.validate()
+        self.dir = Path(run_dir)
+        self.id = run_id or self.dir.name
+        self.owner = owner
+        self.log = RunLog()
+        self.state = "queued"
+        self.error: str | None = None
+        self.step = 0
+        self.device_used: str | None = None
+        self.created = time.time()
+        self.train_seconds = 0.0  # wall time spent training (pauses excluded)
+        self.last_checkpoint_step: int | None = None
+        self._stop = threading.Event()
+        self._running = threading.Event()  # set = not paused
+        self._running.set()
+        self._single_steps = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._on_end: list[Callable[[TrainingRun], None]] = []
+        self._recent: deque[tuple[float, int]] = deque(maxlen=20)  # (train_seconds, step) for the rate
+        (self.dir / "samples").mkdir(parents=True, exist_ok=True)
+        (self.dir / "checkpoints").mkdir(exist_ok=True)
+        atomic_write_json(self.dir / "config.json", cfg.to_dict())
+        self._write_status()
+
+    # ------------------------------------------------------------------ controls (any thread)
+    def start(self) -> None:
+        """Train in a background daemon thread."""
+        self._thread = threading.Thread(target=self.run, name=f"train-{self.id}", daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        if self.state == "running":
+            self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def step_once(self) -> None:
+        """While paused: do one more training step, then stay paused."""
+        with self._lock:
+            self._single_steps += 1
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE
+
+    def steps_per_s(self) -> float:
+        if len(self._recent) < 2:
+            return 0.0
+        (t0, s0), (t1, s1) = self._recent[0], self._recent[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def status(self) -> dict[str, Any]:
+        rate = self.steps_per_s()
+        left = self.cfg.steps - self.step
+        return {
+            "id": self.id, "state": self.state, "step": self.step, "steps": self.cfg.steps,
+            "error": self.error, "device": self.device_used, "created": self.created,
+            "train_seconds": round(self.train_seconds, 3), "steps_per_s": round(rate, 2),
+            "eta_s": round(left / rate, 1) if rate > 0 and self.active else None,
+            "last_checkpoint_step": self.last_checkpoint_step, "dataset": self.cfg.dataset,
+            "arch": self.cfg.arch, "loss": self.cfg.loss,
+        }
+
+    # ------------------------------------------------------------------ the loop
+    def run(self, on_progress: Callable[[TrainingRun], None] | None = None) -> None:
+        """The one training loop (thread body for the app, called directly by the CLI)."""
+        engine = None
+        try:
+            self.state = "starting"
+            self._write_status()
+            device = resolve_device(self.cfg.device)
+            self.device_used = str(device)
+            data = load_dataset(self.cfg.dataset, self.cfg.data_dir)
+            engine = Engine(self.cfg, data, device)
+            real_preview = data.x[:1000].numpy() if data.kind == "points" else None
+            self.state = "running"
+            self._write_status()
+            self._sample(engine, real_preview)
+            self._loop(engine, real_preview, on_progress)
+        except Divergence as e:
+            self.error = f"Training diverged: {e}. The last good checkpoint is kept (step {self.last_checkpoint_step}). Try a lower learning rate, WGAN-GP, or more D steps."
+            self.state = "failed"
+        except DataError as e:
+            self.error = str(e)
+            self.state = "failed"
+        except Exception as e:  # noqa: BLE001: any failure ends this run only, with its reason
+            msg = f"{type(e).__name__}: {e}"
+            if "out of memory" in str(e).lower():
+                msg = f"Out of memory: {e}. Try a smaller batch size or model width."
+            self.error = msg
+            self.state = "failed"
+            traceback.print_exc()
+        finally:
+            del engine
+            try:
+                import torch
+
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+            except Exception:  # noqa: BLE001
+                pass
+            self._write_status()
+            if on_progress:
+                on_progress(self)
+            for cb in self._on_end:
+                cb(self)
+
+    def _loop(self, engine: Engine, real_preview: np.ndarray | None, on_progress: Callable | None) -> None:
+        cfg = self.cfg
+        pending: list[dict[str, Any]] = []
+        last_io = last_ckpt = time.monotonic()
+        t_mark = time.monotonic()
+        while engine.step < cfg.steps and not self._stop.is_set():
+            if not self._running.is_set():
+                self.state = "paused"
+                self.train_seconds += time.monotonic() - t_mark
+                self._write_status()
+                self._running.wait()
+                t_mark = time.monotonic()
+                if self._stop.is_set():
+                    break
+                self.state = "running"
+                self._write_status()
+            engine.train_step()
+            self.step = engine.step
+            with self._lock:
+                if self._single_steps > 0:
+                    self._single_steps -= 1
+                    self._running.clear()
+                    force = True
+                else:
+                    force = False
+            if force or self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                w = engine.flush()
+                now = time.monotonic()
+                self.train_seconds += now - t_mark
+                t_mark = now
+                self._recent.append((self.train_seconds, self.step))
+                row = {"step": w.step, "time": round(self.train_seconds, 4), **w.values}
+                self.log.append(row)
+                pending.append(row)
+                if now - last_ckpt >= cfg.checkpoint_every_s:
+                    self._checkpoint(engine)
+                    last_ckpt = time.monotonic()
+                if now - last_io >= STATUS_EVERY_S or self.step == cfg.steps:
+                    append_jsonl(self.dir / "metrics.jsonl", pending)
+                    pending.clear()
+                    self._write_status()
+                    last_io = now
+                if on_progress:
+                    on_progress(self)
+            if force or self.step % cfg.sample_every == 0:
+                self._sample(engine, real_preview)
+        self.train_seconds += time.monotonic() - t_mark
+        # a last window of fewer than log_every steps
+        if engine._count:
+            w = engine.flush()
+            row = {"step": w.step, "time": round(self.train_seconds, 4), **w.values}
+            self.log.append(row)
+            pending.append(row)
+        append_jsonl(self.dir / "metrics.jsonl", pending)
+        self._sample(engine, real_preview)
+        self._checkpoint(engine)
+        self.state = "finished" if engine.step >= cfg.steps else "stopped"
+
+    def _sample(self, engine: Engine, real_preview: np.ndarray | None) -> None:
+        """Render the fixed-noise batch: a grid for images, a scatter for 2-D points."""
+        x = engine.sample_fixed()
+        if x.dim() == 2:  # 2-D points
+            fake = x.numpy()
+            data = png_bytes(points_image(fake, real_preview))
+            sample = {"step": engine.step, "kind": "points", "fake": fake, "real": real_preview, "png": data}
+        else:
+            data = png_bytes(grid_image(x))
+            sample = {"step": engine.step, "kind": "image", "png": data}
+        self.log.set_sample(sample)
+        atomic_write_bytes(self.dir / "samples" / f"step_{engine.step:07d}.png", data)
+
+    def _checkpoint(self, engine: Engine) -> None:
+        meta = {"step": engine.step, "train_seconds": round(self.train_seconds, 3), "device": self.device_used,
+                "run_id": self.id}
+        save_checkpoint(self.dir / "checkpoints" / "last.safetensors", engine.G, engine.D, self.cfg, meta)
+        self.last_checkpoint_step = engine.step
+
+    def _write_status(self) -> None:
+        atomic_write_json(self.dir / "status.json", self.status())
+
+
+class RunManager:
+    """All runs of this process. At most `limits[device]` run at once per device; the rest wait
+    in a FIFO queue and start by themselves when a slot frees."""
+
+    def __init__(self, root: str | Path | None = None, limits: dict[str, int] | None = None):
+        self.root = runs_root(root)
+        self.limits = {"cpu": 2, "cuda": 4, **(limits or {})}
+        self._runs: dict[str, TrainingRun] = {}
+        self._queue: list[str] = []
+        self._lock = threading.Lock()
+
+    def submit(self, cfg: TrainConfig, owner: str | None = None) -> TrainingRun:
+        cfg.validate()
+        run_id = new_run_id()
+        run = TrainingRun(cfg, self.root / run_id, run_id, owner=owner)
+        run._on_end.append(lambda _r: self._schedule())
+        with self._lock:
+            self._runs[run_id] = run
+            self._queue.append(run_id)
+        self._schedule()
+        return run
+
+    def _device_key(self, run: TrainingRun) -> str:
+        try:
+            return resolve_device(run.cfg.device).type
+        except RuntimeError:
+            return "cpu"
+
+    def _schedule(self) -> None:
+        with self._lock:
+            busy: dict[str, int] = {}
+            for r in self._runs.values():
+                if r.state in ("starting", "running", "paused"):
+                    busy[self._device_key(r)] = busy.get(self._device_key(r), 0) + 1
+            for run_id in list(self._queue):
+                run = self._runs[run_id]
+                if run._stop.is_set():  # stopped while queued
+                    self._queue.remove(run_id)
+                    run.state = "stopped"
+                    run._write_status()
+                    continue
+                key = self._device_key(run)
+                if busy.get(key, 0) < self.limits.get(key, 1):
+                    self._queue.remove(run_id)
+                    busy[key] = busy.get(key, 0) + 1
+                    run.state = "starting"
+                    run.start()
+
+    def queue_position(self, run_id: str) -> int | None:
+        with self._lock:
+            return self._queue.index(run_id) + 1 if run_id in self._queue else None
+
+    def stop(self, run_id: str) -> None:
+        run = self.get(run_id)
+        if run:
+            run.stop()
+            self._schedule()
+
+    def get(self, run_id: str) -> TrainingRun | None:
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def runs(self, owner: str | None = None) -> list[TrainingRun]:
+        with self._lock:
+            return [r for r in self._runs.values() if owner is None or r.owner == owner]
+
+    def stop_all(self, timeout: float = 10.0) -> None:
+        for r in self.runs():
+            r.stop()
+        for r in self.runs():
+            r.join(timeout)

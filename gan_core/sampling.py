@@ -1,0 +1,66 @@
+"""Drawing samples from a generator and turning them into pictures."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+from torchvision.utils import make_grid
+
+
+@torch.no_grad()
+def sample(G: torch.nn.Module, latent_dim: int, n: int, seed: int = 0, device: str | torch.device = "cpu",
+           batch: int = 1000) -> np.ndarray:
+    """n samples as float32: images (N, C, H, W) in [0, 1]; 2-D points (N, 2) in data coordinates.
+
+    z is drawn on the CPU from `seed`, so the same seed gives the same samples on any device.
+    """
+    G.eval()
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    for start in range(0, n, batch):
+        z = torch.randn(min(batch, n - start), latent_dim, generator=gen).to(device)
+        x = G(z).float().cpu()
+        if x.dim() == 4:
+            x = ((x + 1) / 2).clamp_(0, 1)  # Tanh range [-1, 1] -> [0, 1]
+        out.append(x)
+    return torch.cat(out).numpy().astype(np.float32) if out else np.zeros((0,), np.float32)
+
+
+def grid_image(images: torch.Tensor, nrow: int | None = None) -> Image.Image:
+    """(N, C, H, W) in [-1, 1] -> one PIL image (torchvision's make_grid)."""
+    n = images.shape[0]
+    nrow = nrow or max(1, int(round(n**0.5)))
+    grid = make_grid(images.float(), nrow=nrow, padding=1, normalize=True, value_range=(-1, 1), pad_value=1.0)
+    arr = (grid.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    if arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    img = Image.fromarray(arr)
+    if img.width < 256:  # tiny images (8x8 digits) are upscaled so they can be seen
+        scale = -(-256 // img.width)
+        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    return img
+
+
+def points_image(fake: np.ndarray, real: np.ndarray | None = None, size: int = 320, extent: float = 1.6) -> Image.Image:
+    """A scatter of 2-D points as a PNG-able image: real in grey, generated in orange."""
+    img = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(img)
+
+    def to_px(p: np.ndarray) -> np.ndarray:
+        return (p + extent) / (2 * extent) * size * np.array([1, -1]) + np.array([0, size])
+
+    for pts, colour in ((real, (170, 170, 170)), (fake, (230, 110, 20))):
+        if pts is None:
+            continue
+        for x, y in to_px(np.asarray(pts)):
+            draw.ellipse((x - 1.5, y - 1.5, x + 1.5, y + 1.5), fill=colour)
+    return img
+
+
+def png_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
