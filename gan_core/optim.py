@@ -52,18 +52,23 @@ def build_schedule(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler
     return SCHEDULES.get(cfg.schedule)(opt, cfg)
 
 
-def lr_curve(cfg: TrainConfig, lr: float, n_points: int = 200) -> tuple[list[int], list[float]]:
-    """The learning rate the schedule gives at each step (for a preview chart), computed by
-    stepping the real torch scheduler on a dummy optimiser."""
+def lr_curve(cfg: TrainConfig, lr: float, max_points: int = 2000) -> tuple[list[int], list[float]]:
+    """The learning rate the chosen schedule gives over training, for a preview chart.
+
+    Computed by stepping the real torch scheduler on a dummy optimiser. Runs longer than
+    `max_points` steps are previewed on a time-scaled copy (steps and decay interval divided by
+    the same factor), which is exact for constant and cosine and places step-decay drops to
+    within one scaling factor of their true step.
+    """
+    scale = max(1, -(-cfg.steps // max_points))
+    small = cfg.replace(steps=max(1, cfg.steps // scale), lr_step_every=max(1, round(cfg.lr_step_every / scale)))
     p = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([p], lr=lr)
-    sched = build_schedule(opt, cfg)
-    every = max(1, cfg.steps // n_points)
+    sched = build_schedule(opt, small)
     steps, lrs = [], []
-    for t in range(cfg.steps + 1):
-        if t % every == 0 or t == cfg.steps:
-            steps.append(t)
-            lrs.append(sched.get_last_lr()[0])
+    for t in range(small.steps + 1):
+        steps.append(t * scale)
+        lrs.append(sched.get_last_lr()[0])
         opt.step()
         sched.step()
     return steps, lrs

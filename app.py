@@ -1,0 +1,11 @@
+"""GAN playground: `streamlit run app.py`. A router over the pages in pages/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="GAN playground", page_icon=":material/blur_on:", layout="wide")
+
+pages = [
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
+    st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,1 @@
+"""Streamlit helpers (widgets, session handles) and Plotly figure builders for the pages."""

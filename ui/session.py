@@ -1,0 +1,45 @@
+"""Session handles: the process-wide RunManager and this browser session's run ids.
+
+Runs are owned by the RunManager (one per server process, held by st.cache_resource), never by
+st.session_state alone; a session only remembers ids, and the current one is also in the URL
+(?run=<id>) so a reload reattaches.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from gan_core.run import RunManager
+from gan_core.store import runs_root
+
+
+@st.cache_resource
+def get_manager() -> RunManager:
+    return RunManager(runs_root())
+
+
+def session_owner() -> str:
+    if "owner" not in st.session_state:
+        st.session_state.owner = uuid.uuid4().hex
+    return st.session_state.owner
+
+
+def my_run_ids() -> list[str]:
+    """This session's runs, newest first; a run id in the URL is adopted (reload / shared link)."""
+    ids: list[str] = st.session_state.setdefault("my_runs", [])
+    url_run = st.query_params.get("run")
+    if url_run and url_run not in ids and _valid_id(url_run):
+        ids.insert(0, url_run)
+    return ids
+
+
+def _valid_id(run_id: str) -> bool:
+    return all(c.isalnum() or c in "-_" for c in run_id) and 0 < len(run_id) <= 64
+
+
+def add_run(run_id: str) -> None:
+    ids = st.session_state.setdefault("my_runs", [])
+    ids.insert(0, run_id)
+    st.query_params["run"] = run_id
