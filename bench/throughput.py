@@ -1,6 +1,6 @@
 """Training throughput of gan_core against two reference loops, on Fashion-MNIST.
 
-    python bench/throughput.py [--quick] [--device auto|cpu|cuda] [--rounds 3] [--threads N]
+    python bench/throughput.py [--quick] [--device auto|cpu|cuda] [--rounds 5] [--threads N]
 
 Three contenders train the same MLP GAN (G: 100 -> 256 -> 512 -> 1024 -> 784 with batch norm and
 Tanh; D: 784 -> 1024 -> 512 -> 1; the widths of gan_core.models.mlp with width=256), batch 64,
@@ -34,8 +34,9 @@ measure/sample_every sample grids, plus whatever status/metrics writes fall due 
 are outside the window. A run of a few seconds does not reach the 30 s periodic checkpoint; its
 cost is measured separately and printed as an amortised figure.
 
-Noise control: contenders are interleaved in rounds (order rotated each round), and the median
-steps/s over rounds is reported per contender. Same torch thread count for all, fixed seeds.
+Noise control: one short untimed pass of each contender first, then the contenders are interleaved
+in rounds (order rotated each round) and the median steps/s over rounds is reported per contender;
+the ratios are the ratios of those medians (the median of the per-round ratios is printed too). Same torch thread count for all, fixed seeds.
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="default: auto (cuda when available)")
     p.add_argument("--quick", action="store_true", help="fewer steps (a smoke run; noisier)")
-    p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3, quick 3)")
+    p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5, quick 3)")
     p.add_argument("--warmup", type=int, default=None, help="untimed steps per round (multiple of 10)")
     p.add_argument("--measure", type=int, default=None, help="timed steps per round (multiple of 100)")
     p.add_argument("--threads", type=int, default=None, help="torch threads for all (default: torch's default)")
@@ -254,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
 
     device = resolve_device(args.device)
     on_gpu = device.type == "cuda"
-    rounds = args.rounds or 3
-    warmup = args.warmup if args.warmup is not None else (20 if args.quick else 50)
+    rounds = args.rounds or (3 if args.quick else 5)
+    warmup = args.warmup if args.warmup is not None else (20 if args.quick else 30)
     measure = args.measure or ((100 if args.quick else 200) * (10 if on_gpu else 1))
     torch.set_num_threads(args.threads or torch.get_num_threads())  # the same for every contender
 
@@ -273,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     names = list(CONTENDERS)
     with tempfile.TemporaryDirectory(prefix="gan-bench-") as tmp:
         ctx["tmp"] = tmp
+        for k in names:  # one short untimed pass each: first-call costs (allocator, kernels, imports)
+            CONTENDERS[k](ctx, 10, 20)
+        ctx["core_own"] = []
         for r in range(rounds):
             order = names[r % 3:] + names[:r % 3]  # rotate so no contender always runs first
             line = []
@@ -292,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"core / classic = {med['core'] / med['classic']:.3f}")
     print(f"core / bare    = {med['core'] / med['bare']:.3f}   (goal >= 0.95)")
+    paired = {ref: statistics.median(c / o for c, o in zip(results["core"], results[ref])) for ref in ("classic", "bare")}
+    print(f"(median of the per-round ratios: core/classic {paired['classic']:.3f}, core/bare {paired['bare']:.3f})")
     own = statistics.median(ctx["core_own"])
     print(f"\ncore by its own clock (train_seconds over the same steps): {own:.2f} steps/s")
     print(f"periodic checkpoint (every {TrainConfig().checkpoint_every_s:g} s, not in the timed window): "

@@ -25,14 +25,35 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(path: str | Path, G: torch.nn.Module, D: torch.nn.Module, cfg: TrainConfig,
-                    meta: dict[str, Any] | None = None) -> None:
+                    meta: dict[str, Any] | None = None,
+                    training: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None) -> None:
+    """Write weights (and, for resumable checkpoints, `training` = Engine.training_state())."""
     path = Path(path)
     tensors = {f"G.{k}": v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
     tensors.update({f"D.{k}": v.detach().cpu().contiguous() for k, v in D.state_dict().items()})
-    meta = dict(meta or {})
-    # weights first, then the sidecar: a reader that finds the sidecar finds matching weights
+    doc: dict[str, Any] = {"config": cfg.to_dict(), "meta": dict(meta or {})}
+    if training is not None:
+        extra, doc["training"] = training
+        tensors.update({f"train.{k}": v for k, v in extra.items()})
+    # The sidecar and the weights are two files; each rename is atomic. The sidecar's meta
+    # carries the step, and the weights file is written first, so a crash between the two
+    # leaves weights one interval newer than the sidecar says, never a torn file.
     atomic_write_bytes(path, save(tensors, metadata={"format": "gan_core/1"}))
-    atomic_write_json(path.with_suffix(".json"), {"config": cfg.to_dict(), "meta": meta})
+    atomic_write_json(path.with_suffix(".json"), doc)
+
+
+def load_training_state(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """(tensors, sidecar) of a resumable checkpoint: G./D. weights and train.* optimiser state."""
+    path = Path(path)
+    side = path.with_suffix(".json")
+    try:
+        doc = json.loads(side.read_text())
+        tensors = load_file(str(path))
+    except Exception as e:  # noqa: BLE001: missing, truncated or corrupt files all mean "cannot resume"
+        raise CheckpointError(f"{path}: cannot be read to resume ({type(e).__name__}: {e})") from e
+    if "training" not in doc:
+        raise CheckpointError(f"{path}: holds weights only (no optimiser state), so training cannot resume from it")
+    return tensors, doc
 
 
 def read_sidecar(path: str | Path) -> tuple[TrainConfig, dict[str, Any]]:

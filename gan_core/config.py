@@ -89,6 +89,11 @@ class TrainConfig:
         from gan_core.models import ARCHS
         from gan_core.optim import SCHEDULES
 
+        for f in fields(self):  # types first: "64" or 64.5 would otherwise fail later, in the thread
+            v, want = getattr(self, f.name), type(getattr(TrainConfig, f.name))
+            ok = isinstance(v, (int, float)) if want is float else isinstance(v, want)
+            if not ok or (isinstance(v, bool) and want is not bool):
+                raise ConfigError(f.name, f"expected {want.__name__}, got {v!r}")
         for field, reg in (("dataset", DATASETS), ("arch", ARCHS), ("loss", LOSSES), ("schedule", SCHEDULES)):
             value = getattr(self, field)
             if value not in reg:

@@ -147,3 +147,39 @@ class Engine:
             return self.G(self.fixed_z).float().cpu()
         finally:
             self.G.train()
+
+    # ------------------------------------------------------------------ resume support
+    def training_state(self) -> tuple[dict[str, torch.Tensor], dict]:
+        """Everything beyond G and D that a resumed run needs: optimiser moments, schedule
+        positions, the sampling RNG and the step. Returns (tensors for safetensors, JSON part)."""
+        tensors: dict[str, torch.Tensor] = {}
+        groups = {}
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            sd = opt.state_dict()
+            groups[name] = sd["param_groups"]
+            for pid, st in sd["state"].items():
+                for k, v in st.items():
+                    t = v if torch.is_tensor(v) else torch.tensor(v)
+                    tensors[f"{name}.{pid}.{k}"] = t.detach().cpu().contiguous()
+        tensors["rng.gen"] = self.gen.get_state()
+        doc = {"step": self.step, "param_groups": groups,
+               "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict()}
+        return tensors, doc
+
+    def load_training_state(self, tensors: dict[str, torch.Tensor], doc: dict) -> None:
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            state: dict[int, dict[str, torch.Tensor]] = {}
+            for key, t in tensors.items():
+                if key.startswith(name + "."):
+                    _, pid, k = key.split(".", 2)
+                    state.setdefault(int(pid), {})[k] = t
+            opt.load_state_dict({"state": state, "param_groups": doc["param_groups"][name]})
+        self.sched_g.load_state_dict(doc["sched_g"])
+        self.sched_d.load_state_dict(doc["sched_d"])
+        self.gen.set_state(tensors["rng.gen"])
+        self.step = int(doc["step"])
+
+    def weights_finite(self) -> bool:
+        """True when every weight of G and D is finite (one host sync; called before a checkpoint)."""
+        flags = [torch.isfinite(p).all() for p in (*self.g_params, *self.d_params)]
+        return bool(torch.stack(flags).all())

@@ -7,6 +7,7 @@ Nothing here calls the UI: readers poll `RunLog.since(i)` and `TrainingRun.statu
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import traceback
@@ -16,15 +17,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from gan_core.checkpoint import save_checkpoint
+from gan_core.checkpoint import CheckpointError, load_training_state, save_checkpoint
 from gan_core.config import TrainConfig
 from gan_core.data import DataError, load_dataset
 from gan_core.engine import Divergence, Engine, resolve_device
 from gan_core.sampling import grid_image, png_bytes, points_image
-from gan_core.store import append_jsonl, atomic_write_bytes, atomic_write_json, new_run_id, runs_root
+from gan_core.store import (append_jsonl, atomic_write_bytes, atomic_write_json, new_run_id, read_json, read_jsonl,
+                            runs_root)
 
 ACTIVE = ("queued", "starting", "running", "paused")
-DONE = ("finished", "stopped", "failed")
+DONE = ("finished", "stopped", "failed", "interrupted")  # interrupted: the server died mid-run; resumable
 STATUS_EVERY_S = 1.0  # status.json / metrics.jsonl are written at most this often
 
 
@@ -67,7 +69,8 @@ class RunLog:
 
 
 class TrainingRun:
-    def __init__(self, cfg: TrainConfig, run_dir: str | Path, run_id: str | None = None, owner: str | None = None):
+    def __init__(self, cfg: TrainConfig, run_dir: str | Path, run_id: str | None = None, owner: str | None = None,
+                 resume: bool = False):
         self.cfg = cfg.validate()
         self.dir = Path(run_dir)
         self.id = run_id or self.dir.name
@@ -88,10 +91,41 @@ class TrainingRun:
         self._thread: threading.Thread | None = None
         self._on_end: list[Callable[[TrainingRun], None]] = []
         self._recent: deque[tuple[float, int]] = deque(maxlen=20)  # (train_seconds, step) for the rate
+        self._resume = resume
         (self.dir / "samples").mkdir(parents=True, exist_ok=True)
         (self.dir / "checkpoints").mkdir(exist_ok=True)
+        if resume:
+            self._prepare_resume()
         atomic_write_json(self.dir / "config.json", cfg.to_dict())
         self._write_status()
+
+    @classmethod
+    def resume_from(cls, run_dir: str | Path, steps: int | None = None, owner: str | None = None) -> "TrainingRun":
+        """A run that continues an earlier one from its last checkpoint: same config (optionally
+        more steps), step count continued, metrics appended."""
+        run_dir = Path(run_dir)
+        if not (run_dir / "config.json").is_file():
+            raise CheckpointError(f"{run_dir}: not a run directory (no config.json)")
+        cfg = TrainConfig.from_dict(read_json(run_dir / "config.json"))
+        if steps is not None:
+            cfg = cfg.replace(steps=steps).validate()
+        return cls(cfg, run_dir, run_dir.name, owner=owner, resume=True)
+
+    def _prepare_resume(self) -> None:
+        """Read the checkpoint's step and keep only the metrics up to it (rows logged after the
+        last checkpoint belong to steps that will be trained again)."""
+        _tensors, doc = load_training_state(self.dir / "checkpoints" / "last.safetensors")
+        step = int(doc["training"]["step"])
+        if step >= self.cfg.steps:
+            from gan_core.config import ConfigError
+
+            raise ConfigError("steps", f"the checkpoint is at step {step}; ask for more steps than that to resume")
+        self.step = self.last_checkpoint_step = step
+        self.train_seconds = float(doc.get("meta", {}).get("train_seconds", 0.0))
+        rows = [r for r in read_jsonl(self.dir / "metrics.jsonl") if r.get("step", 0) <= step]
+        atomic_write_bytes(self.dir / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
+        for r in rows:
+            self.log.append(r)
 
     # ------------------------------------------------------------------ controls (any thread)
     def start(self) -> None:
@@ -153,13 +187,22 @@ class TrainingRun:
             self.device_used = str(device)
             data = load_dataset(self.cfg.dataset, self.cfg.data_dir)
             engine = Engine(self.cfg, data, device)
+            if self._resume:
+                tensors, doc = load_training_state(self.dir / "checkpoints" / "last.safetensors")
+                for prefix, net in (("G.", engine.G), ("D.", engine.D)):
+                    net.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith(prefix)})
+                engine.load_training_state({k[6:]: v for k, v in tensors.items() if k.startswith("train.")},
+                                           doc["training"])
+                self.step = engine.step
             real_preview = data.x[:1000].numpy() if data.kind == "points" else None
             self.state = "running"
             self._write_status()
             self._sample(engine, real_preview)
             self._loop(engine, real_preview, on_progress)
         except Divergence as e:
-            self.error = f"Training diverged: {e}. The last good checkpoint is kept (step {self.last_checkpoint_step}). Try a lower learning rate, WGAN-GP, or more D steps."
+            kept = (f"The last good checkpoint is kept (step {self.last_checkpoint_step})" if self.last_checkpoint_step
+                    is not None else "No checkpoint had been written yet (the first comes after checkpoint_every_s)")
+            self.error = f"Training diverged: {e}. {kept}. Try a lower learning rate, WGAN-GP, or more D steps."
             self.state = "failed"
         except DataError as e:
             self.error = str(e)
@@ -187,8 +230,16 @@ class TrainingRun:
                 cb(self)
 
     def _loop(self, engine: Engine, real_preview: np.ndarray | None, on_progress: Callable | None) -> None:
-        cfg = self.cfg
         pending: list[dict[str, Any]] = []
+        try:
+            self._loop_body(engine, real_preview, on_progress, pending)
+        finally:  # also on divergence: the rows logged before it stay on disk
+            append_jsonl(self.dir / "metrics.jsonl", pending)
+            pending.clear()
+
+    def _loop_body(self, engine: Engine, real_preview: np.ndarray | None, on_progress: Callable | None,
+                   pending: list[dict[str, Any]]) -> None:
+        cfg = self.cfg
         last_io = last_ckpt = time.monotonic()
         t_mark = time.monotonic()
         while engine.step < cfg.steps and not self._stop.is_set():
@@ -240,6 +291,7 @@ class TrainingRun:
             self.log.append(row)
             pending.append(row)
         append_jsonl(self.dir / "metrics.jsonl", pending)
+        pending.clear()
         self._sample(engine, real_preview)
         self._checkpoint(engine)
         self.state = "finished" if engine.step >= cfg.steps else "stopped"
@@ -258,9 +310,12 @@ class TrainingRun:
         atomic_write_bytes(self.dir / "samples" / f"step_{engine.step:07d}.png", data)
 
     def _checkpoint(self, engine: Engine) -> None:
+        if not engine.weights_finite():  # never replace the last good checkpoint with NaN weights
+            raise Divergence(f"non-finite weights at step {engine.step}")
         meta = {"step": engine.step, "train_seconds": round(self.train_seconds, 3), "device": self.device_used,
                 "run_id": self.id}
-        save_checkpoint(self.dir / "checkpoints" / "last.safetensors", engine.G, engine.D, self.cfg, meta)
+        save_checkpoint(self.dir / "checkpoints" / "last.safetensors", engine.G, engine.D, self.cfg, meta,
+                        training=engine.training_state())
         self.last_checkpoint_step = engine.step
 
     def _write_status(self) -> None:

@@ -17,15 +17,19 @@ def sample(G: torch.nn.Module, latent_dim: int, n: int, seed: int = 0, device: s
 
     z is drawn on the CPU from `seed`, so the same seed gives the same samples on any device.
     """
+    was_training = G.training
     G.eval()
     gen = torch.Generator().manual_seed(seed)
     out = []
-    for start in range(0, n, batch):
-        z = torch.randn(min(batch, n - start), latent_dim, generator=gen).to(device)
-        x = G(z).float().cpu()
-        if x.dim() == 4:
-            x = ((x + 1) / 2).clamp_(0, 1)  # Tanh range [-1, 1] -> [0, 1]
-        out.append(x)
+    try:
+        for start in range(0, n, batch):
+            z = torch.randn(min(batch, n - start), latent_dim, generator=gen).to(device)
+            x = G(z).float().cpu()
+            if x.dim() == 4:
+                x = ((x + 1) / 2).clamp_(0, 1)  # Tanh range [-1, 1] -> [0, 1]
+            out.append(x)
+    finally:
+        G.train(was_training)  # a live generator keeps training with batch statistics
     return torch.cat(out).numpy().astype(np.float32) if out else np.zeros((0,), np.float32)
 
 

@@ -87,3 +87,6 @@ def build_dcgan(*, shape: tuple[int, ...], latent_dim: int, width: int, d_batchn
     c, r, _ = shape
     return (DCGANGenerator(latent_dim=latent_dim, channels=c, resolution=r, width=width),
             DCGANDiscriminator(channels=c, resolution=r, width=width, batchnorm=d_batchnorm))
+
+
+build_dcgan.image_only = True  # read by TrainConfig.validate: refuse DCGAN on 2-D point datasets

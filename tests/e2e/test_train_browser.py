@@ -1,0 +1,148 @@
+"""Browser end-to-end test of the Train page: the real server, a real (headless) chromium.
+
+Start a ring-of-8-Gaussians run, watch the live panel update (progress text, metrics chart,
+2-D samples scatter, ?run=<id> in the URL), stop it, check that polling ends, and reload the
+?run=<id> URL to check that a new session reattaches to the same run.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+from playwright.sync_api import expect
+
+REPO = Path(__file__).resolve().parents[2]
+STEPS = 100_000  # far more than the test lets run, so the run is still active when Stop is pressed
+LIVE_TIMEOUT_MS = 60_000
+STEP_RE = re.compile(r"step ([\d,]+)/([\d,]+)")
+
+# Elements of the current script run only: Streamlit keeps the previous run's elements on
+# screen, marked data-stale="true", until they are replaced.
+FRESH = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+PROGRESS = f'{FRESH} [data-testid="stProgress"]'
+
+# Point counts of the live charts, told apart by their trace names. _fullData holds the decoded
+# traces (the figure's numpy arrays arrive base64-encoded in .data).
+CHART_POINTS_JS = """() => {
+  const out = {metrics: [], points: []};
+  for (const el of document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {
+    const traces = el._fullData || [];
+    const names = traces.map(t => t.name);
+    const n = traces.length ? traces[0]._length : 0;
+    if (names.includes('D loss')) out.metrics.push(n);
+    if (names.includes('generated (fixed z)')) out.points.push(n);
+  }
+  return out;
+}"""
+
+
+def _progress_text(page) -> str:
+    loc = page.locator(PROGRESS)
+    return loc.first.inner_text(timeout=5_000) if loc.count() else ""
+
+
+def _step(text: str) -> int | None:
+    m = STEP_RE.search(text)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def _wait_until(pred, timeout_s: float, interval_s: float = 0.25, what: str = "condition"):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(interval_s)
+
+
+def _run_id(url: str) -> str | None:
+    return parse_qs(urlparse(url).query).get("run", [None])[0]
+
+
+def test_train_ring8_live_stop_and_reattach(page, streamlit_server):
+    page.goto(streamlit_server["url"] + "/")
+    # the app's own elements (the header's status widget has a "Stop" button of its own while a
+    # script run is in progress)
+    main = page.get_by_test_id("stMainBlockContainer")
+    start = main.get_by_role("button", name="Start training")
+    expect(start).to_be_enabled(timeout=LIVE_TIMEOUT_MS)  # the first load imports torch
+
+    # ---- the default preset: a 2-D ring of 8 Gaussians with an MLP
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("combobox", name="Preset")).to_have_value(re.compile(r"^Ring of 8 Gaussians, MLP"))
+    expect(sidebar.get_by_role("combobox", name="Dataset")).to_have_value("Ring of 8 Gaussians")
+    expect(sidebar.get_by_role("combobox", name="Architecture")).to_have_value(re.compile(r"^MLP"))
+
+    # ---- many steps, so the run cannot finish before Stop on a fast machine
+    steps = sidebar.get_by_label("Steps", exact=True)
+    steps.fill(str(STEPS))
+    steps.press("Enter")
+    expect(steps).to_have_value(str(STEPS))
+    expect(start).to_be_enabled()
+
+    start.click()
+
+    # ---- the run starts: ?run=<id> in the URL, live progress text with a rate
+    page.wait_for_url(re.compile(r"[?&]run=[\w-]+"), timeout=LIVE_TIMEOUT_MS)
+    run_id = _run_id(page.url)
+    assert run_id, page.url
+    expect(page.locator(PROGRESS).first).to_contain_text("steps/s", timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator(PROGRESS).first).to_contain_text(f"/{STEPS:,}")
+    expect(main.get_by_role("combobox", name="Your runs")).to_have_value(re.compile(rf"^{run_id} "))
+
+    # ---- the metrics chart and the 2-D samples scatter appear
+    expect(main.get_by_text("Real points (grey) and G(fixed z)", exact=False).first).to_be_visible(
+        timeout=LIVE_TIMEOUT_MS)
+    _wait_until(lambda: page.evaluate(CHART_POINTS_JS)["points"], LIVE_TIMEOUT_MS / 1000,
+                what="the 2-D samples scatter")
+    first = _wait_until(lambda: max(page.evaluate(CHART_POINTS_JS)["metrics"] or [0]), LIVE_TIMEOUT_MS / 1000,
+                        what="a metrics chart with points")
+    assert page.locator(f'{FRESH} [data-testid="stPlotlyChart"]').count() >= 2
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+    # ---- it updates: the step number grows and the metrics trace gains points
+    s0 = _step(_progress_text(page))
+    assert s0 is not None, _progress_text(page)
+    s1 = _wait_until(lambda: (s := _step(_progress_text(page))) is not None and s > s0 and s, 30,
+                     what=f"the step number to grow past {s0}")
+    _wait_until(lambda: max(page.evaluate(CHART_POINTS_JS)["metrics"] or [0]) > first, 30,
+                what=f"the metrics trace to grow past {first} points")
+    assert s1 > s0
+
+    # ---- Stop: the run ends with its checkpoint, polling ends
+    main.get_by_role("button", name="Stop").click()
+    stopped = main.get_by_text("Stopped at step", exact=False)
+    expect(stopped).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator(PROGRESS).first).to_contain_text("stopped")
+    expect(main.get_by_role("button", name="Stop")).to_be_disabled()
+    text_a = _progress_text(page)
+    stop_step = _step(text_a)
+    assert stop_step is not None and stop_step >= s1, text_a
+    points_a = page.evaluate(CHART_POINTS_JS)["metrics"]
+    time.sleep(3)  # nothing to wait *for*: this checks that nothing changes
+    assert _progress_text(page) == text_a
+    assert page.evaluate(CHART_POINTS_JS)["metrics"] == points_a
+    assert re.search(rf"Stopped at step {stop_step:,};", main.get_by_text("Stopped at step").inner_text())
+    assert _run_id(page.url) == run_id
+
+    # ---- reloading the ?run=<id> URL starts a new session, which reattaches to the same run
+    page.reload()
+    assert _run_id(page.url) == run_id
+    expect(main.get_by_text("Stopped at step", exact=False)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator(PROGRESS).first).to_contain_text(f"stopped · step {stop_step:,}/{STEPS:,}")
+    expect(main.get_by_role("combobox", name="Your runs")).to_have_value(re.compile(rf"^{run_id} "))
+    assert _run_id(page.url) == run_id
+
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+    # ---- the run was written under GAN_RUNS_DIR, not into the repository
+    assert (streamlit_server["runs_dir"] / run_id / "status.json").is_file()
+    assert not (REPO / "runs" / run_id).exists()
