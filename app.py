@@ -7,5 +7,6 @@ st.set_page_config(page_title="GAN playground", page_icon=":material/blur_on:", 
 pages = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
     st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
+    st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
 ]
 st.navigation(pages).run()

@@ -1,6 +1,6 @@
 """Training throughput of gan_core against two reference loops, on Fashion-MNIST.
 
-    python bench/throughput.py [--quick] [--device auto|cpu|cuda] [--rounds 5] [--threads N]
+    python bench/throughput.py [--quick] [--device auto|cpu|cuda] [--rounds 7] [--threads N]
 
 Three contenders train the same MLP GAN (G: 100 -> 256 -> 512 -> 1024 -> 784 with batch norm and
 Tanh; D: 784 -> 1024 -> 512 -> 1; the widths of gan_core.models.mlp with width=256), batch 64,
@@ -36,7 +36,10 @@ cost is measured separately and printed as an amortised figure.
 
 Noise control: one short untimed pass of each contender first, then the contenders are interleaved
 in rounds (order rotated each round) and the median steps/s over rounds is reported per contender;
-the ratios are the ratios of those medians (the median of the per-round ratios is printed too). Same torch thread count for all, fixed seeds.
+the ratios are the ratios of those medians (the median of the per-round ratios and the ratio of the
+best rounds are printed too). Same torch thread count for all, fixed seeds. Another process using
+the CPU slows 2-thread torch by up to 10x here, so the load average is printed and a warning is
+given when a contender's rate varies by more than 1.5x between rounds: rerun then.
 """
 
 from __future__ import annotations
@@ -247,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="default: auto (cuda when available)")
     p.add_argument("--quick", action="store_true", help="fewer steps (a smoke run; noisier)")
-    p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5, quick 3)")
+    p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 7, quick 3)")
     p.add_argument("--warmup", type=int, default=None, help="untimed steps per round (multiple of 10)")
     p.add_argument("--measure", type=int, default=None, help="timed steps per round (multiple of 100)")
     p.add_argument("--threads", type=int, default=None, help="torch threads for all (default: torch's default)")
@@ -255,9 +258,9 @@ def main(argv: list[str] | None = None) -> int:
 
     device = resolve_device(args.device)
     on_gpu = device.type == "cuda"
-    rounds = args.rounds or (3 if args.quick else 5)
-    warmup = args.warmup if args.warmup is not None else (20 if args.quick else 30)
-    measure = args.measure or ((100 if args.quick else 200) * (10 if on_gpu else 1))
+    rounds = args.rounds or (3 if args.quick else 7)
+    warmup = args.warmup if args.warmup is not None else (10 if args.quick else 30)
+    measure = args.measure or (100 * (10 if on_gpu else 1))  # a multiple of sample_every (100)
     torch.set_num_threads(args.threads or torch.get_num_threads())  # the same for every contender
 
     data = load_dataset("fashion-mnist")
@@ -267,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
            "data": data, "x_dev": data.x.to(device), "classic_ds": classic_dataset(data.x, data.y)}
     name = torch.cuda.get_device_name(device) if on_gpu else f"CPU, {torch.get_num_threads()} torch threads"
     print(f"torch {torch.__version__} | device {device} ({name}) | Fashion-MNIST {tuple(data.x.shape)} from {data.source}")
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} CPUs)")
     print(f"MLP GAN width {WIDTH}, latent {LATENT}, batch {BATCH} | {rounds} interleaved rounds x "
           f"({warmup} warm-up + {measure} timed steps) per contender\n")
 
@@ -289,15 +293,22 @@ def main(argv: list[str] | None = None) -> int:
 
     med = {k: statistics.median(v) for k, v in results.items()}
     print()
-    print(f"{'contender':<10}{'median steps/s':>16}{'min':>9}{'max':>9}{'ms/step':>10}")
+    print(f"{'contender':<10}{'median steps/s':>16}{'min':>9}{'max':>9}{'ms/step (median)':>18}")
     for k in names:
         v = results[k]
-        print(f"{k:<10}{med[k]:>16.2f}{min(v):>9.2f}{max(v):>9.2f}{1e3 / med[k]:>10.2f}")
+        print(f"{k:<10}{med[k]:>16.2f}{min(v):>9.2f}{max(v):>9.2f}{1e3 / med[k]:>18.2f}")
     print()
     print(f"core / classic = {med['core'] / med['classic']:.3f}")
     print(f"core / bare    = {med['core'] / med['bare']:.3f}   (goal >= 0.95)")
     paired = {ref: statistics.median(c / o for c, o in zip(results["core"], results[ref])) for ref in ("classic", "bare")}
-    print(f"(median of the per-round ratios: core/classic {paired['classic']:.3f}, core/bare {paired['bare']:.3f})")
+    print(f"(median of the per-round ratios: core/classic {paired['classic']:.3f}, core/bare {paired['bare']:.3f}; "
+          f"best round of each: core/classic {max(results['core']) / max(results['classic']):.3f}, "
+          f"core/bare {max(results['core']) / max(results['bare']):.3f})")
+    spread = max(max(v) / min(v) for v in results.values())
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; largest max/min over rounds: {spread:.2f}")
+    if spread > 1.5:
+        print("WARNING: a contender's rate varied by more than 1.5x between rounds: something else was using the "
+              "CPU/GPU; the ratios are unreliable, rerun on a quiet machine.")
     own = statistics.median(ctx["core_own"])
     print(f"\ncore by its own clock (train_seconds over the same steps): {own:.2f} steps/s")
     print(f"periodic checkpoint (every {TrainConfig().checkpoint_every_s:g} s, not in the timed window): "

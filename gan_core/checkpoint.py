@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file, save
 
 from gan_core.config import ConfigError, TrainConfig
-from gan_core.data import DATASETS
+from gan_core.data import DataError, sample_shape
 from gan_core.losses import LOSSES
 from gan_core.models import build_models
 from gan_core.store import atomic_write_bytes, atomic_write_json
@@ -80,8 +80,18 @@ def load_models(path: str | Path, device: str | torch.device = "cpu") -> tuple[t
         tensors = load_file(str(path))
     except Exception as e:  # safetensors raises its own error types for corrupt headers
         raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from e
-    G, D = build_models(cfg.arch, shape=DATASETS.get(cfg.dataset).shape, latent_dim=cfg.latent_dim, width=cfg.width,
-                        d_batchnorm=LOSSES.get(cfg.loss).d_batchnorm)
+    shape = meta.get("sample_shape") if isinstance(meta, dict) else None
+    if not (isinstance(shape, list) and shape and all(isinstance(v, int) and 0 < v <= 4096 for v in shape)):
+        try:  # no meta["sample_shape"] (written by the run when it passes one): the config gives the shape
+            shape = sample_shape(cfg)
+        except DataError as e:
+            raise CheckpointError(f"{path}: the sidecar has no valid sample_shape and the config gives none ({e})") from e
+    try:
+        G, D = build_models(cfg.arch, shape=tuple(shape), latent_dim=cfg.latent_dim, width=cfg.width,
+                            d_batchnorm=LOSSES.get(cfg.loss).d_batchnorm)
+    except (ValueError, TypeError) as e:  # e.g. a sidecar edited to another architecture
+        raise CheckpointError(f"{path}: weights do not match the config's model: {cfg.arch!r} cannot be built "
+                              f"for samples of shape {tuple(shape)} ({e})") from e
     for prefix, net in (("G.", G), ("D.", D)):
         sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
         try:

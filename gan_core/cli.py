@@ -8,15 +8,20 @@ import sys
 from pathlib import Path
 
 from gan_core.config import PRESETS, ConfigError, TrainConfig
-from gan_core.data import DATASETS
+from gan_core.data import DATASETS, check_source
 from gan_core.losses import LOSSES
 from gan_core.models import ARCHS
 from gan_core.optim import SCHEDULES
 
 # CLI option -> (config field, help). Defaults come from TrainConfig so they are written once.
 TRAIN_OPTIONS = {
-    "dataset": f"dataset: {', '.join(DATASETS.names())}",
+    "dataset": f"dataset: {', '.join(DATASETS.display_names())}; PATH lies inside the data root "
+               "($GAN_DATA_ROOT, default data/) and relative paths are read from there",
     "data_dir": "directory searched first for image datasets (also $GAN_DATA_DIR)",
+    "resolution": "images: 0 = the source's native size (folder/zip: 64), or 28, 32, 64",
+    "channels": "images: 0 = the source's (folder/zip: RGB), 1 = grayscale, 3 = RGB",
+    "fit": "images that are not square: crop (centre) or pad (black borders)",
+    "hflip": "images: true adds a mirrored copy of every image (doubles the dataset)",
     "arch": f"architecture: {', '.join(ARCHS.names())}",
     "loss": f"loss: {', '.join(LOSSES.names())}",
     "latent_dim": "size of the noise vector z",
@@ -39,8 +44,15 @@ TRAIN_OPTIONS = {
     "n_fixed": "samples in the fixed-noise grid",
     "checkpoint_every_s": "seconds between checkpoint refreshes",
 }
-CHOICES = {"dataset": DATASETS.names(), "arch": ARCHS.names(), "loss": LOSSES.names(), "schedule": SCHEDULES.names(),
+CHOICES = {"resolution": [0, 28, 32, 64], "channels": [0, 1, 3], "fit": ["crop", "pad"], "arch": ARCHS.names(), "loss": LOSSES.names(), "schedule": SCHEDULES.names(),
            "device": ["auto", "cpu", "cuda"]}
+
+
+def _bool(text: str) -> bool:
+    value = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(text.strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,11 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--preset", choices=list(PRESETS), help="start from a named preset; other options override it: "
                    + "; ".join(f"{k} = {v.label}" for k, v in PRESETS.items()))
     t.add_argument("--out", help="run directory to write (default: runs/<new id>)")
+    t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint "
+                   "(same config; --steps may raise the target; metrics are appended)")
     defaults = TrainConfig()
     for f in dataclasses.fields(TrainConfig):
         kind = type(getattr(defaults, f.name))
-        t.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=kind, default=None, choices=CHOICES.get(f.name),
-                       help=f"{TRAIN_OPTIONS[f.name]} (default: {getattr(defaults, f.name)})")
+        t.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_bool if kind is bool else kind, default=None,
+                       choices=CHOICES.get(f.name), metavar="{true,false}" if kind is bool else None,
+                       help=f"{TRAIN_OPTIONS.get(f.name, f.name.replace('_', ' '))} (default: {getattr(defaults, f.name)})")
 
     s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file",
                        description="Images: float32 (N, C, H, W) in [0, 1]; 2-D points: float32 (N, 2) in data coordinates.")
@@ -79,14 +94,23 @@ def _train(args: argparse.Namespace) -> int:
     from gan_core.run import TrainingRun
     from gan_core.store import new_run_id, runs_root
 
-    base = dict(PRESETS[args.preset].fields) if args.preset else {}
-    base.update({f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None})
-    cfg = TrainConfig(**base).validate()
-    out = Path(args.out) if args.out else runs_root() / new_run_id()
-    if (out / "status.json").exists():
-        raise ConfigError("--out", f"{out} already holds a run; choose a new directory so nothing is overwritten")
-    run = TrainingRun(cfg, out)
-    bar = tqdm(total=cfg.steps, unit="step", dynamic_ncols=True)
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
+    if args.resume:
+        extra = sorted(set(given) - {"steps"}) + (["--preset"] if args.preset else []) + (["--out"] if args.out else [])
+        if extra:
+            raise ConfigError("--resume", f"continues the run's own config; only --steps may be given with it, not {', '.join(extra)}")
+        run = TrainingRun.resume_from(args.resume, steps=given.get("steps"))
+        cfg, out = run.cfg, run.dir
+    else:
+        base = dict(PRESETS[args.preset].fields) if args.preset else {}
+        base.update(given)
+        cfg = TrainConfig(**base).validate()
+        check_source(cfg)  # a missing file or a path outside the data root: refused before a run directory exists
+        out = Path(args.out) if args.out else runs_root() / new_run_id()
+        if (out / "status.json").exists():
+            raise ConfigError("--out", f"{out} already holds a run; choose a new directory (or --resume it) so nothing is overwritten")
+        run = TrainingRun(cfg, out)
+    bar = tqdm(total=cfg.steps, initial=run.step, unit="step", dynamic_ncols=True)
 
     def progress(r: TrainingRun) -> None:
         bar.update(r.step - bar.n)

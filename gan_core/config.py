@@ -25,8 +25,12 @@ class ConfigError(ValueError):
 @dataclass
 class TrainConfig:
     # --- data
-    dataset: str = "ring8"  # registry name: ring8 | digits | fashion-mnist
+    dataset: str = "ring8"  # a name in gan_core.data.DATASETS (ring8, mnist, ...), or csv:/folder:/zip:PATH in the data root
     data_dir: str = "data"  # where image datasets are looked for first ($GAN_DATA_DIR overrides)
+    resolution: int = 0  # images: 0 = the source's native size (folder/zip: 64), else 28, 32 or 64
+    channels: int = 0  # images: 0 = the source's (folder/zip: RGB), 1 = grayscale, 3 = RGB
+    fit: str = "crop"  # images that are not square: crop (centre) or pad (black borders)
+    hflip: bool = False  # images: add a mirrored copy of every image (doubles the dataset)
     # --- model
     arch: str = "mlp"  # registry name: mlp | dcgan
     latent_dim: int = 100  # size of the noise vector z ~ N(0, I)
@@ -84,7 +88,7 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         """Raise ConfigError naming the first bad field; return self when all is well."""
-        from gan_core.data import DATASETS
+        from gan_core.data import DATASETS, DataOptionError, check_options, dataset_size
         from gan_core.losses import LOSSES
         from gan_core.models import ARCHS
         from gan_core.optim import SCHEDULES
@@ -94,6 +98,10 @@ class TrainConfig:
             ok = isinstance(v, (int, float)) if want is float else isinstance(v, want)
             if not ok or (isinstance(v, bool) and want is not bool):
                 raise ConfigError(f.name, f"expected {want.__name__}, got {v!r}")
+        try:  # dataset name (KEY or KEY:PATH) and preprocessing options; files are checked when read
+            check_options(self)
+        except DataOptionError as e:
+            raise ConfigError(e.field, str(e)) from None
         for field, reg in (("dataset", DATASETS), ("arch", ARCHS), ("loss", LOSSES), ("schedule", SCHEDULES)):
             value = getattr(self, field)
             if value not in reg:
@@ -133,7 +141,7 @@ class TrainConfig:
         int_range("sample_every", 1, 10_000_000)
         int_range("n_fixed", 1, 2048)
         positive("checkpoint_every_s", 86400.0)
-        int_range("batch_size", 1, min(spec.size, 4096))
+        int_range("batch_size", 1, min(dataset_size(self) or 4096, 4096))  # csv/folder/zip: checked when loaded
         if not self.data_dir.strip():
             raise ConfigError("data_dir", "must be a directory path, got an empty string")
         return self

@@ -8,6 +8,7 @@ Nothing here calls the UI: readers poll `RunLog.since(i)` and `TrainingRun.statu
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import traceback
@@ -185,7 +186,7 @@ class TrainingRun:
             self._write_status()
             device = resolve_device(self.cfg.device)
             self.device_used = str(device)
-            data = load_dataset(self.cfg.dataset, self.cfg.data_dir)
+            data = load_dataset(self.cfg, device=device)  # preprocessing + memory check
             engine = Engine(self.cfg, data, device)
             if self._resume:
                 tensors, doc = load_training_state(self.dir / "checkpoints" / "last.safetensors")
@@ -195,6 +196,7 @@ class TrainingRun:
                                            doc["training"])
                 self.step = engine.step
             real_preview = data.x[:1000].numpy() if data.kind == "points" else None
+            self._extent = data.extent or 1.6
             self.state = "running"
             self._write_status()
             self._sample(engine, real_preview)
@@ -301,8 +303,9 @@ class TrainingRun:
         x = engine.sample_fixed()
         if x.dim() == 2:  # 2-D points
             fake = x.numpy()
-            data = png_bytes(points_image(fake, real_preview))
-            sample = {"step": engine.step, "kind": "points", "fake": fake, "real": real_preview, "png": data}
+            data = png_bytes(points_image(fake, real_preview, extent=self._extent))
+            sample = {"step": engine.step, "kind": "points", "fake": fake, "real": real_preview, "png": data,
+                      "extent": self._extent}
         else:
             data = png_bytes(grid_image(x))
             sample = {"step": engine.step, "kind": "image", "png": data}
@@ -313,7 +316,7 @@ class TrainingRun:
         if not engine.weights_finite():  # never replace the last good checkpoint with NaN weights
             raise Divergence(f"non-finite weights at step {engine.step}")
         meta = {"step": engine.step, "train_seconds": round(self.train_seconds, 3), "device": self.device_used,
-                "run_id": self.id}
+                "run_id": self.id, "sample_shape": list(engine.x.shape[1:])}
         save_checkpoint(self.dir / "checkpoints" / "last.safetensors", engine.G, engine.D, self.cfg, meta,
                         training=engine.training_state())
         self.last_checkpoint_step = engine.step
@@ -322,26 +325,74 @@ class TrainingRun:
         atomic_write_json(self.dir / "status.json", self.status())
 
 
-class RunManager:
-    """All runs of this process. At most `limits[device]` run at once per device; the rest wait
-    in a FIFO queue and start by themselves when a slot frees."""
+class LimitError(RuntimeError):
+    """A run was refused because of a server limit; the message says which and what to do."""
 
-    def __init__(self, root: str | Path | None = None, limits: dict[str, int] | None = None):
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+class RunManager:
+    """All runs of this process.
+
+    - At most `limits[device]` runs train at once per device; the rest wait in a FIFO queue and
+      start by themselves when a slot frees ($GAN_MAX_RUNS_CPU, $GAN_MAX_RUNS_CUDA).
+    - One owner (browser session) may have at most `per_owner` runs queued or active
+      ($GAN_MAX_RUNS_PER_SESSION), so one user cannot fill the queue.
+    - A run whose owner has not been seen for `orphan_timeout_s` (tab closed; $GAN_ORPHAN_TIMEOUT_S)
+      is stopped, keeping its checkpoint. Pages call `heartbeat(owner)` while they poll.
+    """
+
+    def __init__(self, root: str | Path | None = None, limits: dict[str, int] | None = None,
+                 per_owner: int | None = None, orphan_timeout_s: float | None = None):
         self.root = runs_root(root)
-        self.limits = {"cpu": 2, "cuda": 4, **(limits or {})}
+        self.limits = {"cpu": _env_int("GAN_MAX_RUNS_CPU", 2), "cuda": _env_int("GAN_MAX_RUNS_CUDA", 4),
+                       **(limits or {})}
+        self.per_owner = per_owner or _env_int("GAN_MAX_RUNS_PER_SESSION", 3)
+        self.orphan_timeout_s = orphan_timeout_s or float(_env_int("GAN_ORPHAN_TIMEOUT_S", 300))
         self._runs: dict[str, TrainingRun] = {}
         self._queue: list[str] = []
+        self._seen: dict[str, float] = {}  # owner -> last heartbeat (monotonic)
         self._lock = threading.Lock()
+        self._watchdog: threading.Thread | None = None
+        self._closed = threading.Event()
 
+    # ------------------------------------------------------------------ starting runs
     def submit(self, cfg: TrainConfig, owner: str | None = None) -> TrainingRun:
         cfg.validate()
+        self._check_owner_limit(owner)
         run_id = new_run_id()
-        run = TrainingRun(cfg, self.root / run_id, run_id, owner=owner)
+        return self._enqueue(TrainingRun(cfg, self.root / run_id, run_id, owner=owner))
+
+    def resume(self, run_id: str, owner: str | None = None, steps: int | None = None) -> TrainingRun:
+        """Continue a stopped or interrupted run from its last checkpoint (same id and directory)."""
+        existing = self.get(run_id)
+        if existing is not None and existing.active:
+            raise LimitError(f"run {run_id} is still {existing.state}; stop it before resuming")
+        self._check_owner_limit(owner)
+        return self._enqueue(TrainingRun.resume_from(self.root / run_id, steps=steps, owner=owner))
+
+    def _check_owner_limit(self, owner: str | None) -> None:
+        if owner is None:
+            return
+        mine = [r for r in self.runs(owner) if r.active]
+        if len(mine) >= self.per_owner:
+            raise LimitError(f"you already have {len(mine)} runs queued or training (the limit per session is "
+                             f"{self.per_owner}); stop one first")
+
+    def _enqueue(self, run: TrainingRun) -> TrainingRun:
         run._on_end.append(lambda _r: self._schedule())
         with self._lock:
-            self._runs[run_id] = run
-            self._queue.append(run_id)
+            self._runs[run.id] = run
+            self._queue.append(run.id)
+            if run.owner is not None:
+                self._seen[run.owner] = time.monotonic()
         self._schedule()
+        self._ensure_watchdog()
         return run
 
     def _device_key(self, run: TrainingRun) -> str:
@@ -370,6 +421,72 @@ class RunManager:
                     run.state = "starting"
                     run.start()
 
+    # ------------------------------------------------------------------ sessions
+    def heartbeat(self, owner: str) -> None:
+        with self._lock:
+            self._seen[owner] = time.monotonic()
+
+    def adopt(self, run_id: str, owner: str) -> None:
+        """A reloaded page (new session) takes over a run it reattached to by its URL."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is not None and run.owner is not None:
+                run.owner = owner
+            self._seen[owner] = time.monotonic()
+
+    def reap_orphans(self) -> list[str]:
+        """Stop runs whose owner has sent no heartbeat for orphan_timeout_s; returns their ids."""
+        now = time.monotonic()
+        with self._lock:
+            orphans = [r for r in self._runs.values() if r.active and r.owner is not None
+                       and now - self._seen.get(r.owner, now) > self.orphan_timeout_s]
+        for r in orphans:
+            r.error = (f"Stopped because no page showed it for {self.orphan_timeout_s:.0f} s (tab closed?). "
+                       "The checkpoint is kept; resume it from the Runs page.")
+            r.stop()
+        if orphans:
+            self._schedule()
+        return [r.id for r in orphans]
+
+    def _ensure_watchdog(self) -> None:
+        if self._watchdog is None or not self._watchdog.is_alive():
+            self._watchdog = threading.Thread(target=self._watch, name="run-watchdog", daemon=True)
+            self._watchdog.start()
+
+    def _watch(self) -> None:
+        period = max(0.2, min(10.0, self.orphan_timeout_s / 4))
+        while not self._closed.wait(period):
+            self.reap_orphans()
+            if not any(r.active for r in self.runs()):
+                return  # restarted by the next submit
+
+    # ------------------------------------------------------------------ restart recovery
+    def recover(self) -> list[str]:
+        """After a server restart: runs whose status on disk says they were active belong to a
+        dead process. Mark them interrupted (resumable when they have a checkpoint)."""
+        marked = []
+        if not self.root.is_dir():
+            return marked
+        for d in self.root.iterdir():
+            status_path = d / "status.json"
+            if not status_path.is_file() or d.name in self._runs:
+                continue
+            try:
+                st = read_json(status_path)
+            except (OSError, ValueError):
+                continue
+            if st.get("state") in ACTIVE:
+                ck = st.get("last_checkpoint_step")
+                st["state"] = "interrupted"
+                st["eta_s"] = None
+                st["error"] = (f"The server stopped during this run at step {st.get('step')}. "
+                               + (f"Resume continues from its checkpoint at step {ck}." if ck is not None
+                                  else "No checkpoint had been written, so it cannot be resumed."))
+                atomic_write_json(status_path, st)
+                marked.append(d.name)
+        return marked
+
+    # ------------------------------------------------------------------ queries and control
     def queue_position(self, run_id: str) -> int | None:
         with self._lock:
             return self._queue.index(run_id) + 1 if run_id in self._queue else None
@@ -389,6 +506,7 @@ class RunManager:
             return [r for r in self._runs.values() if owner is None or r.owner == owner]
 
     def stop_all(self, timeout: float = 10.0) -> None:
+        self._closed.set()
         for r in self.runs():
             r.stop()
         for r in self.runs():

@@ -14,6 +14,8 @@ from gan_core.losses import LOSSES
 from gan_core.models import ARCHS, build_models
 from gan_core.models.dcgan import build_dcgan, plan
 
+pytestmark = pytest.mark.usefixtures("isolated")
+
 EXTRA_IMAGE_SHAPES = [(3, 32, 32), (1, 64, 64)]  # CIFAR-like and a deeper DCGAN
 
 

@@ -10,19 +10,20 @@ from typing import Any
 import streamlit as st
 
 from gan_core.config import PRESETS, ConfigError, TrainConfig
-from gan_core.data import DATASETS
 from gan_core.engine import resolve_device
 from gan_core.losses import LOSSES
 from gan_core.models import ARCHS
 from gan_core.optim import SCHEDULES, lr_curve
+from ui.data_form import DATA_FIELDS, dataset_form, set_dataset_state
 
 KEY = "cfg_"  # session_state key prefix of every form widget
 DEFAULT_PRESET = "ring8-mlp"
 
 
 def _apply(values: dict[str, Any]) -> None:
+    set_dataset_state(KEY, values)  # dataset (KEY:PATH split into its widgets) and preprocessing
     for f in dataclasses.fields(TrainConfig):
-        if f.name in values:
+        if f.name in values and f.name not in DATA_FIELDS:
             st.session_state[KEY + f.name] = values[f.name]
 
 
@@ -55,7 +56,7 @@ def config_form() -> tuple[TrainConfig | None, str | None]:
     _init()
     st.selectbox("Preset", list(PRESETS), key="preset", format_func=lambda k: PRESETS[k].label, on_change=_on_preset,
                  help="Known-good settings; choosing one fills the form, and every field stays editable.")
-    _select("dataset", DATASETS, "Dataset")
+    data_values, data_error = dataset_form(KEY, st.session_state.get(KEY + "data_dir", "data"))
     _select("arch", ARCHS, "Architecture")
     _select("loss", LOSSES, "Loss")
     if st.session_state[KEY + "loss"] == "wgan-gp":
@@ -94,13 +95,17 @@ def config_form() -> tuple[TrainConfig | None, str | None]:
         st.number_input("Sample grid every N steps", 1, 10_000_000, key=KEY + "sample_every")
         st.number_input("Fixed-noise samples shown", 1, 2048, key=KEY + "n_fixed")
         st.number_input("Checkpoint every N seconds", 1.0, 86400.0, key=KEY + "checkpoint_every_s")
-        st.text_input("Data directory", key=KEY + "data_dir", help="Looked in first for Fashion-MNIST files.")
+        st.text_input("Data directory", key=KEY + "data_dir",
+                      help="Looked in first for the MNIST-family and CIFAR-10 files (downloads go there too).")
 
     values = {f.name: st.session_state[KEY + f.name] for f in dataclasses.fields(TrainConfig)}
+    values.update(data_values)
     try:
         cfg = TrainConfig(**values).validate()
     except ConfigError as e:
         return None, str(e)
+    if data_error:  # a path source without a file, or a path outside the data root
+        return None, data_error
     return cfg, None
 
 

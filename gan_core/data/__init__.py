@@ -98,12 +98,12 @@ class DatasetSpec:
 
     def load(self, data_dir: str = "data") -> Dataset:
         """The dataset at its native size (no preprocessing). Sources that take a path: use prepare_dataset."""
-        from gan_core.data.prepare import DataOptions, prepare_dataset
+        from gan_core.data import prepare
 
         if self.takes_path:
             raise DataError("this source needs a path: use prepare_dataset with a KEY:PATH dataset name")
         name = next(k for k, e in DATASETS._entries.items() if e.obj is self)
-        return prepare_dataset(DataOptions(dataset=name, data_dir=data_dir))
+        return prepare.prepare_dataset(prepare.DataOptions(dataset=name, data_dir=data_dir))
 
 
 class DatasetRegistry(Registry[DatasetSpec]):
@@ -149,7 +149,7 @@ def parse_name(name: str) -> tuple[str, str, DatasetSpec]:
         if "\x00" in arg or len(arg) > 4096:
             raise DataOptionError("dataset", f"{key}: the path has a NUL character or is over 4096 characters")
     elif sep:
-        raise DataOptionError("dataset", f"{key!r} takes no path (got {name!r}); the sources that take one are "
+        raise DataOptionError("dataset", f"{key!r} takes no path (got {name!r}); allowed: {key!r} alone, or one of "
                               + ", ".join(n for n in DATASETS.display_names() if n.endswith(":PATH")))
     return key, arg, spec
 
@@ -169,6 +169,7 @@ from gan_core.data import digits, fashion_mnist, mnist, cifar  # noqa: E402,F401
 from gan_core.data import images  # noqa: E402,F401  (folder:, zip:)
 from gan_core.data.paths import data_root, resolve_user_path  # noqa: E402,F401
 from gan_core.data.prepare import (  # noqa: E402,F401
-    RESOLUTIONS, CHANNELS, FITS, DataOptions, Preview, available_bytes, check_fits, check_options, check_source,
-    dataset_size, estimate_nbytes, format_bytes, load_dataset, preview, prepare_dataset, sample_shape,
+    CHANNELS, FITS, RESOLUTIONS, DataOptions, Preview, available_bytes, check_fits, check_options, check_source,
+    clear_caches, dataset_size, estimate_nbytes, finish, format_bytes, load_dataset, load_raw, memory_problem,
+    prepare_dataset, preview, sample_shape,
 )

@@ -43,3 +43,19 @@ def resolve_user_path(arg: str, key: str) -> Path:
     if key != "folder" and not chosen.is_file():
         raise DataError(f"{arg!r} is a directory; {key}:PATH needs a {what} (use folder:PATH for a directory)")
     return chosen
+
+
+def resolve_data_dir(data_dir: str) -> Path:
+    """Where built-in datasets are looked for: $GAN_DATA_DIR wins over the default 'data';
+    an explicit other value wins over both."""
+    env = os.environ.get("GAN_DATA_DIR")
+    if env and data_dir == "data":
+        return Path(env)
+    return Path(data_dir)
+
+
+def download_allowed(flag: bool | None) -> bool:
+    """An explicit flag wins; else $GAN_DATA_DOWNLOAD (0 turns torchvision downloads off; default on)."""
+    if flag is not None:
+        return flag
+    return os.environ.get("GAN_DATA_DOWNLOAD", "1").strip().lower() not in ("0", "false", "no", "off")

@@ -1,16 +1,26 @@
-"""2-D toy distributions where the whole game is visible."""
+"""2-D toy distributions where the whole game is visible.
+
+The two Gaussian mixtures follow the PacGAN protocol (Lin et al. 2018): a ring of 8 modes
+(radius 1, std 0.01) and a 5x5 grid of 25 modes (means {-4,-2,0,2,4}^2, std 0.05). Their means
+and std are in MIXTURES, for metrics that count the modes a generator covers.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
+from sklearn.datasets import make_moons, make_swiss_roll  # imported early: see digits.py
 
-from gan_core.data import DATASETS, Dataset, DatasetSpec
+from gan_core.data import Raw, SourceRequest, register_source
 
+N_POINTS = 100_000  # samples drawn for every toy dataset
 RING8_RADIUS = 1.0
 RING8_STD = 0.01
-RING8_N = 100_000
+RING8_N = N_POINTS
+GRID25_SPACING = 2.0
+GRID25_STD = 0.05
 
 
 def ring8_means() -> torch.Tensor:
@@ -19,22 +29,97 @@ def ring8_means() -> torch.Tensor:
     return (RING8_RADIUS * torch.stack([angles.cos(), angles.sin()], dim=1)).float()
 
 
-def sample_ring8(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """n points from the mixture: x = mu_k + 0.01 * eps, k uniform over the 8 modes."""
+def grid25_means() -> torch.Tensor:
+    """Means of the PacGAN grid: {-4, -2, 0, 2, 4}^2, row-major (x varies fastest).  -> (25, 2)"""
+    v = torch.arange(-2, 3, dtype=torch.float32) * GRID25_SPACING
+    gy, gx = torch.meshgrid(v, v, indexing="ij")
+    return torch.stack([gx.flatten(), gy.flatten()], dim=1)
+
+
+@dataclass(frozen=True)
+class Mixture:
+    means: torch.Tensor  # (K, 2) mode centres
+    std: float  # isotropic standard deviation of every mode
+
+
+MIXTURES: dict[str, Mixture] = {
+    "ring8": Mixture(ring8_means(), RING8_STD),
+    "grid25": Mixture(grid25_means(), GRID25_STD),
+}
+
+
+def sample_mixture(m: Mixture, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """n points x = mu_k + std * eps, k uniform over the modes. -> (x (n, 2), k (n,))"""
     g = torch.Generator().manual_seed(seed)
-    k = torch.randint(0, 8, (n,), generator=g)
-    x = ring8_means()[k] + RING8_STD * torch.randn(n, 2, generator=g)
+    k = torch.randint(0, m.means.shape[0], (n,), generator=g)
+    x = m.means[k] + m.std * torch.randn(n, 2, generator=g)
     return x, k
 
 
-def _load_ring8(data_dir: str) -> Dataset:
-    x, k = sample_ring8(RING8_N, seed=1234)
-    return Dataset(x=x, y=k, kind="points", source=f"{RING8_N} points drawn from 8 Gaussians (radius 1, std 0.01)")
+def sample_ring8(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """n points from the ring: x = mu_k + 0.01 * eps, k uniform over the 8 modes."""
+    return sample_mixture(MIXTURES["ring8"], n, seed)
 
 
-DATASETS.register(
-    "ring8",
-    label="Ring of 8 Gaussians",
+def _extent(x: torch.Tensor) -> float:
+    return round(1.15 * float(x.abs().max()) + 0.05, 1)
+
+
+def _mixture_source(name: str, desc: str, extent: float | None = None):
+    def raw(req: SourceRequest) -> Raw:
+        x, k = sample_mixture(MIXTURES[name], N_POINTS, seed=1234)
+        return Raw(x=x, y=k, kind="points", source=f"{N_POINTS:,} points drawn from {desc}",
+                   class_names=tuple(f"mode {i}" for i in range(MIXTURES[name].means.shape[0])),
+                   extent=extent or _extent(x))
+
+    return raw
+
+
+def _spiral(req: SourceRequest) -> Raw:
+    # theta = 3*pi*sqrt(u) spreads the points evenly along the arc (arc length grows as theta^2)
+    g = torch.Generator().manual_seed(1234)
+    theta = 3 * math.pi * torch.rand(N_POINTS, generator=g).sqrt()
+    r = 2.0 * theta / (3 * math.pi)
+    x = torch.stack([r * theta.cos(), r * theta.sin()], dim=1) + 0.05 * torch.randn(N_POINTS, 2, generator=g)
+    return Raw(x=x, y=None, kind="points", source=f"{N_POINTS:,} points on a 1.5-turn spiral (radius 2, noise 0.05)",
+               extent=_extent(x))
+
+
+def _moons(req: SourceRequest) -> Raw:
+    pts, lab = make_moons(n_samples=N_POINTS, noise=0.05, random_state=1234)
+    x = torch.tensor(pts, dtype=torch.float32) - torch.tensor([0.5, 0.25])  # centred on the origin
+    return Raw(x=x, y=torch.tensor(lab, dtype=torch.int64), kind="points", class_names=("upper moon", "lower moon"),
+               source=f"{N_POINTS:,} points, scikit-learn make_moons (noise 0.05), centred", extent=_extent(x))
+
+
+def _swiss_roll(req: SourceRequest) -> Raw:
+    pts, _t = make_swiss_roll(n_samples=N_POINTS, noise=0.5, random_state=1234)
+    x = torch.tensor(pts[:, [0, 2]] / 7.0, dtype=torch.float32)  # the roll seen from its axis, scaled to about +-2
+    return Raw(x=x, y=None, kind="points", source=f"{N_POINTS:,} points, scikit-learn make_swiss_roll (x, z) / 7",
+               extent=_extent(x))
+
+
+def _gaussian(req: SourceRequest) -> Raw:
+    g = torch.Generator().manual_seed(1234)
+    x = 0.5 * torch.randn(N_POINTS, 2, generator=g)
+    return Raw(x=x, y=None, kind="points", source=f"{N_POINTS:,} points from N(0, 0.5^2 I)", extent=2.0)
+
+
+_TOY = dict(kind="points", shape=(2,), size=N_POINTS)
+register_source(
+    "ring8", label="Ring of 8 Gaussians", raw=_mixture_source("ring8", "8 Gaussians (radius 1, std 0.01)", extent=1.6),
     help="2-D mixture of 8 Gaussians on a circle of radius 1 (std 0.01), the PacGAN protocol. "
-    "Trains in seconds on a CPU and makes mode collapse visible: count the rings G covers.",
-)(DatasetSpec(load=_load_ring8, kind="points", shape=(2,), size=RING8_N))
+    "Trains in seconds on a CPU and makes mode collapse visible: count the rings G covers.", **_TOY)
+register_source(
+    "grid25", label="Grid of 25 Gaussians",
+    raw=_mixture_source("grid25", "25 Gaussians on a 5x5 grid (means {-4,-2,0,2,4}^2, std 0.05)"),
+    help="2-D mixture of 25 Gaussians with means {-4,-2,0,2,4}^2 and std 0.05 (PacGAN). Harder than the ring: "
+    "a collapsing G covers a few modes of the grid, or smears points between them.", **_TOY)
+register_source("spiral", label="Spiral", raw=_spiral, help="Points along a 1.5-turn spiral (noise 0.05): one thin "
+                "curved manifold that G must bend its noise onto.", **_TOY)
+register_source("moons", label="Two moons", raw=_moons, help="scikit-learn's two interleaving half circles "
+                "(noise 0.05): two curved modes, labelled 0 and 1.", **_TOY)
+register_source("swiss-roll", label="Swiss roll", raw=_swiss_roll, help="scikit-learn's swiss roll seen from its "
+                "axis: a wide rolled-up band, a classic test of how a model follows curvature.", **_TOY)
+register_source("gaussian", label="Single Gaussian", raw=_gaussian, help="One Gaussian N(0, 0.5^2 I): the easiest "
+                "target, a sanity check that training works at all.", **_TOY)

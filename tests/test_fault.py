@@ -1,0 +1,159 @@
+"""Fault test: kill -9 a training process mid-run, then check that nothing on disk is torn, that a
+restarted RunManager lists the run as interrupted, and that `train --resume` continues it from the
+checkpoint's step.
+
+The training process is the CLI (`python -m gan_core train`): it runs the same TrainingRun loop
+as the app, so its run directory is what a killed server leaves behind. The same fault through
+the real Streamlit server and a browser is tests/e2e/test_server_restart.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gan_core.checkpoint import load_models, load_training_state
+from gan_core.run import RunManager
+from gan_core.store import read_json, read_jsonl
+
+pytestmark = pytest.mark.usefixtures("isolated")
+
+REPO = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 45.0  # import torch + first checkpoint on a busy 2-core machine
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    # one OpenMP thread: tiny models, and a shared 2-core CPU (see conftest.isolated)
+    return {**os.environ, "GAN_RUNS_DIR": str(tmp / "runs"), "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+
+
+def _status(run_dir: Path) -> dict:
+    try:
+        return read_json(run_dir / "status.json")
+    except (OSError, ValueError):
+        return {}
+
+
+def _start_and_kill(run_dir: Path, tmp: Path) -> dict:
+    """Start a long CLI run, wait for a checkpoint (weights + sidecar) while it is running, then
+    SIGKILL it. Returns the last status the process wrote."""
+    log = open(tmp / "train.log", "wb")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen([sys.executable, "-m", "gan_core", "train", "--preset", "ring8-mlp", "--steps", "200000",
+                             "--checkpoint-every-s", "1", "--out", str(run_dir)],
+                            cwd=REPO, env=_env(tmp), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        ck = run_dir / "checkpoints" / "last.safetensors"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            assert proc.poll() is None, f"train exited early ({proc.returncode}):\n{(tmp / 'train.log').read_text()}"
+            st = _status(run_dir)
+            if ck.is_file() and ck.with_suffix(".json").is_file() and st.get("state") == "running" \
+                    and (st.get("last_checkpoint_step") or 0) > 0:
+                break
+            assert time.monotonic() < deadline, f"no checkpoint after {START_TIMEOUT_S} s; status {st}"
+            time.sleep(0.05)
+        time.sleep(0.7)  # land somewhere in the loop, between or during writes
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert proc.returncode == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    return _status(run_dir)
+
+
+def _check_files_complete(run_dir: Path) -> tuple[int, list[dict]]:
+    """Every file a reader uses is whole. Returns (checkpoint step, metrics rows)."""
+    from PIL import Image
+
+    for name in ("config.json", "status.json", "checkpoints/last.json"):
+        json.loads((run_dir / name).read_text())  # raises on a torn file
+    _G, _D, cfg, meta = load_models(run_dir / "checkpoints" / "last.safetensors")
+    assert cfg.steps == 200000
+    _tensors, doc = load_training_state(run_dir / "checkpoints" / "last.safetensors")  # optimiser state too
+    ck_step = int(doc["training"]["step"])
+    assert ck_step == meta["step"] > 0
+
+    lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+    assert lines, "no metrics were written before the kill"
+    for i, line in enumerate(lines):
+        try:
+            json.loads(line)
+        except json.JSONDecodeError:
+            assert i == len(lines) - 1, f"metrics.jsonl line {i + 1} of {len(lines)} is torn: {line!r}"
+    rows = read_jsonl(run_dir / "metrics.jsonl")  # the reader copes with a cut-short last line
+    assert len(rows) >= len(lines) - 1
+    steps = [r["step"] for r in rows]
+    assert steps == sorted(set(steps)), "metrics steps must be strictly increasing"
+
+    pngs = sorted((run_dir / "samples").glob("step_*.png"))
+    assert pngs
+    for p in pngs:
+        with Image.open(p) as im:
+            im.verify()  # raises on a truncated PNG
+    # Only atomic-write temporaries may be left by the kill; every real file name is whole.
+    for p in run_dir.rglob("*"):
+        if p.is_file() and p.name.startswith("."):
+            assert p.name.endswith(".tmp"), p
+    return ck_step, rows
+
+
+def _torn_tail(path: Path) -> None:
+    """Make the last metrics line cut short, as a kill in the middle of an append would."""
+    text = path.read_text()
+    with open(path, "a") as f:
+        f.write(text.splitlines()[-1][: len(text.splitlines()[-1]) // 2])
+
+
+def test_kill9_mid_run_then_recover_and_resume(tmp_path):
+    run_dir = tmp_path / "runs" / "killed-run"
+    last = _start_and_kill(run_dir, tmp_path)
+    assert last.get("state") == "running", last
+
+    ck_step, rows = _check_files_complete(run_dir)
+    _torn_tail(run_dir / "metrics.jsonl")  # the worst case of a kill during an append
+    assert read_jsonl(run_dir / "metrics.jsonl") == rows
+
+    # ---- a restarted server's manager lists the run as interrupted, with a message
+    manager = RunManager(tmp_path / "runs")
+    assert manager.recover() == ["killed-run"]
+    st = read_json(run_dir / "status.json")
+    assert st["state"] == "interrupted"
+    assert f"checkpoint at step {ck_step}" in st["error"] and "server stopped" in st["error"]
+    assert st["last_checkpoint_step"] == ck_step
+    assert RunManager(tmp_path / "runs").recover() == []  # idempotent
+
+    # ---- resume continues from the checkpoint's step
+    target = ck_step + 30
+    r = subprocess.run([sys.executable, "-m", "gan_core", "train", "--resume", str(run_dir), "--steps", str(target)],
+                       cwd=REPO, env=_env(tmp_path), capture_output=True, text=True, timeout=120, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"finished: {target}/{target} steps" in r.stdout
+    st = read_json(run_dir / "status.json")
+    assert st["state"] == "finished" and st["step"] == target and st["error"] is None
+    assert st["last_checkpoint_step"] == target
+
+    after = read_jsonl(run_dir / "metrics.jsonl")
+    lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+    assert len(after) == len(lines), "the resumed file has no torn line left"
+    steps = [row["step"] for row in after]
+    assert len(steps) == len(set(steps)), "duplicate steps in metrics.jsonl"
+    assert steps == sorted(steps)
+    old = [row for row in after if row["step"] <= ck_step]
+    new = [row for row in after if row["step"] > ck_step]
+    assert old == [row for row in rows if row["step"] <= ck_step], "rows up to the checkpoint are kept as they were"
+    assert new and new[0]["step"] == ck_step + 10, [row["step"] for row in new]  # log_every = 10
+    assert new[-1]["step"] == target
+    assert new[0]["time"] >= old[-1]["time"]  # train_seconds continues too
+    _G, _D, _cfg, meta = load_models(run_dir / "checkpoints" / "last.safetensors")
+    assert meta["step"] == target
+    assert (run_dir / "samples" / f"step_{ck_step:07d}.png").is_file()

@@ -1,0 +1,125 @@
+"""The dataset chooser shared by the Train form and the Data page: source (from the registry, with
+its help text), the file or folder of the sources that take a path, and image preprocessing.
+
+Widget keys start with a prefix ("cfg_" on the Train page, "data_" on the Data page), so both
+pages keep their own choice. `{prefix}dataset` holds the registry key (e.g. "zip"); the path of
+each path source is kept in `{prefix}arg_{key}` (plain state, so it survives while hidden).
+Uploads are saved, content-addressed, to `<data root>/uploads/`, and used as `KEY:uploads/<hash>.<ext>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import streamlit as st
+
+from gan_core.data import CHANNELS, DATASETS, FITS, RESOLUTIONS, DataError, DataOptions, check_source, data_root
+from gan_core.store import atomic_write_bytes
+
+DATA_FIELDS = ("dataset", "resolution", "channels", "fit", "hflip")  # TrainConfig fields set here
+DEFAULTS: dict[str, Any] = {"dataset": "ring8", "resolution": 0, "channels": 0, "fit": "crop", "hflip": False}
+UPLOAD_TYPES = {"csv": ["csv", "txt"], "zip": ["zip"]}
+UPLOAD_DIR = "uploads"  # inside the data root
+
+
+def set_dataset_state(prefix: str, values: dict[str, Any]) -> None:
+    """Put dataset/preprocessing values (e.g. of a saved config) into the widgets' state.
+    Call it before the widgets are drawn (in a callback, or before dataset_form)."""
+    for f in DATA_FIELDS:
+        if f not in values:
+            continue
+        v = values[f]
+        if f == "dataset":
+            key, _, arg = str(v).partition(":")
+            v = key if key in DATASETS.names() else DEFAULTS["dataset"]
+            if arg:
+                st.session_state[f"{prefix}arg_{key}"] = arg
+                st.session_state.pop(f"{prefix}path_{key}", None)  # the text box re-reads the path
+        st.session_state[prefix + f] = v
+
+
+def _save_upload(file: Any, ext: str) -> str:
+    """Save an uploaded file under the data root by its content hash; -> the path for KEY:PATH."""
+    data = file.getvalue()
+    rel = f"{UPLOAD_DIR}/{hashlib.sha256(data).hexdigest()[:24]}.{ext}"
+    path = data_root() / rel
+    if not path.is_file():  # same content, same name: nothing is ever overwritten
+        atomic_write_bytes(path, data)
+    return rel
+
+
+def _path_input(prefix: str, key: str) -> str:
+    """The file/folder of a path source: an upload (csv, zip) fills a text box that can also be typed in."""
+    arg_key, box_key = f"{prefix}arg_{key}", f"{prefix}path_{key}"
+    if key in UPLOAD_TYPES:
+        up = st.file_uploader(f"Upload a {'.zip of images' if key == 'zip' else 'CSV file'}", type=UPLOAD_TYPES[key],
+                              key=f"{prefix}upload_{key}", help="Saved on the server in the data root's uploads/ "
+                              "folder; the dataset then reads it from there.")
+        if up is not None:
+            done = st.session_state.setdefault(f"{prefix}saved_uploads", {})
+            if up.file_id not in done:
+                try:
+                    done[up.file_id] = _save_upload(up, UPLOAD_TYPES[key][0])
+                except OSError as e:
+                    st.error(f"Could not save the upload in {data_root() / UPLOAD_DIR}: {e}")
+                    done[up.file_id] = st.session_state.get(arg_key, "")
+                st.session_state[arg_key] = done[up.file_id]
+                st.session_state.pop(box_key, None)
+    if box_key not in st.session_state:
+        st.session_state[box_key] = st.session_state.get(arg_key, "")
+    label = {"folder": "Folder (inside the data root)", "csv": "…or a CSV file in the data root",
+             "zip": "…or a zip file in the data root"}[key]
+    st.text_input(label, key=box_key, placeholder={"folder": "e.g. faces", "csv": "e.g. points.csv",
+                                                    "zip": "e.g. faces.zip"}[key],
+                  help=f"Relative to the data root {data_root()}; paths outside it are refused.")
+    st.session_state[arg_key] = st.session_state[box_key].strip()
+    return st.session_state[arg_key]
+
+
+def dataset_form(prefix: str, data_dir: str = "data") -> tuple[dict[str, Any], str | None]:
+    """Draw the chooser; -> (values of the TrainConfig fields in DATA_FIELDS, error message or None).
+
+    The error covers what can be checked without reading the data: a missing path, a path outside
+    the data root, a file that does not exist. Reading errors show when the data is read."""
+    for f, v in DEFAULTS.items():
+        st.session_state.setdefault(prefix + f, v)
+    if st.session_state[prefix + "dataset"] not in DATASETS.names():
+        st.session_state[prefix + "dataset"] = DEFAULTS["dataset"]
+    names = DATASETS.names()
+    st.selectbox("Dataset", names, key=prefix + "dataset", format_func=DATASETS.label,
+                 help=DATASETS.help(st.session_state[prefix + "dataset"]))
+    key = st.session_state[prefix + "dataset"]
+    spec = DATASETS.get(key)
+    st.caption(DATASETS.help(key))
+    values = {f: st.session_state[prefix + f] for f in DATA_FIELDS}
+    error = None
+    if spec.takes_path:
+        arg = _path_input(prefix, key)
+        values["dataset"] = f"{key}:{arg}" if arg else key
+    image = spec.kind == "image"
+    with st.expander("Image preprocessing" + ("" if image else " (images only)"), expanded=False):
+        c1, c2 = st.columns(2)
+        c1.selectbox("Resolution", RESOLUTIONS, key=prefix + "resolution", disabled=not image,
+                     format_func=lambda r: "native" if r == 0 else f"{r}x{r}",
+                     help="Square size of the training images. 'native' keeps the source's size (your own images: "
+                     "64x64). Bigger is slower and needs more memory.")
+        c2.selectbox("Colour", CHANNELS, key=prefix + "channels", disabled=not image,
+                     format_func=lambda c: {0: "native", 1: "grayscale", 3: "RGB"}[c],
+                     help="Grayscale uses the luma 0.299 R + 0.587 G + 0.114 B; RGB repeats a gray channel three times.")
+        c1.radio("Non-square images", FITS, key=prefix + "fit", disabled=not image, horizontal=True,
+                 format_func=lambda f: {"crop": "centre crop", "pad": "pad"}[f],
+                 help="crop: scale the shorter side to the resolution and cut the centre. pad: scale the longer side "
+                 "and fill the rest with black. Square images are simply resized.")
+        c2.checkbox("Horizontal flip", key=prefix + "hflip", disabled=not image,
+                    help="Adds a mirror image of every image: twice the data, and twice the memory.")
+    if spec.takes_path and ":" not in values["dataset"]:
+        error = "dataset: " + ("type a folder inside the data root" if key == "folder" else
+                               f"upload a {'zip' if key == 'zip' else 'CSV'} file, or type its path in the data root")
+    elif spec.takes_path:
+        try:
+            check_source(DataOptions(**values, data_dir=data_dir))
+        except DataError as e:
+            error = f"dataset: {e}"
+    return values, error
+
