@@ -15,8 +15,7 @@ from safetensors.torch import load_file, save
 
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, sample_shape
-from gan_core.losses import LOSSES
-from gan_core.models import build_models
+from gan_core.models import build_models, model_kwargs
 from gan_core.store import atomic_write_bytes, atomic_write_json
 
 
@@ -32,6 +31,8 @@ def save_checkpoint(path: str | Path, G: torch.nn.Module, D: torch.nn.Module, cf
     tensors = {f"G.{k}": v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
     tensors.update({f"D.{k}": v.detach().cpu().contiguous() for k, v in D.state_dict().items()})
     doc: dict[str, Any] = {"config": cfg.to_dict(), "meta": dict(meta or {})}
+    if getattr(G, "num_classes", 0):  # conditional G: load_models needs the class count to rebuild it
+        doc["meta"].setdefault("num_classes", int(G.num_classes))
     if training is not None:
         extra, doc["training"] = training
         tensors.update({f"train.{k}": v for k, v in extra.items()})
@@ -86,9 +87,12 @@ def load_models(path: str | Path, device: str | torch.device = "cpu") -> tuple[t
             shape = sample_shape(cfg)
         except DataError as e:
             raise CheckpointError(f"{path}: the sidecar has no valid sample_shape and the config gives none ({e})") from e
-    try:
-        G, D = build_models(cfg.arch, shape=tuple(shape), latent_dim=cfg.latent_dim, width=cfg.width,
-                            d_batchnorm=LOSSES.get(cfg.loss).d_batchnorm)
+    classes = meta.get("num_classes", 0) if isinstance(meta, dict) else 0
+    if cfg.conditioning != "none" and not (isinstance(classes, int) and 0 < classes <= 100_000):
+        raise CheckpointError(f"{path}: a conditional model's sidecar needs meta.num_classes (1 to 100000), got {classes!r}")
+    try:  # with EMA on, "G" holds the EMA generator (the one sampled); the raw G is under train.G_raw.*
+        G, D = build_models(cfg.arch, shape=tuple(shape), num_classes=classes if cfg.conditioning != "none" else 0,
+                            **model_kwargs(cfg))
     except (ValueError, TypeError) as e:  # e.g. a sidecar edited to another architecture
         raise CheckpointError(f"{path}: weights do not match the config's model: {cfg.arch!r} cannot be built "
                               f"for samples of shape {tuple(shape)} ({e})") from e

@@ -12,6 +12,7 @@ from gan_core.data import DATASETS, check_source
 from gan_core.losses import LOSSES
 from gan_core.models import ARCHS
 from gan_core.optim import SCHEDULES
+from gan_core.options import all_options, cli_help
 
 # CLI option -> (config field, help). Defaults come from TrainConfig so they are written once.
 TRAIN_OPTIONS = {
@@ -43,9 +44,26 @@ TRAIN_OPTIONS = {
     "sample_every": "steps between fixed-noise sample grids",
     "n_fixed": "samples in the fixed-noise grid",
     "checkpoint_every_s": "seconds between checkpoint refreshes",
+    "score_every": "steps between quality scores (FD/KID/precision/recall/coverage; 2-D: modes, KL/JS) and "
+                   "collapse checks; 0 = off",
+    "tensorboard": "also write scalars and sample grids as TensorBoard event files in <run>/tensorboard "
+                   "(needs: pip install tensorboard); --tensorboard alone means true",
 }
 CHOICES = {"resolution": [0, 28, 32, 64], "channels": [0, 1, 3], "fit": ["crop", "pad"], "arch": ARCHS.names(), "loss": LOSSES.names(), "schedule": SCHEDULES.names(),
            "device": ["auto", "cpu", "cuda"]}
+# Model, regulariser, optimiser and schedule options: help and choices from gan_core.options,
+# registered next to the code that implements each one.
+for _name in all_options().names():
+    TRAIN_OPTIONS.setdefault(_name, cli_help(_name))
+    if all_options().get(_name).choices is not None:
+        CHOICES.setdefault(_name, all_options().get(_name).choice_names())
+
+
+def _metavar(choices: list | None) -> str | None:
+    """Choices that contain commas (DiffAugment policies) are listed with '|' so they can be told apart."""
+    if choices and any("," in str(c) for c in choices):
+        return "{" + "|".join(map(str, choices)) + "}"
+    return None
 
 
 def _bool(text: str) -> bool:
@@ -75,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     for f in dataclasses.fields(TrainConfig):
         kind = type(getattr(defaults, f.name))
         t.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_bool if kind is bool else kind, default=None,
-                       choices=CHOICES.get(f.name), metavar="{true,false}" if kind is bool else None,
+                       nargs="?" if kind is bool else None, const=True if kind is bool else None,  # --hflip = true
+                       choices=CHOICES.get(f.name), metavar="{true,false}" if kind is bool else _metavar(CHOICES.get(f.name)),
                        help=f"{TRAIN_OPTIONS.get(f.name, f.name.replace('_', ' '))} (default: {getattr(defaults, f.name)})")
 
     s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file",
@@ -85,7 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output .npy file")
     s.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     s.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device (default auto)")
+    from gan_core.metrics.evaluate import add_commands
+
+    add_commands(sub)  # eval, train-classifier
     return p
+
+
+def _check_tensorboard(cfg: TrainConfig) -> None:
+    from gan_core.metrics.monitor import TENSORBOARD_HELP, tensorboard_available
+
+    if cfg.tensorboard and not tensorboard_available():
+        raise ConfigError("--tensorboard", TENSORBOARD_HELP)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -101,10 +130,12 @@ def _train(args: argparse.Namespace) -> int:
             raise ConfigError("--resume", f"continues the run's own config; only --steps may be given with it, not {', '.join(extra)}")
         run = TrainingRun.resume_from(args.resume, steps=given.get("steps"))
         cfg, out = run.cfg, run.dir
+        _check_tensorboard(cfg)
     else:
         base = dict(PRESETS[args.preset].fields) if args.preset else {}
         base.update(given)
         cfg = TrainConfig(**base).validate()
+        _check_tensorboard(cfg)
         check_source(cfg)  # a missing file or a path outside the data root: refused before a run directory exists
         out = Path(args.out) if args.out else runs_root() / new_run_id()
         if (out / "status.json").exists():
@@ -155,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        return {"train": _train, "sample": _sample}[args.command](args)
+        from gan_core.metrics.evaluate import COMMANDS
+
+        return {"train": _train, "sample": _sample, **COMMANDS}[args.command](args)
     except (ConfigError, CheckpointError, DataError, RuntimeError) as e:
         print(f"python -m gan_core {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -32,20 +32,43 @@ class TrainConfig:
     fit: str = "crop"  # images that are not square: crop (centre) or pad (black borders)
     hflip: bool = False  # images: add a mirrored copy of every image (doubles the dataset)
     # --- model
-    arch: str = "mlp"  # registry name: mlp | dcgan
-    latent_dim: int = 100  # size of the noise vector z ~ N(0, I)
-    width: int = 128  # MLP: first hidden width (doubles per layer); DCGAN: base channel count
+    arch: str = "mlp"  # registry name: mlp | dcgan | resnet | stylegan-lite
+    latent_dim: int = 100  # size of the noise vector z
+    noise: str = "gaussian"  # distribution of z: gaussian N(0, I) | uniform U[-1, 1]^d (gan_core.noise)
+    width: int = 128  # MLP: first hidden width (doubles per layer); conv nets: base channel count
+    depth: int = 0  # extra layers per stage beyond the classic design (0 = the paper's network)
+    g_norm: str = "auto"  # normalisation in G: auto (the architecture's) | batch | layer | none
+    d_norm: str = "auto"  # normalisation in D: auto (the architecture's; none with GP/R1) | batch | layer | none
+    conditioning: str = "none"  # class labels into G and D: none | concat | projection (labelled datasets)
+    style_mixing: float = 0.9  # stylegan-lite: share of generated samples that mix two latents' styles
     # --- objective
-    loss: str = "ns"  # registry name: ns | lsgan | wgan-gp
+    loss: str = "ns"  # registry name: ns | minimax | lsgan | wgan | wgan-gp | hinge
     gp_weight: float = 10.0  # lambda of the WGAN-GP gradient penalty
+    clip_value: float = 0.01  # WGAN weight clipping: D's weights are clamped to [-c, c]
+    r1_weight: float = 0.0  # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data (0 = off)
+    label_smoothing: float = 0.0  # BCE losses: real label 1 - s for D (one-sided; 0 = off)
+    spectral_norm: bool = False  # spectral normalisation of every weight of D
+    instance_noise: float = 0.0  # std of the Gaussian noise added to D's inputs at step 0 (0 = off)
+    instance_noise_steps: int = 0  # the noise std decays linearly to 0 over this many steps (0 = the whole run)
+    grad_clip: float = 0.0  # clip each net's gradient norm to this (0 = off)
+    pac: int = 1  # PacGAN: D sees this many samples at once (1 = off)
+    diffaug: str = "none"  # DiffAugment policy: none, or a comma list in the order color,translation,cutout
+    ema_decay: float = 0.0  # EMA of G's weights, sampled and checkpointed (0 = off; 0.999 usual)
     # --- optimisation
     lr_g: float = 2e-4  # generator learning rate
     lr_d: float = 2e-4  # discriminator learning rate
+    opt_g: str = "adam"  # generator optimiser: adam | rmsprop | sgd
+    opt_d: str = "adam"  # discriminator optimiser: adam | rmsprop | sgd
     beta1: float = 0.5  # Adam beta1 (0.5 is the DCGAN recommendation)
     beta2: float = 0.999  # Adam beta2
-    schedule: str = "constant"  # registry name: constant | step | cosine
-    lr_step_every: int = 1000  # step decay: multiply the LR by lr_gamma every this many steps
-    lr_gamma: float = 0.5  # step decay factor
+    momentum: float = 0.9  # SGD momentum
+    schedule: str = "constant"  # registry name: constant | warmup | step | exponential | cosine | cyclic | warmup-cosine
+    lr_step_every: int = 1000  # step / exponential decay: multiply the LR by lr_gamma every this many steps
+    lr_gamma: float = 0.5  # step / exponential decay factor
+    warmup_steps: int = 500  # warm-up schedules: steps of the linear warm-up
+    warmup_start: float = 0.01  # warm-up schedules: the LR starts at this fraction of its value
+    lr_cycle_steps: int = 2000  # cyclic schedule: steps of one up-and-down cycle
+    lr_min_factor: float = 0.0  # cosine / cyclic schedules: lowest LR as a fraction of the base LR
     batch_size: int = 64  # samples per batch for D and G
     steps: int = 2000  # generator steps (one step = d_steps D updates + 1 G update)
     d_steps: int = 1  # discriminator updates per generator update
@@ -56,6 +79,8 @@ class TrainConfig:
     sample_every: int = 100  # steps between fixed-noise sample grids
     n_fixed: int = 64  # size of the fixed noise batch behind the sample grid
     checkpoint_every_s: float = 30.0  # wall seconds between checkpoint refreshes
+    score_every: int = 250  # steps between quality scores (FD, KID, coverage, ...) and collapse checks; 0 = off
+    tensorboard: bool = False  # also write TensorBoard event files to <run>/tensorboard (needs the tensorboard package)
 
     # ------------------------------------------------------------------ helpers
     def to_dict(self) -> dict[str, Any]:
@@ -141,9 +166,13 @@ class TrainConfig:
         int_range("sample_every", 1, 10_000_000)
         int_range("n_fixed", 1, 2048)
         positive("checkpoint_every_s", 86400.0)
+        int_range("score_every", 0, 10_000_000)
         int_range("batch_size", 1, min(dataset_size(self) or 4096, 4096))  # csv/folder/zip: checked when loaded
         if not self.data_dir.strip():
             raise ConfigError("data_dir", "must be a directory path, got an empty string")
+        from gan_core.checks import check_training
+
+        check_training(self)  # model/loss/regulariser/optimiser options and their combinations
         return self
 
 
@@ -167,6 +196,38 @@ PRESETS: dict[str, Preset] = {
     "fmnist-wgan-gp": Preset("Fashion-MNIST, DCGAN + WGAN-GP", dict(
         dataset="fashion-mnist", arch="dcgan", loss="wgan-gp", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
         d_steps=5, width=64, batch_size=64, steps=2000)),
+    "fmnist-lsgan": Preset("Fashion-MNIST, DCGAN + least squares (LSGAN)", dict(
+        dataset="fashion-mnist", arch="dcgan", loss="lsgan", latent_dim=100, width=64, batch_size=64, steps=3000)),
+    "ring8-wgan": Preset("Ring of 8 Gaussians, WGAN with weight clipping (RMSprop)", dict(
+        dataset="ring8", arch="mlp", loss="wgan", opt_g="rmsprop", opt_d="rmsprop", lr_g=2e-4, lr_d=2e-4,
+        clip_value=0.05, d_steps=5, latent_dim=2, width=128, batch_size=256, steps=3000, sample_every=50,
+        n_fixed=512)),
+    "ring8-pacgan": Preset("Ring of 8 Gaussians, PacGAN (D sees 4 samples at once)", dict(
+        dataset="ring8", arch="mlp", loss="ns", pac=4, latent_dim=2, width=128, lr_g=1e-3, lr_d=1e-3,
+        batch_size=256, steps=3000, sample_every=50, n_fixed=512)),
+    "digits-cdcgan": Preset("Digits 8x8, conditional DCGAN (a row per digit; fast on a CPU)", dict(
+        dataset="digits", arch="dcgan", loss="ns", conditioning="concat", latent_dim=64, width=32, batch_size=64,
+        steps=1500, n_fixed=100)),
+    "fmnist-cdcgan": Preset("Fashion-MNIST, conditional DCGAN (projection D)", dict(
+        dataset="fashion-mnist", arch="dcgan", loss="ns", conditioning="projection", latent_dim=100, width=64,
+        batch_size=64, steps=3000, n_fixed=100)),
+    "cifar10-sngan": Preset("CIFAR-10, SNGAN: ResNet + spectral norm + hinge loss", dict(
+        dataset="cifar10", arch="resnet", loss="hinge", spectral_norm=True, lr_g=2e-4, lr_d=2e-4, beta1=0.0,
+        beta2=0.9, d_steps=5, latent_dim=128, width=64, batch_size=64, steps=5000)),
+    "fmnist-stylegan": Preset("Fashion-MNIST, StyleGAN-lite (R1, EMA, style mixing)", dict(
+        dataset="fashion-mnist", arch="stylegan-lite", loss="ns", r1_weight=1.0, ema_decay=0.999, style_mixing=0.9,
+        lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.99, latent_dim=64, width=32, batch_size=32, steps=5000)),
+    # 2-D lab (pages/toy_lab.py) and the mode-collapse benchmark (bench/toy_modes.py, table in the README)
+    "ring8-lab": Preset("2-D lab: ring of 8, small MLP (2 hidden layers of 64), 2-D noise", dict(
+        dataset="ring8", arch="toy-mlp", depth=2, width=64, latent_dim=2, loss="ns", lr_g=1e-3, lr_d=1e-3,
+        batch_size=128, steps=20000, sample_every=50, n_fixed=256)),
+    # The mode-collapse benchmark's winners (bench/toy_modes.py; table and command in the README).
+    "ring8-best": Preset("Ring of 8 (PacGAN protocol): packed D (pac 4) + EMA of G, 3x128 MLPs", dict(
+        dataset="ring8", arch="toy-mlp", depth=3, width=128, latent_dim=2, loss="ns", pac=4, ema_decay=0.999,
+        lr_g=1e-3, lr_d=1e-3, batch_size=256, steps=3000, sample_every=50, n_fixed=512)),
+    "grid25-best": Preset("Grid of 25 (PacGAN protocol): packed D (pac 4) + EMA of G, 3x128 MLPs", dict(
+        dataset="grid25", arch="toy-mlp", depth=3, width=128, latent_dim=2, loss="ns", pac=4, ema_decay=0.999,
+        lr_g=1e-3, lr_d=1e-3, batch_size=256, steps=4000, sample_every=50, n_fixed=512)),
 }
 
 

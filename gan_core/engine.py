@@ -2,29 +2,41 @@
 
 An iteration is `d_steps` discriminator updates followed by one generator update:
 
-    D: minimise L_D(D(x), D(G(z)))  [+ lambda * GP]      x ~ data, z ~ N(0, I), G frozen
-    G: minimise L_G(D(G(z)))                              D frozen
+    D: minimise L_D(D(a(x)), D(a(G(z))))  [+ lambda GP | + gamma/2 R1]    x ~ data, G frozen
+    G: minimise L_G(D(a(G(z))))                                           D frozen
+
+where a() is what D's inputs go through: DiffAugment, instance noise, PacGAN packing (each
+optional). Conditional models draw fakes for the labels of the real batch in D's step and for
+labels sampled from the data in G's step. After D's step WGAN clips D's weights; after G's step
+the EMA of G is updated. Both players can clip their gradient norm.
 
 Metrics stay on the device: each iteration adds its row to a running sum, and `flush()` moves
 the window's mean to the host in one transfer (no `.item()` inside a step, so a GPU never
-waits for the host).
+waits for the host). Every random draw comes from one torch.Generator (`self.gen`), whose state
+is part of `training_state()`, so a resumed run continues exactly.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 
-from gan_core.config import TrainConfig
+from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import Dataset
 from gan_core.losses import LOSSES
-from gan_core.models import build_models
-from gan_core.optim import adam, build_schedule
-from gan_core.regularizers import gradient_penalty
+from gan_core.models import build_models, model_kwargs
+from gan_core.models.conditional import PacDiscriminator
+from gan_core.models.stylegan import mixing_cutoffs
+from gan_core.noise import sample_noise
+from gan_core.optim import build_optimizer, build_schedule
+from gan_core.regularizers import (DIFFAUG, EMA, clip_grad_norm_, clip_weights_, diff_augment, finite,
+                                   gradient_penalty, instance_noise, instance_noise_std, r1_penalty)
 
 # Order of the per-step metric vector (the columns of the run log, besides step/time/lr).
-METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
+# penalty: the unweighted gradient penalty (WGAN-GP) or R1 term of D's last update, 0 without one.
+METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "penalty")
 
 
 def resolve_device(choice: str) -> torch.device:
@@ -53,74 +65,173 @@ def _total_grad_norm(params: list[torch.nn.Parameter]) -> torch.Tensor:
     return torch.nn.utils.get_total_norm(grads) if grads else torch.zeros(())
 
 
+def num_classes(data: Dataset) -> int:
+    """Number of classes of a labelled dataset: its class names, or the largest label + 1."""
+    if data.y is None:
+        return 0
+    top = int(data.y.max()) + 1 if len(data.y) else 0  # once, at build time
+    return max(len(data.class_names), top)
+
+
 class Engine:
     def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device):
         self.cfg = cfg
         self.device = device
         self.loss = LOSSES.get(cfg.loss)
+        self.conditional = cfg.conditioning != "none"
+        self.num_classes = 0
+        if self.conditional:
+            if data.y is None:
+                raise ConfigError("conditioning", f"dataset {cfg.dataset!r} ({data.source}) has no class labels, so a "
+                                  "conditional model cannot be trained on it; set conditioning to none")
+            self.num_classes = num_classes(data)
         torch.manual_seed(cfg.seed)  # weight init
-        self.G, self.D = build_models(cfg.arch, shape=data.shape, latent_dim=cfg.latent_dim, width=cfg.width,
-                                      d_batchnorm=self.loss.d_batchnorm)
+        self.G, self.D = build_models(cfg.arch, shape=data.shape, num_classes=self.num_classes, **model_kwargs(cfg))
         self.G.to(device)
         self.D.to(device)
         self.g_params = list(self.G.parameters())
         self.d_params = list(self.D.parameters())
-        self.opt_g = adam(self.g_params, cfg.lr_g, cfg)
-        self.opt_d = adam(self.d_params, cfg.lr_d, cfg)
+        self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema_decay > 0 else None
+        self.opt_g = build_optimizer(cfg.opt_g, self.g_params, cfg.lr_g, cfg)
+        self.opt_d = build_optimizer(cfg.opt_d, self.d_params, cfg.lr_d, cfg)
         self.sched_g = build_schedule(self.opt_g, cfg)
         self.sched_d = build_schedule(self.opt_d, cfg)
         self.x = data.x.to(device)  # the whole dataset, one tensor on the device
+        self.y = data.y.to(device) if self.conditional else None
         self.n = self.x.shape[0]
         self.gen = torch.Generator(device=device).manual_seed(cfg.seed)
-        # One fixed noise batch for every progress grid (drawn on the CPU so it is the same
-        # on any device for a given seed).
-        self.fixed_z = torch.randn(cfg.n_fixed, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed)).to(device)
+        # What D's inputs go through, and how D is called on them.
+        self.augment = DIFFAUG.get(cfg.diffaug)
+        self.packed = isinstance(self.D, PacDiscriminator)
+        self._critic_net = self.D.net if self.packed else self.D  # D's inputs are packed before the penalties
+        self._d_loss_kw = {"real_label": 1.0 - cfg.label_smoothing} if cfg.label_smoothing > 0 else {}
+        self._g_kw = {"generator": self.gen} if getattr(self.G, "uses_noise", False) else {}
+        self._num_ws = getattr(self.G, "num_ws", None) if cfg.style_mixing > 0 else None
+        self._sigma = 0.0  # instance-noise std of the current step
+        # One fixed noise batch for every progress grid (drawn on the CPU so it is the same on
+        # any device for a given seed). Conditional models: one row per class, the same z in
+        # each column, so only the label changes down a column.
+        cpu = torch.Generator().manual_seed(cfg.seed)
+        if self.conditional:
+            k = self.num_classes
+            cols = max(1, math.ceil(cfg.n_fixed / k))
+            z = sample_noise(cfg.noise, cols, cfg.latent_dim, generator=cpu)
+            self.fixed_z = z.repeat(k, 1).to(device)  # (K * cols, z)
+            self.fixed_y = torch.arange(k).repeat_interleave(cols).to(device)  # 0,0,..,1,1,..
+            self.grid_nrow: int | None = cols
+        else:
+            self.fixed_z = sample_noise(cfg.noise, cfg.n_fixed, cfg.latent_dim, generator=cpu).to(device)
+            self.fixed_y = None
+            self.grid_nrow = None
         self.step = 0
         self._sum = torch.zeros(len(METRICS), device=device)
         self._count = 0
+        self._zero = torch.zeros((), device=device)
+
+    @property
+    def G_sample(self) -> torch.nn.Module:
+        """The generator that is sampled and checkpointed as "G": the EMA copy when EMA is on."""
+        return self.ema.module if self.ema is not None else self.G
 
     # ------------------------------------------------------------------ one iteration
     def _z(self, b: int) -> torch.Tensor:
-        return torch.randn(b, self.cfg.latent_dim, device=self.device, generator=self.gen)
+        return sample_noise(self.cfg.noise, b, self.cfg.latent_dim, device=self.device, generator=self.gen)
 
-    def _batch(self) -> torch.Tensor:
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         idx = torch.randint(0, self.n, (self.cfg.batch_size,), device=self.device, generator=self.gen)
-        return self.x[idx]  # random index gather, no DataLoader
+        return self.x[idx], (self.y[idx] if self.y is not None else None)  # random index gather, no DataLoader
 
-    def d_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        real = self._batch()
+    def _labels(self, b: int) -> torch.Tensor | None:
+        """Labels for G's step, drawn with the data's class frequencies."""
+        if self.y is None:
+            return None
+        return self.y[torch.randint(0, self.n, (b,), device=self.device, generator=self.gen)]
+
+    def _generate(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        kw = dict(self._g_kw)
+        if self._num_ws:  # style-mixing regularisation (StyleGAN-lite)
+            kw.update(mix_z=self._z(z.shape[0]),
+                      cutoff=mixing_cutoffs(z.shape[0], self._num_ws, self.cfg.style_mixing, self.device, self.gen))
+        return self.G(z, **kw) if y is None else self.G(z, y, **kw)
+
+    def _d_input(self, x: torch.Tensor) -> torch.Tensor:
+        """What D sees of a batch: augmented, with instance noise, packed."""
+        if self.augment:
+            x = diff_augment(x, self.augment, self.gen)
+        if self._sigma > 0:
+            x = instance_noise(x, self._sigma, self.gen)
+        if self.packed:
+            x = self.D.pack(x)
+        return x
+
+    def _critic(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self._critic_net(x) if y is None else self._critic_net(x, y)
+
+    def _clip_or_norm(self, params: list[torch.nn.Parameter]) -> torch.Tensor:
+        if self.cfg.grad_clip > 0:
+            return clip_grad_norm_(params, self.cfg.grad_clip)  # the norm before clipping
+        return _total_grad_norm(params)
+
+    def d_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        real, y = self._batch()
         with torch.no_grad():
-            fake = self.G(self._z(real.shape[0]))
-        r, f = self.D(real), self.D(fake)
-        loss = self.loss.d_loss(r, f)
+            fake = self._generate(self._z(real.shape[0]), y)  # conditional: fakes for the real batch's labels
+        real_in, fake_in = self._d_input(real), self._d_input(fake)
+        r, f = self._critic(real_in, y), self._critic(fake_in, y)
+        loss = self.loss.d_loss(r, f, **self._d_loss_kw)
+        penalty = self._zero
         if self.loss.gradient_penalty:
-            loss = loss + self.cfg.gp_weight * gradient_penalty(self.D, real, fake, generator=self.gen)
+            penalty = gradient_penalty(lambda t: self._critic(t, y), real_in, fake_in, generator=self.gen)
+            loss = loss + self.cfg.gp_weight * penalty
+        if self.cfg.r1_weight > 0:
+            penalty = r1_penalty(lambda t: self._critic(t, y), real_in)
+            loss = loss + 0.5 * self.cfg.r1_weight * penalty
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
-        norm = _total_grad_norm(self.d_params)
+        norm = self._clip_or_norm(self.d_params)
         self.opt_d.step()
-        return loss.detach(), r.detach(), f.detach(), norm
+        if self.loss.weight_clipping:
+            clip_weights_(self.D, self.cfg.clip_value)
+        return loss.detach(), r.detach(), f.detach(), norm, penalty.detach()
 
     def g_step(self) -> tuple[torch.Tensor, torch.Tensor]:
-        f = self.D(self.G(self._z(self.cfg.batch_size)))
+        y = self._labels(self.cfg.batch_size)
+        f = self._critic(self._d_input(self._generate(self._z(self.cfg.batch_size), y)), y)
         loss = self.loss.g_loss(f)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward(inputs=self.g_params)  # only G's gradients: D's are not needed here
-        norm = _total_grad_norm(self.g_params)
+        norm = self._clip_or_norm(self.g_params)
         self.opt_g.step()
+        if self.ema is not None:
+            self.ema.update(self.G)
         return loss.detach(), norm
 
     def train_step(self) -> None:
-        for _ in range(self.cfg.d_steps):
-            d_loss, r, f, d_norm = self.d_step()
+        """One iteration: its D phase, then its G phase (the 2-D lab also calls them one at a time)."""
+        self.d_phase()
+        self.g_phase()
+
+    def d_phase(self) -> tuple[torch.Tensor, ...]:
+        """The D half of an iteration: d_steps updates of D (G frozen). -> the last update's outputs."""
+        cfg = self.cfg
+        self._sigma = instance_noise_std(self.step, cfg.instance_noise, cfg.instance_noise_steps or cfg.steps)
+        for _ in range(cfg.d_steps):
+            self._last_d = self.d_step()
+        return self._last_d
+
+    def g_phase(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The G half: one update of G (D frozen), the schedules, the metric row; ends the iteration.
+        The row's D columns are those of the last D update (zeros before the first)."""
+        d_loss, r, f, d_norm, penalty = getattr(self, "_last_d", None) or (self._zero,) * 5
         g_loss, g_norm = self.g_step()
         self.sched_g.step()
         self.sched_d.step()
         show = self.loss.d_display
-        row = torch.stack([d_loss, g_loss, show(r).mean(), show(f).mean(), d_norm, g_norm])
+        row = torch.stack([d_loss, g_loss, show(r).mean(), show(f).mean(), d_norm, g_norm, penalty])
         self._sum += row
         self._count += 1
         self.step += 1
+        return g_loss, g_norm
 
     # ------------------------------------------------------------------ host side
     def flush(self) -> Window:
@@ -134,24 +245,29 @@ class Engine:
         values = dict(zip(METRICS, means))
         values["lr_g"] = self.sched_g.get_last_lr()[0]
         values["lr_d"] = self.sched_d.get_last_lr()[0]
-        bad = [k for k, v in values.items() if v != v or v in (float("inf"), float("-inf"))]
+        bad = [k for k, v in values.items() if not math.isfinite(v)]
         if bad:
             raise Divergence(f"non-finite {', '.join(bad)} at step {self.step}")
         return Window(self.step, values)
 
     @torch.no_grad()
     def sample_fixed(self) -> torch.Tensor:
-        """G(fixed z) in eval mode (batch norm uses its running statistics), on the CPU."""
-        self.G.eval()
+        """G(fixed z) in eval mode (batch norm uses its running statistics), on the CPU. With EMA
+        on, the averaged generator; conditional models get the fixed labels (one row per class)."""
+        G = self.G_sample
+        was_training = G.training
+        G.eval()
         try:
-            return self.G(self.fixed_z).float().cpu()
+            x = G(self.fixed_z) if self.fixed_y is None else G(self.fixed_z, self.fixed_y)
+            return x.float().cpu()
         finally:
-            self.G.train()
+            G.train(was_training)
 
     # ------------------------------------------------------------------ resume support
     def training_state(self) -> tuple[dict[str, torch.Tensor], dict]:
         """Everything beyond G and D that a resumed run needs: optimiser moments, schedule
-        positions, the sampling RNG and the step. Returns (tensors for safetensors, JSON part)."""
+        positions, the sampling RNG and the step; with EMA on, the raw G ("G_raw.*": the
+        checkpoint's G is the EMA one) and the EMA's own state. Returns (tensors, JSON part)."""
         tensors: dict[str, torch.Tensor] = {}
         groups = {}
         for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
@@ -159,11 +275,19 @@ class Engine:
             groups[name] = sd["param_groups"]
             for pid, st in sd["state"].items():
                 for k, v in st.items():
+                    if v is None:  # SGD without momentum keeps momentum_buffer = None
+                        continue
                     t = v if torch.is_tensor(v) else torch.tensor(v)
                     tensors[f"{name}.{pid}.{k}"] = t.detach().cpu().contiguous()
         tensors["rng.gen"] = self.gen.get_state()
         doc = {"step": self.step, "param_groups": groups,
                "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict()}
+        if self.ema is not None:  # copies: the checkpoint's "G" tensors are the EMA's own (safetensors refuses shared memory)
+            for k, v in self.G.state_dict().items():
+                tensors[f"G_raw.{k}"] = v.detach().to("cpu", copy=True)
+            for k, v in self.ema.state_dict().items():
+                tensors[f"ema.{k}"] = v.detach().to("cpu", copy=True)
+            doc["ema_updates"] = self.ema.updates
         return tensors, doc
 
     def load_training_state(self, tensors: dict[str, torch.Tensor], doc: dict) -> None:
@@ -177,9 +301,19 @@ class Engine:
         self.sched_g.load_state_dict(doc["sched_g"])
         self.sched_d.load_state_dict(doc["sched_d"])
         self.gen.set_state(tensors["rng.gen"])
+        if self.ema is not None:
+            raw = {k[6:]: v for k, v in tensors.items() if k.startswith("G_raw.")}
+            ema = {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}
+            if not raw or not ema:
+                raise ValueError("this checkpoint has no EMA state (it was written with ema_decay 0)")
+            self.G.load_state_dict(raw)
+            self.ema.load_state_dict(ema, int(doc.get("ema_updates", 0)))
         self.step = int(doc["step"])
 
     def weights_finite(self) -> bool:
-        """True when every weight of G and D is finite (one host sync; called before a checkpoint)."""
-        flags = [torch.isfinite(p).all() for p in (*self.g_params, *self.d_params)]
-        return bool(torch.stack(flags).all())
+        """True when every weight of G, D (and the EMA of G) is finite (one host sync; called
+        before a checkpoint)."""
+        nets = [*self.g_params, *self.d_params]
+        if self.ema is not None:
+            nets += list(self.ema.module.parameters())
+        return bool(finite(nets))

@@ -3,12 +3,15 @@
 Notation: r = D(x) on real data, f = D(G(z)) on generated data, sigma = logistic sigmoid.
 Using softplus keeps the BCE forms exact and stable: -log sigma(t) = softplus(-t) and
 -log(1 - sigma(t)) = softplus(t).
+
+Each loss is a `GANLoss`: the two players' objectives (both minimised), what the charts show as
+D(x) and D(G(z)), and the flags that tell the engine what else the objective needs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -20,24 +23,34 @@ Tensor = torch.Tensor
 
 @dataclass(frozen=True)
 class GANLoss:
-    d_loss: Callable[[Tensor, Tensor], Tensor]  # (real scores, fake scores) -> scalar
+    d_loss: Callable[..., Tensor]  # (real scores, fake scores) -> scalar
     g_loss: Callable[[Tensor], Tensor]  # fake scores -> scalar
     d_display: Callable[[Tensor], Tensor]  # what the charts show as D(x), D(G(z))
     gradient_penalty: bool = False  # add lambda * GP (regularizers.gradient_penalty) to L_D
     d_batchnorm: bool = True  # False where batch norm in D breaks the objective (per-sample GP)
+    weight_clipping: bool = False  # clamp D's weights to [-c, c] after every D step (WGAN)
+    bce: bool = False  # a binary cross-entropy objective: d_loss takes real_label (label smoothing)
 
 
 LOSSES: Registry[GANLoss] = Registry("loss")
 
 
-def ns_d_loss(r: Tensor, f: Tensor) -> Tensor:
-    # L_D = -E[log D(x)] - E[log(1 - D(G(z)))]
-    return F.softplus(-r).mean() + F.softplus(f).mean()
+def ns_d_loss(r: Tensor, f: Tensor, real_label: float = 1.0) -> Tensor:
+    # L_D = -E[log D(x)] - E[log(1 - D(G(z)))]; with one-sided label smoothing the real target is
+    # t = real_label < 1: -E[t log D(x) + (1 - t) log(1 - D(x))] - E[log(1 - D(G(z)))]
+    real = F.softplus(-r) if real_label == 1.0 else real_label * F.softplus(-r) + (1 - real_label) * F.softplus(r)
+    return real.mean() + F.softplus(f).mean()
 
 
 def ns_g_loss(f: Tensor) -> Tensor:
     # L_G = -E[log D(G(z))]  (non-saturating: strong gradient when D rejects the fakes)
     return F.softplus(-f).mean()
+
+
+def minimax_g_loss(f: Tensor) -> Tensor:
+    # L_G = E[log(1 - D(G(z)))] = -E[softplus(f)]: the original minimax objective. Its gradient
+    # dL/df = -sigma(f) vanishes when D confidently rejects the fakes (sigma(f) -> 0): it saturates.
+    return -F.softplus(f).mean()
 
 
 def lsgan_d_loss(r: Tensor, f: Tensor) -> Tensor:
@@ -60,13 +73,36 @@ def wgan_g_loss(f: Tensor) -> Tensor:
     return -f.mean()
 
 
+def hinge_d_loss(r: Tensor, f: Tensor) -> Tensor:
+    # L_D = E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]: only samples inside the margin count
+    return F.relu(1 - r).mean() + F.relu(1 + f).mean()
+
+
+def hinge_g_loss(f: Tensor) -> Tensor:
+    # L_G = -E[D(G(z))]  (as WGAN)
+    return -f.mean()
+
+
+def identity(t: Tensor) -> Tensor:
+    return t
+
+
 LOSSES.register(
     "ns",
     label="Non-saturating BCE",
     help="L_D = -E[log D(x)] - E[log(1 - D(G(z)))],  L_G = -E[log D(G(z))]. The standard GAN loss "
     "(Goodfellow et al. 2014) with the non-saturating G objective, which keeps G's gradient strong "
     "early on when D easily rejects its samples. A good default.",
-)(GANLoss(ns_d_loss, ns_g_loss, torch.sigmoid))
+)(GANLoss(ns_d_loss, ns_g_loss, torch.sigmoid, bce=True))
+
+LOSSES.register(
+    "minimax",
+    label="Minimax BCE (saturating)",
+    help="L_D = -E[log D(x)] - E[log(1 - D(G(z)))],  L_G = E[log(1 - D(G(z)))]: the original two-player "
+    "game min_G max_D V(D, G) (Goodfellow et al. 2014). When D rejects G's samples confidently, "
+    "d L_G / d logit = -D(G(z)) is near 0 and G stops learning: use it to see why the non-saturating "
+    "form exists.",
+)(GANLoss(ns_d_loss, minimax_g_loss, torch.sigmoid, bce=True))
 
 LOSSES.register(
     "lsgan",
@@ -74,7 +110,16 @@ LOSSES.register(
     help="L_D = 1/2 E[(D(x)-1)^2] + 1/2 E[D(G(z))^2],  L_G = 1/2 E[(D(G(z))-1)^2] (Mao et al. 2017). "
     "Penalises samples by their distance to the decision boundary: smoother gradients, often "
     "more stable than BCE.",
-)(GANLoss(lsgan_d_loss, lsgan_g_loss, lambda t: t))
+)(GANLoss(lsgan_d_loss, lsgan_g_loss, identity))
+
+LOSSES.register(
+    "wgan",
+    label="Wasserstein, weight clipping (WGAN)",
+    help="L_D = E[D(G(z))] - E[D(x)],  L_G = -E[D(G(z))], every D weight clamped to [-c, c] after each D "
+    "step (Arjovsky et al. 2017). D is a critic whose score difference estimates the Earth-Mover distance, "
+    "which gives G gradients even when the distributions do not overlap. Use RMSprop (lr 5e-5), 5 D steps "
+    "per G step and c = 0.01; slow, and clipping limits the critic (WGAN-GP fixes that).",
+)(GANLoss(wgan_d_loss, wgan_g_loss, identity, weight_clipping=True))
 
 LOSSES.register(
     "wgan-gp",
@@ -83,4 +128,12 @@ LOSSES.register(
     "(Gulrajani et al. 2017). D is a critic estimating the Wasserstein distance; the penalty on "
     "random interpolates x_hat keeps it 1-Lipschitz. Robust to architecture choices; use several "
     "D steps per G step (5), Adam betas (0, 0.9), and no batch norm in D (applied automatically).",
-)(GANLoss(wgan_d_loss, wgan_g_loss, lambda t: t, gradient_penalty=True, d_batchnorm=False))
+)(GANLoss(wgan_d_loss, wgan_g_loss, identity, gradient_penalty=True, d_batchnorm=False))
+
+LOSSES.register(
+    "hinge",
+    label="Hinge",
+    help="L_D = E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))],  L_G = -E[D(G(z))] (Lim & Ye 2017; "
+    "Miyato et al. 2018). D stops pushing samples that are already beyond the margin, which makes it "
+    "less over-confident. The loss of SNGAN, SAGAN and BigGAN; use it with spectral norm in D.",
+)(GANLoss(hinge_d_loss, hinge_g_loss, identity))

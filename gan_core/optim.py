@@ -1,67 +1,195 @@
 """Optimisers and learning-rate schedules, built on torch.optim and torch.optim.lr_scheduler.
 
-Schedules are stepped once per generator step, for G and D alike, so "step N" on the LR chart
-is the same step as on the loss chart.
+G and D each get their own optimiser and learning rate (the two time-scale update rule, Heusel
+et al. 2017, when the rates differ). Schedules are stepped once per generator step, for G and D
+alike, so "step N" on the LR chart is the same step as on the loss chart.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch.optim import lr_scheduler
 
 from gan_core.config import TrainConfig
+from gan_core.options import option
 from gan_core.registry import Registry
 
-ScheduleBuilder = Callable[[torch.optim.Optimizer, TrainConfig], lr_scheduler.LRScheduler]
-SCHEDULES: Registry[ScheduleBuilder] = Registry("schedule")
+# ---------------------------------------------------------------------------- optimisers
+OptimizerBuilder = Callable[[Iterable[torch.nn.Parameter], float, TrainConfig], torch.optim.Optimizer]
+OPTIMIZERS: Registry[OptimizerBuilder] = Registry("optimiser")
 
 
+@OPTIMIZERS.register("adam", label="Adam", help=(
+    "m <- b1 m + (1-b1) g,  v <- b2 v + (1-b2) g^2,  theta <- theta - lr m_hat / (sqrt(v_hat) + eps) "
+    "(Kingma & Ba 2015). The default for GANs, with b1 = 0.5 (DCGAN) or 0 (WGAN-GP, SNGAN): a small b1 "
+    "damps the momentum that makes the two players overshoot each other."))
 def adam(params: Iterable[torch.nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
     """Adam with the config's betas (DCGAN: beta1 = 0.5 damps the oscillation of the game)."""
     return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2))
 
 
-@SCHEDULES.register("constant", label="Constant", help="lr_t = lr. The usual choice for GANs.")
+@OPTIMIZERS.register("rmsprop", label="RMSprop", help=(
+    "v <- a v + (1-a) g^2,  theta <- theta - lr g / (sqrt(v) + eps), a = 0.99 (Tieleman & Hinton 2012). "
+    "No momentum: what the WGAN paper uses (lr 5e-5), because momentum made its critic unstable."))
+def rmsprop(params: Iterable[torch.nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.RMSprop(params, lr=lr)
+
+
+@OPTIMIZERS.register("sgd", label="SGD with momentum", help=(
+    "v <- mu v + g,  theta <- theta - lr v (momentum mu). Plain gradient descent, the baseline: GANs "
+    "trained with it are slow and sensitive to the learning rate (try lr 0.01-0.05, mu 0.9)."))
+def sgd(params: Iterable[torch.nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum)
+
+
+def build_optimizer(name: str, params: Iterable[torch.nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return OPTIMIZERS.get(name)(params, lr, cfg)
+
+
+def _uses(values: Any, name: str) -> bool:
+    return name in (values.get("opt_g"), values.get("opt_d"))
+
+
+option("opt_g", label="Optimiser of G", group="optimisation", choices=OPTIMIZERS,
+       help="The generator's optimiser; it may differ from D's.")
+option("opt_d", label="Optimiser of D", group="optimisation", choices=OPTIMIZERS,
+       help="The discriminator's optimiser; it may differ from G's.")
+option("lr_g", label="LR of G", group="optimisation", lo=1e-6, hi=1.0, step=1e-4, fmt="%.6f", check=False,
+       help="Generator learning rate (2e-4 for DCGAN-like nets with Adam).")
+option("lr_d", label="LR of D", group="optimisation", lo=1e-6, hi=1.0, step=1e-4, fmt="%.6f", check=False, help=(
+    "Discriminator learning rate. A different value from G's is the two time-scale update rule "
+    "(Heusel et al. 2017), e.g. lr_D = 4e-4 with lr_G = 1e-4 instead of several D steps."))
+option("beta1", label="Adam beta1", group="optimisation", lo=0.0, hi=0.999, step=0.05, fmt="%.3f", check=False,
+       relevant=lambda v: _uses(v, "adam"),
+       help="Decay of Adam's first moment (momentum); 0.5 (DCGAN) or 0 (WGAN-GP, SNGAN) damps the game's oscillation.")
+option("beta2", label="Adam beta2", group="optimisation", lo=0.0, hi=0.9999, step=0.001, fmt="%.4f", check=False,
+       relevant=lambda v: _uses(v, "adam"), help="Decay of Adam's second moment; 0.999 by default, 0.9 for WGAN-GP.")
+option("momentum", label="SGD momentum", group="optimisation", lo=0.0, hi=0.999, step=0.05, fmt="%.3f",
+       relevant=lambda v: _uses(v, "sgd"), help="mu of SGD with momentum: v <- mu v + g. 0 = plain SGD.")
+option("d_steps", label="D steps per G step", group="optimisation", lo=1, hi=100, step=1, check=False, help=(
+    "Train D this many times per G update: a critic should be near-optimal before G follows its "
+    "gradient (5 with WGAN and WGAN-GP, 1 with BCE losses)."))
+
+
+# ---------------------------------------------------------------------------- schedules
+@dataclass(frozen=True)
+class ScheduleSpec:
+    build: Callable[[torch.optim.Optimizer, TrainConfig], lr_scheduler.LRScheduler]
+    params: tuple[str, ...] = ()  # the config fields this schedule reads (the form shows only these)
+
+    def __call__(self, opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
+        return self.build(opt, cfg)
+
+
+SCHEDULES: Registry[ScheduleSpec] = Registry("schedule")
+STEP_FIELDS = ("lr_step_every", "warmup_steps", "lr_cycle_steps")  # config fields counted in steps
+
+
+def schedule(name: str, *, label: str, help: str, params: tuple[str, ...] = ()):
+    def deco(fn):
+        SCHEDULES.register(name, label=label, help=help)(ScheduleSpec(fn, params))
+        return fn
+
+    return deco
+
+
+def _base_lr(opt: torch.optim.Optimizer) -> float:
+    return opt.param_groups[0].get("initial_lr", opt.param_groups[0]["lr"])
+
+
+@schedule("constant", label="Constant", help="lr_t = lr. The usual choice for GANs.")
 def _constant(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
     return lr_scheduler.ConstantLR(opt, factor=1.0, total_iters=0)
 
 
-@SCHEDULES.register(
-    "step",
-    label="Step decay",
-    help="lr_t = lr * gamma^floor(t / N): multiply by gamma every N steps (torch StepLR). "
-    "Calms a run that oscillates late in training.",
-)
+@schedule("warmup", label="Linear warm-up", params=("warmup_steps", "warmup_start"), help=(
+    "lr_t = lr (f0 + (1 - f0) min(t, W) / W): from f0 x lr up to lr over W steps, then constant "
+    "(torch LinearLR). Avoids the large, badly aimed first steps of Adam on a fresh network."))
+def _warmup(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
+    return lr_scheduler.LinearLR(opt, start_factor=cfg.warmup_start, end_factor=1.0, total_iters=cfg.warmup_steps)
+
+
+@schedule("step", label="Step decay", params=("lr_step_every", "lr_gamma"), help=(
+    "lr_t = lr * gamma^floor(t / N): multiply by gamma every N steps (torch StepLR). "
+    "Calms a run that oscillates late in training."))
 def _step(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
     return lr_scheduler.StepLR(opt, step_size=cfg.lr_step_every, gamma=cfg.lr_gamma)
 
 
-@SCHEDULES.register(
-    "cosine",
-    label="Cosine annealing",
-    help="lr_t = lr * (1 + cos(pi * t / T)) / 2 over the T training steps (torch CosineAnnealingLR). "
-    "Smoothly decays to 0 by the last step.",
-)
+@schedule("exponential", label="Exponential decay", params=("lr_step_every", "lr_gamma"), help=(
+    "lr_t = lr * gamma^(t / N): the smooth version of step decay, a factor gamma every N steps "
+    "(torch ExponentialLR with a per-step factor gamma^(1/N))."))
+def _exponential(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
+    return lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_gamma ** (1.0 / cfg.lr_step_every))
+
+
+@schedule("cosine", label="Cosine annealing", params=("lr_min_factor",), help=(
+    "lr_t = m lr + (1 - m) lr (1 + cos(pi t / T)) / 2 over the T training steps (torch "
+    "CosineAnnealingLR), m = the minimum factor. Smoothly decays to m x lr by the last step."))
 def _cosine(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
-    return lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps, eta_min=0.0)
+    return lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps, eta_min=cfg.lr_min_factor * _base_lr(opt))
+
+
+@schedule("cyclic", label="Cyclical (triangular)", params=("lr_cycle_steps", "lr_min_factor"), help=(
+    "lr_t rises linearly from m x lr to lr over half a cycle of P steps and falls back over the other half, "
+    "again and again (Smith 2017; torch CyclicLR, mode 'triangular'). The high phases can shake a run out "
+    "of a poor equilibrium; the low phases let it settle."))
+def _cyclic(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
+    lr = _base_lr(opt)
+    return lr_scheduler.CyclicLR(opt, base_lr=cfg.lr_min_factor * lr, max_lr=lr, step_size_up=max(1, cfg.lr_cycle_steps // 2),
+                                 mode="triangular", cycle_momentum=False)
+
+
+@schedule("warmup-cosine", label="Warm-up then cosine", params=("warmup_steps", "warmup_start", "lr_min_factor"),
+          help="Linear warm-up from f0 x lr to lr over W steps, then cosine annealing to m x lr at the last step "
+          "(torch SequentialLR of LinearLR and CosineAnnealingLR). The usual schedule of large modern models.")
+def _warmup_cosine(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
+    lr = _base_lr(opt)
+    warm = lr_scheduler.LinearLR(opt, start_factor=cfg.warmup_start, end_factor=1.0, total_iters=cfg.warmup_steps)
+    cos = lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.steps - cfg.warmup_steps), eta_min=cfg.lr_min_factor * lr)
+    return lr_scheduler.SequentialLR(opt, [warm, cos], milestones=[cfg.warmup_steps])
 
 
 def build_schedule(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
     return SCHEDULES.get(cfg.schedule)(opt, cfg)
 
 
+def _schedule_uses(field: str):
+    return lambda v: field in SCHEDULES.get(v["schedule"]).params
+
+
+option("lr_step_every", label="Decay every N steps", group="schedule", lo=1, hi=10_000_000, step=100, check=False,
+       unit="steps", relevant=_schedule_uses("lr_step_every"),
+       help="N of step and exponential decay: the LR is multiplied by gamma every N steps.")
+option("lr_gamma", label="Decay factor gamma", group="schedule", lo=0.01, hi=1.0, step=0.05, fmt="%.3f", check=False,
+       relevant=_schedule_uses("lr_gamma"), help="gamma of step and exponential decay: the LR factor per N steps.")
+option("warmup_steps", label="Warm-up steps W", group="schedule", lo=1, hi=10_000_000, step=100, unit="steps",
+       relevant=_schedule_uses("warmup_steps"), help="Length of the linear warm-up, in generator steps.")
+option("warmup_start", label="Warm-up start factor f0", group="schedule", lo=1e-4, hi=1.0, step=0.01, fmt="%.4f",
+       relevant=_schedule_uses("warmup_start"), unit="x base LR",
+       help="The warm-up starts at f0 x lr (torch LinearLR start_factor).")
+option("lr_cycle_steps", label="Cycle length P", group="schedule", lo=2, hi=10_000_000, step=100, unit="steps",
+       relevant=_schedule_uses("lr_cycle_steps"), help="Steps of one up-and-down cycle of the cyclical schedule.")
+option("lr_min_factor", label="Minimum LR factor m", group="schedule", lo=0.0, hi=1.0, step=0.05, fmt="%.3f",
+       relevant=_schedule_uses("lr_min_factor"), unit="x base LR",
+       help="Lowest LR of cosine and cyclical schedules, as a fraction of the base LR (0 = down to zero).")
+
+
 def lr_curve(cfg: TrainConfig, lr: float, max_points: int = 2000) -> tuple[list[int], list[float]]:
     """The learning rate the chosen schedule gives over training, for a preview chart.
 
     Computed by stepping the real torch scheduler on a dummy optimiser. Runs longer than
-    `max_points` steps are previewed on a time-scaled copy (steps and decay interval divided by
-    the same factor), which is exact for constant and cosine and places step-decay drops to
-    within one scaling factor of their true step.
+    `max_points` steps are previewed on a time-scaled copy (the run and every step-count
+    parameter divided by the same factor, rounded), which is exact for constant and cosine
+    schedules and places step drops, warm-up ends and cycle turns to within one scaling factor.
     """
     scale = max(1, -(-cfg.steps // max_points))
-    small = cfg.replace(steps=max(1, cfg.steps // scale), lr_step_every=max(1, round(cfg.lr_step_every / scale)))
+    scaled = {f: max(2 if f == "lr_cycle_steps" else 1, round(getattr(cfg, f) / scale)) for f in STEP_FIELDS}
+    small = cfg.replace(steps=max(1, cfg.steps // scale), **scaled)
     p = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([p], lr=lr)
     sched = build_schedule(opt, small)

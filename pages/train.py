@@ -16,6 +16,7 @@ from gan_core.run import LimitError
 from gan_core.store import read_json, read_jsonl, runs_root
 from ui.config_form import config_form, load_into_form, lr_preview
 from ui.figures import lr_figure, metrics_figure, points_figure
+from ui.scores import alarm_banners, score_charts, score_settings
 from ui.session import add_run, get_manager, my_run_ids, session_owner
 
 MAX_CONFIG_BYTES = 100_000
@@ -53,6 +54,7 @@ def _import_config() -> None:
 with st.sidebar:
     st.header("Configuration")
     cfg, form_error = config_form()
+    score_settings()  # score_every and tensorboard (the form reads their values)
     with st.expander("Export / import config"):
         if cfg is not None:
             st.download_button("Export config (JSON)", json.dumps(cfg.to_dict(), indent=2), "gan_config.json",
@@ -158,11 +160,13 @@ def _disk_view(run_id: str) -> None:
     st.write(f"**{status['state']}** · step {status['step']}/{status['steps']} · device {status.get('device')}")
     if status.get("error"):
         st.warning(status["error"])
+    alarm_banners(read_jsonl(d / "alarms.jsonl"))
     _continue_controls(run_id, status)
     rows = read_jsonl(d / "metrics.jsonl")
     if rows:
         cols = {k: [r.get(k, float("nan")) for r in rows] for k in rows[-1]}
         st.plotly_chart(metrics_figure(cols), key="disk_metrics")
+        score_charts(cols, (read_jsonl(d / "scores.jsonl") or [None])[-1], key="disk")
     pngs = sorted((d / "samples").glob("step_*.png"))
     if pngs:
         st.image(str(pngs[-1]), caption=f"fixed-noise samples, {pngs[-1].stem}")
@@ -202,6 +206,7 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None) -> None:
                 + (f" {status['error']}" if status.get("error") else ""))
     elif state == "failed":
         st.error(status["error"])
+    alarm_banners(status.get("alarms"))
     if not run.active and not polling:
         _continue_controls(run_id, status)
     left, right = st.columns([3, 2])
@@ -209,6 +214,7 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None) -> None:
     with left:
         if cols.get("step"):
             st.plotly_chart(metrics_figure(cols), key=f"metrics_{run_id}")
+            score_charts(cols, dict(run.scores), key=run_id, class_names=run.scores.get("class_names"))
         else:
             st.caption("Waiting for the first metrics...")
     with right:

@@ -41,6 +41,21 @@ FORMULAS = {
         lambda f: -mean(f),
         lambda t: t,
     ),
+    "minimax": (
+        lambda r, f: -mean(math.log(sig(t)) for t in r) - mean(math.log(1 - sig(t)) for t in f),
+        lambda f: mean(math.log(1 - sig(t)) for t in f),
+        sig,
+    ),
+    "wgan": (
+        lambda r, f: mean(f) - mean(r),
+        lambda f: -mean(f),
+        lambda t: t,
+    ),
+    "hinge": (
+        lambda r, f: mean(max(0.0, 1 - t) for t in r) + mean(max(0.0, 1 + t) for t in f),
+        lambda f: -mean(f),
+        lambda t: t,
+    ),
 }
 
 

@@ -1,0 +1,638 @@
+"""Load test: N browser sessions start short runs on the real Streamlit server at the same moment.
+
+    python bench/load_test.py              # 10 sessions, 300 steps each
+    python bench/load_test.py --quick      # 4 sessions, 200 steps
+    python bench/load_test.py --sessions 16 --steps 500 --max-runs-cpu 2
+
+It starts `streamlit run app.py` on its own port with a temporary runs directory, opens N browser
+contexts (N sessions) in one headless Debian chromium (Playwright, async API so that the N clicks
+on "Start training" leave together), and measures:
+
+- click -> visible reaction on each page (the progress text, or "Queued (position k)");
+- while runs train, every --interact-every seconds per page, the time for a full-page rerun to
+  answer: the Device select box is switched between cpu and cuda and the time until the sidebar
+  caption shows the new choice is taken (a server round trip through the whole Train script);
+- the longest gap between two changes of the live progress text of a running run (the polling
+  fragment must keep answering);
+- queue drain time (first click -> every status.json says finished) and the largest number of
+  runs seen training at once (must not exceed the concurrency limit);
+- the server's threads from /proc/<pid>/task/*/comm before, during and after. CPython 3.11 does
+  not give OS threads the Python thread's name, so the server is started through a small launcher
+  that names each OS thread after its Python thread (prctl PR_SET_NAME, 15 characters: a run's
+  thread `train-<id>` shows as `train-<last 6 of id>`); torch's OpenMP workers inherit the name of
+  the thread that created them and end with it. No `train-*` task may survive its run;
+- the server's resident memory (VmRSS) with the pages loaded before the clicks, its peak, after
+  all runs finished, and after the browser sessions closed.
+
+It prints a table and exits 1 when a check fails. Nothing is downloaded: no `playwright install`;
+the browser is /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+FRESH = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+PROGRESS = f'{FRESH} [data-testid="stProgress"]'
+
+# The real server, with every Python thread's OS thread named after it (see the module docstring).
+LAUNCHER = r"""
+import ctypes, sys, threading
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+_bootstrap_inner = threading.Thread._bootstrap_inner
+def _named(self):
+    name = self.name
+    if name.startswith("train-"):
+        name = "train-" + name[-6:]
+    if _prctl is not None:
+        _prctl(15, name[:15].encode(), 0, 0, 0)  # PR_SET_NAME
+    _bootstrap_inner(self)
+threading.Thread._bootstrap_inner = _named
+from streamlit.web.cli import main
+sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
+main(prog_name="streamlit")
+"""
+
+# Sidebar text of the current script run only (stale elements are the previous run's).
+SIDEBAR_HAS_JS = """(needles) => {
+  const els = document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stElementContainer"]:not([data-stale="true"])');
+  for (const el of els) { const t = el.innerText || ''; if (needles.some(n => t.includes(n))) return true; }
+  return false;
+}"""
+PROGRESS_JS = """() => {
+  const el = document.querySelector('[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stProgress"]');
+  return el ? el.innerText : '';
+}"""
+
+
+# ---------------------------------------------------------------------------- the server process
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def thread_names(pid: int) -> list[str]:
+    names = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return names
+    for tid in tids:
+        try:
+            names.append(Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip())
+        except OSError:
+            pass  # the thread ended while we listed
+    return sorted(names)
+
+
+def task_cpu(pid: int) -> dict[str, tuple[str, float]]:
+    """{tid: (OS thread name, CPU seconds)} of every thread of pid."""
+    out = {}
+    hz = os.sysconf("SC_CLK_TCK")
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            raw = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+            name = raw[raw.index("(") + 1: raw.rindex(")")]
+            f = raw.rsplit(")", 1)[1].split()
+            out[tid] = (name, (int(f[11]) + int(f[12])) / hz)
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def thread_group(name: str) -> str:
+    if name.startswith("train-"):
+        return "train-* (runs, with their OpenMP workers)"
+    if name.startswith("ScriptRunner"):
+        return "ScriptRunner (page scripts, fragments)"
+    if name in ("python", "streamlit"):
+        return "main (event loop, websockets)"
+    return "other"
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    vals = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(vals) - idle) / hz, sum(vals) / hz
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+_SERVERS: list[Server] = []
+
+
+def install_sigterm_cleanup() -> None:
+    """A SIGTERM (e.g. from `timeout`) still takes the server's process group down with us."""
+
+    def handler(signum, _frame):
+        for srv in _SERVERS:
+            srv.stop(signal.SIGKILL)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
+
+
+class Server:
+    """`streamlit run app.py` (through LAUNCHER) in its own process group."""
+
+    def __init__(self, runs_dir: Path, log_path: Path, port: int, env: dict[str, str] | None = None):
+        self.runs_dir, self.log_path, self.port = runs_dir, log_path, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = {**os.environ, "GAN_RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self, timeout_s: float = 90.0) -> None:
+        cmd = [sys.executable, "-c", LAUNCHER, "--server.headless", "true", "--server.fileWatcherType", "none",
+               "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
+               "false"]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        _SERVERS.append(self)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited ({self.proc.returncode}):\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit not healthy after {timeout_s:.0f} s:\n{self.tail()}")
+            time.sleep(0.25)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+            self.proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def tail(self, n: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return "<no server log>"
+
+
+class Sampler:
+    """Server RSS and threads every `period` seconds, in a background asyncio task."""
+
+    def __init__(self, pid: int, period: float = 0.5):
+        self.pid, self.period = pid, period
+        self.samples: list[tuple[float, float, int, set[str]]] = []  # (t, rss MB, n threads, train-* names)
+        self._task: asyncio.Task | None = None
+        self.cpu_mark: dict[str, tuple[str, float]] = {}  # per-thread CPU at mark_cpu()
+        self.cpu_last: dict[str, tuple[str, float]] = {}  # the latest reading of every thread seen since
+
+    def mark_cpu(self) -> None:
+        self.cpu_mark = task_cpu(self.pid)
+        self.cpu_last = dict(self.cpu_mark)
+
+    def cpu_by_group(self) -> dict[str, float]:
+        """CPU seconds per thread group since mark_cpu() (threads that ended between two samples
+        lose up to one sampling period of CPU time)."""
+        out: dict[str, float] = {}
+        for tid, (name, cpu) in self.cpu_last.items():
+            g = thread_group(name)
+            out[g] = out.get(g, 0.0) + cpu - self.cpu_mark.get(tid, (name, 0.0))[1]
+        return out
+
+    def sample(self) -> tuple[float, float, int, set[str]]:
+        if self.cpu_mark:
+            self.cpu_last.update(task_cpu(self.pid))
+        names = thread_names(self.pid)
+        s = (time.monotonic(), rss_mb(self.pid), len(names), {n for n in names if n.startswith("train-")})
+        self.samples.append(s)
+        return s
+
+    async def _loop(self) -> None:
+        while True:
+            self.sample()
+            await asyncio.sleep(self.period)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def peak_rss(self, since: float = 0.0) -> float:
+        return max((s[1] for s in self.samples if s[0] >= since), default=float("nan"))
+
+    def max_concurrent_runs(self) -> int:
+        return max((len(s[3]) for s in self.samples), default=0)
+
+
+# ---------------------------------------------------------------------------- one browser session
+@dataclass
+class Session:
+    i: int
+    page: object
+    context: object
+    react_s: float | None = None  # click -> progress text or "Queued"
+    reaction: str = ""
+    first_running_s: float | None = None  # click -> progress shows running/starting
+    run_id: str | None = None
+    interactions: list[float] = field(default_factory=list)  # full-rerun round trips (s)
+    progress_gaps: list[float] = field(default_factory=list)  # s between progress changes while running
+    finished_ui_s: float | None = None  # click -> "Finished N steps" shown
+    errors: list[str] = field(default_factory=list)
+
+
+async def setup_page(sess: Session, url: str, steps: int, timeout_ms: int) -> None:
+    page = sess.page
+    await page.goto(url + "/", timeout=timeout_ms)
+    main = page.get_by_test_id("stMainBlockContainer")
+    start = main.get_by_role("button", name="Start training")
+    await start.wait_for(state="visible", timeout=timeout_ms)
+    sidebar = page.get_by_test_id("stSidebar")
+    box = sidebar.get_by_label("Steps", exact=True)
+    await box.fill(str(steps))
+    await box.press("Enter")
+    deadline = time.monotonic() + timeout_ms / 1000
+    while await box.input_value() != str(steps) or not await start.is_enabled():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"session {sess.i}: the Steps box did not take {steps}")
+        await asyncio.sleep(0.1)
+    # the device caption the interaction probe switches
+    await page.wait_for_function(SIDEBAR_HAS_JS, arg=["Training will run on"], timeout=timeout_ms)
+
+
+async def click_start(sess: Session, t_go: float, timeout_ms: int) -> None:
+    page = sess.page
+    start = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Start training")
+    delay = t_go - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
+    t0 = time.monotonic()
+    await start.click()
+    handle = await page.wait_for_function(
+        """() => { const el = document.querySelector('[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stProgress"]');
+                   const t = el ? el.innerText : '';
+                   return (t.includes('Queued (position') || t.includes('steps/s')) ? t : false; }""",
+        polling=50, timeout=timeout_ms)
+    sess.react_s = time.monotonic() - t0
+    sess.reaction = (await handle.json_value()).split(":")[0].split(" · ")[0]
+    sess.run_id = parse_qs(urlparse(page.url).query).get("run", [None])[0]
+
+
+async def set_device(page, choice: str, timeout_ms: int) -> float:
+    """Choose `choice` in the Device select box; seconds until the sidebar shows it."""
+    sidebar = page.get_by_test_id("stSidebar")
+    await sidebar.get_by_role("combobox", name="Device").click()
+    option = page.get_by_role("option", name=choice, exact=True)
+    await option.click()
+    t0 = time.monotonic()
+    needles = ["will run on cpu"] if choice == "cpu" else ["cuda' was chosen", "will run on cuda"]
+    await page.wait_for_function(SIDEBAR_HAS_JS, arg=needles, polling=50, timeout=timeout_ms)
+    return time.monotonic() - t0
+
+
+async def probe_session(sess: Session, interact_every: float, offset: float, stop: asyncio.Event,
+                        timeout_ms: int) -> None:
+    """Every `interact_every` s until `stop`: switch the Device select box and time the rerun."""
+    device = "cpu"
+    try:
+        await asyncio.wait_for(stop.wait(), offset)
+    except asyncio.TimeoutError:
+        pass
+    while not stop.is_set():
+        device = "cuda" if device == "cpu" else "cpu"
+        try:
+            sess.interactions.append(await set_device(sess.page, device, timeout_ms))
+        except Exception as e:  # noqa: BLE001 - recorded as a failure of this page
+            sess.errors.append(f"interaction: {type(e).__name__}: {str(e)[:200]}")
+            return
+        try:
+            await asyncio.wait_for(stop.wait(), interact_every)
+        except asyncio.TimeoutError:
+            pass
+    if device != "cpu":
+        await set_device(sess.page, "cpu", timeout_ms)
+
+
+async def watch_session(sess: Session, t_click: float, steps: int, interact_every: float, offset: float,
+                        timeout_ms: int) -> None:
+    """Until this session's run is finished: follow its progress text (every 0.1 s) while a
+    second task probes full reruns; then wait for the "Finished" message."""
+    page = sess.page
+    stop = asyncio.Event()
+    prober = asyncio.create_task(probe_session(sess, interact_every, offset, stop, timeout_ms))
+    last_text, last_change = None, None
+    finished_text = f"Finished {steps:,} steps"
+    try:
+        while True:
+            try:
+                text = await page.evaluate(PROGRESS_JS)
+            except Exception as e:  # noqa: BLE001 - record and go on; the page may be mid-navigation
+                sess.errors.append(f"evaluate: {e}")
+                text = ""
+            now = time.monotonic()
+            if text and ("running" in text or "starting" in text) and sess.first_running_s is None:
+                sess.first_running_s = now - t_click
+            if text and text != last_text:  # "" = between two renders of the fragment
+                if last_change is not None and last_text and last_text.startswith("running"):
+                    sess.progress_gaps.append(now - last_change)
+                last_text, last_change = text, now
+            if text.startswith("finished"):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await prober
+    await page.get_by_text(finished_text).first.wait_for(state="visible", timeout=timeout_ms)
+    sess.finished_ui_s = time.monotonic() - t_click
+
+
+def run_states(runs_dir: Path) -> dict[str, str]:
+    out = {}
+    for st in runs_dir.glob("*/status.json"):
+        try:
+            out[st.parent.name] = json.loads(st.read_text())["state"]
+        except (OSError, ValueError, KeyError):
+            out[st.parent.name] = "?"
+    return out
+
+
+# ---------------------------------------------------------------------------- the test
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, round(q * (len(v) - 1)))]
+
+
+async def load_test(args: argparse.Namespace) -> int:
+    from playwright.async_api import async_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="gan_load_"))
+    runs_dir = tmp / "runs"
+    env = {}
+    if args.max_runs_cpu:
+        env["GAN_MAX_RUNS_CPU"] = str(args.max_runs_cpu)
+    env["GAN_MAX_RUNS_PER_SESSION"] = os.environ.get("GAN_MAX_RUNS_PER_SESSION", "3")
+    if args.omp_threads:
+        env["OMP_NUM_THREADS"] = str(args.omp_threads)
+    limit = int(env.get("GAN_MAX_RUNS_CPU") or os.environ.get("GAN_MAX_RUNS_CPU") or 2)
+    server = Server(runs_dir, tmp / "server.log", args.port or free_port(), env)
+    timeout_ms = int(args.page_timeout * 1000)
+    print(f"load test: {args.sessions} sessions x {args.steps} steps (ring8-mlp), GAN_MAX_RUNS_CPU={limit}, "
+          f"OMP_NUM_THREADS={env.get('OMP_NUM_THREADS', os.environ.get('OMP_NUM_THREADS', 'unset'))}, "
+          f"{os.cpu_count()} CPUs, load average before: {loadavg()}")
+    print(f"server log: {server.log_path}")
+    failures: list[str] = []
+    server.start()
+    t_server = time.monotonic()
+    rss_boot = rss_mb(server.pid)
+    threads_boot = thread_names(server.pid)
+    sampler = Sampler(server.pid)
+    sampler.start()
+    sessions: list[Session] = []
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            for i in range(args.sessions):
+                ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
+                ctx.set_default_timeout(timeout_ms)
+                sessions.append(Session(i, await ctx.new_page(), ctx))
+            t0 = time.monotonic()
+            await asyncio.gather(*(setup_page(s, server.url, args.steps, timeout_ms) for s in sessions))
+            print(f"{args.sessions} pages loaded and set up in {time.monotonic() - t0:.1f} s "
+                  f"(server up {time.monotonic() - t_server:.1f} s)")
+            await asyncio.sleep(args.settle)
+            _, rss_before, n_before, train_before = sampler.sample()
+            threads_before = thread_names(server.pid)
+            busy0, total0 = machine_busy()
+            cpu0 = cpu_seconds(server.pid)
+            sampler.mark_cpu()
+
+            # ---- every session clicks "Start training" at the same moment
+            t_go = time.monotonic() + 0.5
+            await asyncio.gather(*(click_start(s, t_go, timeout_ms) for s in sessions))
+            watchers = [asyncio.create_task(watch_session(s, t_go, args.steps, args.interact_every,
+                                                          args.interact_every * s.i / max(1, args.sessions),
+                                                          timeout_ms)) for s in sessions]
+            deadline = time.monotonic() + args.timeout
+            t_drained = None
+            while time.monotonic() < deadline:
+                states = run_states(runs_dir)
+                if len(states) >= args.sessions and all(v in ("finished", "failed", "stopped") for v in states.values()):
+                    t_drained = time.monotonic()
+                    break
+                await asyncio.sleep(0.2)
+            if t_drained is None:
+                failures.append(f"runs not done after {args.timeout:.0f} s: {run_states(runs_dir)}")
+            results = await asyncio.wait_for(asyncio.gather(*watchers, return_exceptions=True), args.page_timeout * 2)
+            for s, r in zip(sessions, results):
+                if isinstance(r, BaseException):
+                    s.errors.append(f"watch: {type(r).__name__}: {str(r)[:300]}")
+            busy1, total1 = machine_busy()
+            cpu1 = cpu_seconds(server.pid)
+            sampler.sample()
+            cpu_groups = sampler.cpu_by_group()
+            t_peak_end = time.monotonic()
+            rss_peak = sampler.peak_rss(since=t_go)
+
+            # ---- after: threads and memory with the pages open, then with them closed
+            await asyncio.sleep(args.settle)
+            _, rss_after, n_after, train_after = sampler.sample()
+            threads_after = thread_names(server.pid)
+            for s in sessions:
+                await s.context.close()
+            await browser.close()
+        await asyncio.sleep(args.settle)
+        _, rss_closed, n_closed, train_closed = sampler.sample()
+        threads_closed = thread_names(server.pid)
+    finally:
+        await sampler.stop()
+        server.stop()
+
+    # ---------------------------------------------------------------- report
+    states = run_states(runs_dir)
+    n_finished = sum(v == "finished" for v in states.values())
+    statuses = {}
+    for st in runs_dir.glob("*/status.json"):
+        statuses[st.parent.name] = json.loads(st.read_text())
+    print()
+    print(f"{'sess':>4} {'run id':<24} {'click->react':>12} {'reaction':<22} {'->running':>9} {'->finished UI':>13} "
+          f"{'probes':>6} {'probe med':>9} {'probe max':>9} {'max gap':>8} {'train s':>8} errors")
+    all_probes, all_gaps, all_react = [], [], []
+    for s in sessions:
+        st = statuses.get(s.run_id or "", {})
+        all_probes += s.interactions
+        all_gaps += s.progress_gaps
+        if s.react_s is not None:
+            all_react.append(s.react_s)
+        print(f"{s.i:>4} {s.run_id or '-':<24} {s.react_s or float('nan'):>11.2f}s {s.reaction[:22]:<22} "
+              f"{s.first_running_s or float('nan'):>8.1f}s {s.finished_ui_s or float('nan'):>12.1f}s "
+              f"{len(s.interactions):>6} {pct(s.interactions, 0.5):>8.2f}s {max(s.interactions, default=float('nan')):>8.2f}s "
+              f"{max(s.progress_gaps, default=float('nan')):>7.2f}s {st.get('train_seconds', float('nan')):>8.1f} "
+              f"{'; '.join(s.errors)[:160]}")
+        if s.react_s is None:
+            failures.append(f"session {s.i}: no reaction to the click")
+        if s.finished_ui_s is None:
+            failures.append(f"session {s.i}: never showed 'Finished'")
+        if s.errors:
+            failures.append(f"session {s.i}: {s.errors[0][:200]}")
+    machine = 100 * (busy1 - busy0) / max(1e-9, total1 - total0)
+    server_cpu = 100 * (cpu1 - cpu0) / max(1e-9, (t_peak_end - t_go) * (os.cpu_count() or 1))
+    drain = (t_drained - t_go) if t_drained else float("nan")
+    train_total = sum(st.get("train_seconds", 0.0) for st in statuses.values())
+    print()
+    print(f"runs finished: {n_finished}/{args.sessions} (states: {sorted(set(states.values()))})")
+    print(f"queue drain time (clicks -> last status.json finished): {drain:.1f} s; sum of runs' train_seconds "
+          f"{train_total:.1f} s; most runs training at once: {sampler.max_concurrent_runs()} (limit {limit})")
+    print(f"click -> visible reaction: median {pct(all_react, 0.5):.2f} s, worst {max(all_react, default=float('nan')):.2f} s")
+    print(f"full-page rerun while training (Device switch -> caption): n={len(all_probes)}, median "
+          f"{pct(all_probes, 0.5):.2f} s, p90 {pct(all_probes, 0.9):.2f} s, worst {max(all_probes, default=float('nan')):.2f} s")
+    print(f"live progress text, gap between updates while running: median {pct(all_gaps, 0.5):.2f} s, "
+          f"worst {max(all_gaps, default=float('nan')):.2f} s (poll interval 1 s)")
+    print(f"worst page response time (any of the above): "
+          f"{max(all_react + all_probes + all_gaps, default=float('nan')):.2f} s")
+    print(f"server threads: boot {len(threads_boot)}, pages loaded {n_before}, after runs {n_after}, "
+          f"sessions closed {n_closed}; train-* threads before {len(train_before)}, after {sorted(train_after)}, "
+          f"after close {sorted(train_closed)}")
+    extra = sorted(set(threads_after) - set(threads_before))
+    print(f"  thread names before clicks: {compact(threads_before)}")
+    print(f"  thread names after runs:    {compact(threads_after)}" + (f"  (new names: {extra})" if extra else ""))
+    print(f"  thread names after close:   {compact(threads_closed)}")
+    print(f"server RSS: boot {rss_boot:.0f} MB, pages loaded (before clicks) {rss_before:.0f} MB, peak {rss_peak:.0f} MB, "
+          f"after runs {rss_after:.0f} MB ({rss_after - rss_before:+.0f}), sessions closed {rss_closed:.0f} MB "
+          f"({rss_closed - rss_before:+.0f})")
+    print(f"CPU during the runs: machine {machine:.0f}% busy of {os.cpu_count()} CPUs, server process {server_cpu:.0f}% "
+          f"of the machine ({cpu1 - cpu0:.0f} CPU s in {t_peak_end - t_go:.0f} s); load average after: {loadavg()}")
+    print("  server CPU seconds by thread: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu_groups.items())))
+
+    if n_finished != args.sessions:
+        failures.append(f"{n_finished}/{args.sessions} runs finished")
+    if train_after or train_closed:
+        failures.append(f"training threads survived their runs: {sorted(train_after | train_closed)}")
+    if sampler.max_concurrent_runs() > limit:
+        failures.append(f"{sampler.max_concurrent_runs()} runs trained at once, limit {limit}")
+    worst = max(all_react + all_probes + all_gaps, default=0.0)
+    if worst > args.max_response_s:
+        failures.append(f"worst page response {worst:.1f} s > {args.max_response_s} s")
+    growth = rss_closed - rss_before
+    if growth > max(args.max_rss_growth_mb, 0.25 * rss_before):
+        failures.append(f"RSS after closing grew {growth:.0f} MB over the level before the clicks")
+    if failures:
+        print("\nFAILED:\n  " + "\n  ".join(failures))
+        print(f"server log tail:\n{server.tail(2000)}")
+    else:
+        print("\nall checks passed")
+    if args.keep:
+        print(f"kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failures else 0
+
+
+def compact(names: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for n in names:
+        key = "train-*" if n.startswith("train-") else n
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{k} x{v}" if v > 1 else k for k, v in sorted(counts.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sessions", type=int, default=10, help="browser sessions, one run each (default 10)")
+    ap.add_argument("--steps", type=int, default=300, help="steps per run (default 300)")
+    ap.add_argument("--quick", action="store_true", help="4 sessions x 200 steps")
+    ap.add_argument("--max-runs-cpu", type=int, default=None,
+                    help="GAN_MAX_RUNS_CPU for the server (default: inherited, else the server's default 2)")
+    ap.add_argument("--omp-threads", type=int, default=None, help="OMP_NUM_THREADS for the server (default: inherited)")
+    ap.add_argument("--interact-every", type=float, default=4.0, help="seconds between rerun probes per page")
+    ap.add_argument("--settle", type=float, default=5.0, help="idle seconds before the 'before'/'after' readings")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for every run to finish")
+    ap.add_argument("--page-timeout", type=float, default=120.0, help="seconds any one page wait may take")
+    ap.add_argument("--max-response-s", type=float, default=15.0, help="fail when a page answer takes longer")
+    ap.add_argument("--max-rss-growth-mb", type=float, default=100.0, help="fail when RSS grows more than this")
+    ap.add_argument("--port", type=int, default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary runs directory and server log")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.sessions, args.steps = min(args.sessions, 4), 200
+    if not os.path.exists(CHROMIUM):
+        print(f"{CHROMIUM} not found; this load test drives Debian chromium", file=sys.stderr)
+        return 2
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        print("the playwright package is not installed", file=sys.stderr)
+        return 2
+    install_sigterm_cleanup()
+    return asyncio.run(load_test(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

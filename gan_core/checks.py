@@ -1,0 +1,117 @@
+"""Validation of the training options (models, losses, regularisers, optimisers, schedules) and
+refusal of combinations that do not make sense, before any training starts.
+
+Called by `TrainConfig.validate()` after its own checks. Ranges and allowed values come from the
+`OPTIONS` entries that each module registers next to its code, so the form's widgets, the CLI
+help and this validation cannot disagree. Every refusal is a ConfigError naming the field and
+saying what is allowed instead; nothing is corrected silently.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from gan_core.config import ConfigError
+from gan_core.options import all_options
+
+
+def _range_message(lo: float, hi: float, v: Any, integer: bool) -> str:
+    if integer:
+        return f"must be an integer from {int(lo)} to {int(hi)}, got {v!r}"
+    return f"must be in [{lo:g}, {hi:g}], got {v!r}"
+
+
+def check_options(cfg: Any) -> None:
+    """Each registered option's value: one of its choices, or a number within its range."""
+    opts = all_options()
+    for name in opts.names():
+        opt = opts.get(name)
+        if not opt.check or not hasattr(cfg, name):
+            continue
+        v = getattr(cfg, name)
+        if opt.choices is not None:
+            allowed = opt.choice_names()
+            if v not in allowed:
+                raise ConfigError(name, f"unknown value {v!r}; allowed: {', '.join(map(str, allowed))}")
+        elif isinstance(v, bool):
+            continue
+        elif opt.lo is not None and opt.hi is not None:
+            integer = isinstance(v, int)
+            if not (math.isfinite(v) and opt.lo <= v <= opt.hi):
+                raise ConfigError(name, _range_message(opt.lo, opt.hi, v, integer))
+
+
+def dataset_labelled(cfg: Any) -> bool | None:
+    """Whether the dataset has class labels: True / False when known without reading files, None
+    when only the data can tell (image files, user uploads; the engine checks it when loading)."""
+    from gan_core.data import DATASETS, DataError, load_raw
+
+    try:
+        spec = DATASETS.get(cfg.dataset)
+    except KeyError:
+        return None
+    flag = getattr(spec, "labelled", None)
+    if flag is not None:
+        return bool(flag)
+    if spec.kind == "points" and not spec.takes_path:  # generated toy data: cheap (and cached) to build
+        try:
+            raw, _ = load_raw(cfg)
+        except DataError:
+            return None
+        return raw.y is not None
+    return None
+
+
+def check_combinations(cfg: Any) -> None:
+    """Refuse settings that contradict each other, with what to do instead."""
+    from gan_core.data import DATASETS
+    from gan_core.losses import LOSSES
+    from gan_core.models import ARCHS, resolve_norms
+    from gan_core.regularizers import DIFFAUG
+
+    arch, loss = ARCHS.get(cfg.arch), LOSSES.get(cfg.loss)
+    if cfg.depth > arch.max_depth:
+        raise ConfigError("depth", f"{cfg.arch!r} allows a depth from 0 to {arch.max_depth}, got {cfg.depth}")
+    if cfg.g_norm != "auto" and cfg.g_norm not in arch.g_norms:
+        allowed = ", ".join(("auto", *arch.g_norms))
+        why = " (it normalises with AdaIN)" if not arch.g_norms else ""
+        raise ConfigError("g_norm", f"{cfg.arch!r} takes g_norm {allowed}{why}; got {cfg.g_norm!r}")
+    penalty = "the WGAN-GP gradient penalty" if loss.gradient_penalty else ("the R1 penalty" if cfg.r1_weight > 0 else "")
+    if cfg.d_norm == "batch" and penalty:
+        raise ConfigError("d_norm", f"batch norm in D mixes the samples of a batch, so {penalty} (a per-sample "
+                          "gradient) is not defined; choose d_norm auto, layer or none")
+    if loss.weight_clipping and cfg.r1_weight > 0:
+        raise ConfigError("r1_weight", "weight clipping (loss 'wgan') already constrains D; an R1 penalty on top "
+                          "fights it. Set r1_weight to 0, or use loss 'wgan-gp' or 'ns' with R1")
+    if loss.weight_clipping and cfg.spectral_norm:
+        raise ConfigError("spectral_norm", "weight clipping (loss 'wgan') and spectral norm are two ways of making "
+                          "D Lipschitz; use one: spectral_norm false, or a loss such as 'hinge' with spectral norm")
+    if cfg.label_smoothing > 0 and not loss.bce:
+        bce = ", ".join(n for n in LOSSES.names() if LOSSES.get(n).bce)
+        raise ConfigError("label_smoothing", f"one-sided label smoothing changes the real label of a binary "
+                          f"cross-entropy loss ({bce}); loss {cfg.loss!r} has no labels. Set it to 0")
+    if cfg.conditioning != "none":
+        if cfg.pac > 1:
+            raise ConfigError("pac", "PacGAN packs samples of different classes into one D input, which a "
+                              "conditional D cannot label; set pac to 1 or conditioning to none")
+        if dataset_labelled(cfg) is False:
+            raise ConfigError("conditioning", f"dataset {cfg.dataset!r} has no class labels, so a conditional model "
+                              "cannot be trained on it; set conditioning to none or choose a labelled dataset")
+    if cfg.batch_size % cfg.pac:
+        raise ConfigError("pac", f"the batch size ({cfg.batch_size}) must be a multiple of the pack size {cfg.pac}")
+    g_norm, d_norm = resolve_norms(cfg.arch, cfg.g_norm, cfg.d_norm, loss.d_batchnorm and cfg.r1_weight == 0)
+    if cfg.batch_size < 2 and g_norm == "batch" or cfg.batch_size // cfg.pac < 2 and d_norm == "batch":
+        raise ConfigError("batch_size", "batch norm needs at least 2 samples per batch (per D input with PacGAN); "
+                          "raise the batch size or choose no batch norm")
+    if cfg.diffaug != "none" and DATASETS.get(cfg.dataset).kind != "image":
+        raise ConfigError("diffaug", f"DiffAugment transforms images; {cfg.dataset!r} is 2-D points. Set it to none "
+                          f"(allowed for images: {', '.join(DIFFAUG.names())})")
+    if cfg.schedule == "warmup-cosine" and cfg.warmup_steps >= cfg.steps:
+        raise ConfigError("warmup_steps", f"the warm-up ({cfg.warmup_steps} steps) must be shorter than the run "
+                          f"({cfg.steps} steps) to leave room for the cosine part")
+
+
+def check_training(cfg: Any) -> None:
+    check_options(cfg)
+    check_combinations(cfg)

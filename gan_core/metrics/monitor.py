@@ -1,0 +1,179 @@
+"""What a TrainingRun calls once per logged window: scores every `score_every` steps, alarms,
+and (optionally) TensorBoard. Runs in the training thread, between steps, so it never races
+the optimiser; the UI only reads what it leaves in the run (`run.alarms`, `run.scores`) and in
+the run directory:
+
+    metrics.jsonl   the score columns (fd_clf, kid_clf, precision, recall, classes_covered, class_entropy,
+                    diversity; 2-D: modes_covered, hq_pct, kl, js, fd) in the rows where they were computed
+    scores.jsonl    every scoring with its histograms (class_hist / mode_hist)
+    alarms.jsonl    every alarm (name, step, level, title, message, explanation, remedies)
+    tensorboard/    event files, with TrainConfig.tensorboard and the tensorboard package
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gan_core.metrics.alarms import Alarm, AlarmDetector, divergence_alarm
+from gan_core.metrics.evaluate import Scorer
+from gan_core.metrics.scores import diversity
+from gan_core.store import append_jsonl, atomic_write_bytes, read_jsonl
+
+SCORE_KEYS = ("fd_clf", "kid_clf", "precision", "recall", "classes_covered", "class_entropy",
+              "modes_covered", "hq_pct", "kl", "js", "fd", "diversity")
+TENSORBOARD_HELP = "TensorBoard logging needs the tensorboard package: pip install tensorboard"
+
+
+def tensorboard_available() -> bool:
+    try:
+        from torch.utils.tensorboard import SummaryWriter  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def d_outputs_are_probabilities(loss_name: str) -> bool:
+    """True when the loss's displayed D(x), D(G(z)) are probabilities (not a WGAN critic's values)."""
+    from gan_core.losses import LOSSES
+
+    show = LOSSES.get(loss_name).d_display
+    with torch.no_grad():
+        v = show(torch.tensor([-50.0, 50.0]))
+    return bool(0.0 <= float(v.min()) and float(v.max()) <= 1.0)
+
+
+class Monitor:
+    def __init__(self, cfg, data, engine, run_dir: str | Path, alarms: list[dict], scores: dict):
+        self.cfg = cfg
+        self.dir = Path(run_dir)
+        self.alarms = alarms  # TrainingRun.alarms: shared, appended here
+        self.scores = scores  # TrainingRun.scores: the latest scoring, replaced here
+        self.every = int(getattr(cfg, "score_every", 0) or 0)
+        self.detector = AlarmDetector(d_outputs_are_probabilities(cfg.loss))
+        self.score_seconds = 0.0  # time spent scoring (the benchmark reads it)
+        self._raise: Alarm | None = None
+        self.scorer: Scorer | None = None
+        if engine.step > 0:  # resumed: keep the alarms of the steps before the checkpoint
+            kept = [a for a in read_jsonl(self.dir / "alarms.jsonl") if a.get("step", 0) <= engine.step]
+            atomic_write_bytes(self.dir / "alarms.jsonl", "".join(_line(a) for a in kept).encode())
+            alarms[:] = kept
+        if self.every > 0:
+            t0 = time.perf_counter()
+            self.scorer = Scorer(cfg.dataset, data, engine.device, cfg.latent_dim, seed=cfg.seed, live=True)
+            if not self.scorer.available:
+                self._fire(Alarm("notice", engine.step, f"Scores: {self.scorer.unavailable}", level="info",
+                                 title="No quality scores for this dataset"))
+            # the real data's diversity at the size of the fixed batch: the 1.0 of the diversity score
+            g = torch.Generator().manual_seed(cfg.seed + 3)
+            idx = torch.randperm(data.x.shape[0], generator=g)[: max(2, min(cfg.n_fixed, 512))]
+            self.real_diversity = diversity(data.x[idx.to(data.x.device)].float())
+            self.score_seconds += time.perf_counter() - t0
+        self._next = (engine.step // self.every + 1) * self.every if self.every else None
+        self.tb = None
+        if getattr(cfg, "tensorboard", False):
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self.tb = SummaryWriter(log_dir=str(self.dir / "tensorboard"), purge_step=engine.step or None)
+            except ImportError:
+                self._fire(Alarm("notice", engine.step, TENSORBOARD_HELP + " (the run trains without it)",
+                                 level="info", title="TensorBoard not installed"))
+
+    # ------------------------------------------------------------------ hooks
+    def on_window(self, engine, row: dict[str, Any]) -> dict[str, Any]:
+        """Called with each logged row; returns the score columns to add to it (when scored)."""
+        extra: dict[str, Any] = {}
+        if self._next is not None and (engine.step >= self._next or engine.step >= self.cfg.steps):
+            t0 = time.perf_counter()
+            extra = self._score(engine)
+            self.score_seconds += time.perf_counter() - t0
+            self._next = (engine.step // self.every + 1) * self.every
+        for alarm in self.detector.update({**row, **extra}):
+            self._fire(alarm)
+            if alarm.name == "divergence":
+                self._raise = alarm
+        if self.tb is not None:
+            for k, v in {**row, **extra}.items():
+                if k not in ("step", "time") and isinstance(v, (int, float)) and math.isfinite(v):
+                    self.tb.add_scalar(_tb_tag(k), v, engine.step)
+        return extra
+
+    @property
+    def healthy(self) -> bool:
+        """False while a loss is exploding (not yet confirmed): no checkpoint should be written then."""
+        return self._raise is None and self.detector.exploding == 0
+
+    def raise_if_diverged(self) -> None:
+        """An exploding loss ends the run the way a NaN does (TrainingRun keeps its last good checkpoint)."""
+        if self._raise is not None:
+            from gan_core.engine import Divergence
+
+            raise Divergence(self._raise.message)
+
+    def on_divergence(self, step: int, message: str) -> None:
+        """Record a divergence found elsewhere (NaN/Inf in Engine.flush, non-finite weights)."""
+        if not any(a["name"] == "divergence" for a in self.alarms[-1:]):
+            self._fire(divergence_alarm(step, message))
+
+    def on_sample(self, step: int, x: torch.Tensor, png: bytes | None = None) -> None:
+        if self.tb is None:
+            return
+        if x.dim() == 4:
+            from torchvision.utils import make_grid
+
+            self.tb.add_image("samples/fixed_noise", make_grid(x[:64].float(), nrow=8, normalize=True,
+                                                               value_range=(-1, 1)), step)
+        elif png is not None:
+            import io
+
+            import numpy as np
+            from PIL import Image
+
+            self.tb.add_image("samples/fixed_noise", np.asarray(Image.open(io.BytesIO(png)).convert("RGB")), step,
+                              dataformats="HWC")
+
+    def close(self) -> None:
+        if self.tb is not None:
+            self.tb.close()
+            self.tb = None
+
+    # ------------------------------------------------------------------ internals
+    def _score(self, engine) -> dict[str, Any]:
+        full: dict[str, Any] = {}
+        if self.scorer is not None and self.scorer.available:
+            full = self.scorer.score(getattr(engine, "G_sample", engine.G))  # the EMA of G when there is one
+        fixed = engine.sample_fixed()
+        if fixed.shape[0] >= 2 and self.real_diversity and self.real_diversity > 0:
+            full["diversity"] = diversity(fixed) / self.real_diversity
+        cols = {k: float(full[k]) for k in SCORE_KEYS if k in full and isinstance(full[k], (int, float))}
+        if self.scorer is not None and self.scorer.clf is not None:
+            full["class_names"] = list(self.scorer.clf.card.get("class_names", []))
+        self.scores.update({"step": engine.step, **full})  # one update (no clear): readers never see it empty
+        append_jsonl(self.dir / "scores.jsonl", [{"step": engine.step, **_jsonable(full)}])
+        return cols
+
+    def _fire(self, alarm: Alarm) -> None:
+        d = alarm.to_dict()
+        self.alarms.append(d)
+        append_jsonl(self.dir / "alarms.jsonl", [d])
+        if self.tb is not None:
+            self.tb.add_text("alarms", f"**{alarm.title}** (step {alarm.step}): {alarm.message}", alarm.step)
+
+
+def _tb_tag(key: str) -> str:
+    return ("scores/" if key in SCORE_KEYS else "train/") + key
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+def _line(a: dict) -> str:
+    import json
+
+    return json.dumps(a) + "\n"

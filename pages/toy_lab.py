@@ -1,0 +1,173 @@
+"""2-D lab: the whole adversarial game on a plane (after GAN Lab, Kahng et al. 2018).
+
+Real and fake points, D's output as a heat map, arrows of G's gradient on each fake point, G's
+manifold; play, pause, single steps (D, G or both) and a slow motion that shows the two halves of
+an iteration apart. The configuration is drawn by the Train page's form code (ui/config_form.py:
+every loss, regulariser, optimiser and schedule), with its own widget keys (FORM_KEY), so the lab's
+small 2-D settings and the Train page's settings do not overwrite each other.
+
+Why no training thread here (unlike the Train page): the lab is a live picture, not a run. It
+keeps nothing on disk, and a user expects it to move only while they watch it and to stop
+exactly where they pause it; a step must be exactly one step. So each refresh of the view (a
+fragment rerunning a few times a second while playing) first trains for a short time budget
+(whole iterations; in slow motion one half-iteration) and then draws. The page stays responsive
+because a refresh never trains for more than PLAY_BUDGET_S; nothing runs when no page is open
+(a closed tab cannot leave a thread behind), and the controls need no locks: every call into the
+lab happens in this session's script thread. The lab object (small models, a few MB) lives in
+this session's state and goes with it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gan_core.config import PRESETS, ConfigError, TrainConfig, preset
+from gan_core.data import DATASETS, DataError
+from gan_core.toylab import PHASE_TEXT, ToyLab, check_lab_config
+from ui.config_form import config_form, load_into_form
+from ui.toy_figures import LAYERS, lab_charts, lab_figure
+
+LAB_PRESET = "ring8-lab"  # what the lab starts with
+FORM_KEY = "labcfg_"  # prefix of the lab's form widgets (the Train page's are "cfg_")
+LAB_PRESETS = [k for k, p in PRESETS.items() if DATASETS.get(p.fields.get("dataset", "ring8")).kind == "points"]
+TICK_S = 0.3  # refresh period while playing
+SLOW_TICK_S = 2.0  # slow motion: one half-iteration (D phase or G phase) per refresh
+PLAY_BUDGET_S = 0.15  # training time per refresh while playing
+STATE = "toylab"  # session_state key of this session's ToyLab
+
+st.title("2-D lab: the adversarial game, step by step")
+st.caption("Real points (green), G's points (purple), D's output over the plane (heat map), the direction in "
+           "which G's loss pushes each fake point (red arrows) and the image of a grid of noise space under G "
+           "(grey lines). Press **Play**, or step through the game one move at a time.")
+
+
+def _use_lab_preset() -> None:
+    load_into_form(preset(LAB_PRESET), FORM_KEY, preset=LAB_PRESET)
+
+
+lab: ToyLab | None = st.session_state.get(STATE)
+if FORM_KEY + "dataset" not in st.session_state and lab is not None:
+    # Back from another page (Streamlit dropped the form's widget values): show the settings of
+    # the lab that is still here, so it carries on instead of restarting.
+    load_into_form(lab.cfg, FORM_KEY, preset=st.session_state.get("lab_preset_shown", LAB_PRESET))
+with st.sidebar:
+    st.header("Configuration")
+    cfg, form_error = config_form(FORM_KEY, default_preset=LAB_PRESET, presets=LAB_PRESETS)
+st.session_state.lab_preset_shown = st.session_state.get(FORM_KEY + "preset")
+if cfg is not None:
+    try:
+        check_lab_config(cfg)
+    except ConfigError as e:
+        cfg, form_error = None, str(e)
+
+
+def _build(cfg: TrainConfig) -> ToyLab | None:
+    try:
+        with st.spinner("Building the lab..."):
+            return ToyLab(cfg)
+    except (ConfigError, DataError, RuntimeError) as e:
+        st.error(f"Cannot build the lab: {e}")
+        return None
+
+
+if form_error:
+    st.error(f"{form_error}" + (" (the lab keeps its last valid settings)" if lab is not None else ""))
+    st.button("Use the ring-of-8 lab preset", on_click=_use_lab_preset, icon=":material/restart_alt:")
+if cfg is not None and (lab is None or lab.cfg != cfg):
+    if lab is not None:
+        st.toast("Settings changed: the lab restarted at step 0.", icon=":material/restart_alt:")
+    lab = _build(cfg)
+    st.session_state[STATE] = lab
+if lab is None:
+    st.stop()
+
+# ---- controls (outside the refreshing fragment: their callbacks run before the page redraws)
+playing = bool(st.session_state.get("lab_playing")) and lab.error is None and not lab.finished
+
+
+def _toggle_play() -> None:
+    st.session_state.lab_playing = not st.session_state.get("lab_playing", False)
+
+
+def _step(kind: str) -> None:
+    lab = st.session_state.get(STATE)
+    if lab is None:
+        return
+    {"both": lab.step_both, "D": lab.step_d, "G": lab.step_g}[kind]()
+
+
+def _reset() -> None:
+    st.session_state.pop(STATE, None)  # rebuilt from the form's config (same seed: the same start)
+    st.session_state.lab_playing = False
+
+
+c = st.columns([1.1, 1, 1, 1, 1.6, 1])
+c[0].button("Pause" if playing else "Play", type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
+            on_click=_toggle_play, disabled=lab.error is not None or (lab.finished and not playing), key="lab_play",
+            help="Train continuously (whole iterations; in slow motion one half-iteration every 2 s).")
+c[1].button("Step", icon=":material/skip_next:", on_click=_step, args=("both",), disabled=playing or bool(lab.error),
+            key="lab_step", help="One iteration: the D phase (d_steps D updates), then the G phase (one G update).")
+c[2].button("D step", on_click=_step, args=("D",), disabled=playing or bool(lab.error), key="lab_step_d",
+            help="Only the D phase: d_steps updates of D; G and the fake points stay where they are.")
+c[3].button("G step", on_click=_step, args=("G",), disabled=playing or bool(lab.error), key="lab_step_g",
+            help="Only the G phase: one update of G; D and its heat map stay as they are. Ends the iteration.")
+slow = c[4].toggle("Slow motion", key="lab_slow",
+                   help="While playing, show the D phase and the G phase of each iteration one after the other, "
+                   "with what each did.")
+c[5].button("Reset", icon=":material/restart_alt:", on_click=_reset, key="lab_reset",
+            help="Start again from step 0 with the same settings and seed.")
+layers = st.pills("Layers", list(LAYERS), format_func=LAYERS.get, selection_mode="multi", default=list(LAYERS),
+                  key="lab_layers", label_visibility="collapsed")
+
+
+def view(playing: bool, slow: bool, layers: list[str]) -> None:
+    """Train a little (when playing), then draw the view, the explanation and the charts."""
+    lab: ToyLab | None = st.session_state.get(STATE)
+    if lab is None:
+        return
+    if playing:
+        if slow and not lab.finished:
+            lab.step_phase()
+        else:
+            lab.run_for(PLAY_BUDGET_S)
+        if lab.error or lab.finished:
+            st.session_state.lab_playing = False
+            st.rerun()  # the whole page: controls and polling change
+    if not lab.scores or lab.scores[-1]["step"] != lab.step:
+        lab.score()
+    snap = lab.snapshot()
+    rate = f" · {lab.steps_per_s():.0f} steps/s" if playing and not slow else ""
+    st.markdown(f"Step **{snap.step:,}** · D updates {snap.d_updates:,} · G updates {snap.g_updates:,}{rate} · "
+                f"next: {'D' if snap.next_phase == 'D' else 'G'} phase")
+    if lab.error:
+        st.error(lab.error)
+    elif lab.finished:
+        st.info(f"Reached the {lab.cfg.steps:,} steps of the settings (the learning-rate schedule is laid out over "
+                "them): Play stops here; single steps go on. Raise **Steps** in the sidebar for a longer game "
+                "(the lab restarts).")
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(lab_figure(snap, layers), key="lab_view", config={"displayModeBar": False})
+    with right:
+        last = lab.last
+        if slow or (last is not None and last.kind in ("D", "G", "both")):
+            if last is not None and last.kind in ("D", "G", "both"):
+                st.info(last.text)
+            else:
+                st.info(PHASE_TEXT[snap.next_phase])
+        what = ("P(real) = sigmoid(D(x)): red where D calls a point fake, blue where it calls it real"
+                if snap.heat_is_probability else f"D's raw score (loss '{lab.cfg.loss}' has no probability): "
+                "blue high (real-looking), red low")
+        st.caption(f"**Heat map**: {what}. **Arrows**: -∂L_G/∂x at each fake point, scaled together (the longest "
+                   "is drawn the same length every time; the direction is exact). "
+                   + ("**Grey lines**: G applied to a grid of noise space." if snap.manifold is not None else
+                      "G's manifold is drawn for a 1-D or 2-D latent only."))
+        s = lab.scores[-1]
+        modes = (f" · {s['modes_covered']:.0f}/{s['n_modes']:.0f} modes covered, {s['hq_pct']:.1f}% high quality"
+                 if "modes_covered" in s else "")
+        st.caption(f"Scores of 2,500 samples at step {s['step']:,.0f}: KL {s['kl']:.3f}, JS {s['js']:.3f} nats{modes}")
+    st.plotly_chart(lab_charts(lab.history, lab.scores), key="lab_charts", config={"displayModeBar": False})
+
+
+period = (SLOW_TICK_S if slow else TICK_S) if playing else None
+st.fragment(run_every=period)(view)(playing, slow, list(layers or []))

@@ -1,0 +1,99 @@
+"""AppTest of the 2-D lab page: the view, single steps (D, G, both), play/pause, settings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+STEP_RE = re.compile(r"Step \*\*([\d,]+)\*\* · D updates ([\d,]+) · G updates ([\d,]+)")
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_RUNS_DIR", str(tmp_path / "runs"))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page("pages/toy_lab.py").run()
+    yield at
+    torch.set_num_threads(threads)
+
+
+def counters(at) -> tuple[int, int, int]:
+    for m in at.markdown:
+        if (hit := STEP_RE.search(m.value)) is not None:
+            return tuple(int(g.replace(",", "")) for g in hit.groups())
+    raise AssertionError(f"no step counter in {[m.value for m in at.markdown]}")
+
+
+def test_view_and_single_steps(lab):
+    at = lab
+    assert not at.exception
+    assert at.sidebar.selectbox(key="labcfg_preset").value == "ring8-lab"
+    assert at.sidebar.selectbox(key="labcfg_arch").value == "toy-mlp"
+    assert counters(at) == (0, 0, 0)
+    view = at.get("plotly_chart")
+    assert len(view) == 2  # the view and the charts under it
+    at.button(key="lab_step").click().run()
+    assert counters(at) == (1, 1, 1)
+    assert any("One iteration" in i.value for i in at.info)
+    at.button(key="lab_step_d").click().run()
+    assert counters(at) == (1, 2, 1)
+    assert any("Discriminator step" in i.value for i in at.info)
+    assert any("next: G phase" in m.value for m in at.markdown)
+    at.button(key="lab_step_g").click().run()
+    assert counters(at) == (2, 2, 2)
+    assert any("Generator step" in i.value for i in at.info)
+    assert any("modes covered" in c.value for c in at.caption)
+    assert not at.exception
+
+
+def test_play_pause_and_reset(lab):
+    at = lab
+    at.button(key="lab_play").click().run()
+    assert at.button(key="lab_play").label == "Pause"
+    assert at.button(key="lab_step").proto.disabled  # no single steps while playing
+    at.run()  # each run while playing trains for a short time budget
+    step = counters(at)[0]
+    assert step >= 2
+    at.button(key="lab_play").click().run()  # pause
+    assert at.button(key="lab_play").label == "Play"
+    paused = counters(at)
+    at.run()
+    assert counters(at) == paused  # nothing moves while paused
+    at.button(key="lab_step").click().run()
+    assert counters(at)[0] == paused[0] + 1
+    at.button(key="lab_reset").click().run()
+    assert counters(at) == (0, 0, 0)
+    assert not at.exception
+
+
+def test_slow_motion_plays_half_iterations(lab):
+    at = lab
+    at.toggle(key="lab_slow").set_value(True).run()
+    at.button(key="lab_play").click().run()
+    assert counters(at) == (0, 1, 0)  # the D phase first, with its explanation
+    assert any("Discriminator step" in i.value for i in at.info)
+    at.run()
+    assert counters(at) == (1, 1, 1)
+    assert any("Generator step" in i.value for i in at.info)
+
+
+def test_settings_restart_the_lab_and_images_are_refused(lab):
+    at = lab
+    at.button(key="lab_step").click().run()
+    at.sidebar.number_input(key="labcfg_width").set_value(32).run()
+    assert counters(at) == (0, 0, 0)  # a new lab for the new settings
+    at.sidebar.selectbox(key="labcfg_noise").set_value("uniform").run()
+    at.sidebar.number_input(key="labcfg_latent_dim").set_value(1).run()
+    assert not at.exception and counters(at) == (0, 0, 0)
+    at.sidebar.selectbox(key="labcfg_dataset").set_value("digits").run()
+    assert any("2-D lab shows 2-D points" in e.value for e in at.error)
+    next(b for b in at.button if b.label.startswith("Use the ring-of-8")).click().run()
+    assert at.sidebar.selectbox(key="labcfg_dataset").value == "ring8"
+    assert not at.error and not at.exception

@@ -1,0 +1,107 @@
+"""Browser end-to-end test of the 2-D lab: the real server, a real (headless) chromium.
+
+Open the lab, see the view (heat map, real and fake points, arrows, manifold), press Play and
+watch the step counter run and the view change, Pause and check that nothing moves any more,
+then Step and D step and check that the counters change by exactly one.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+from playwright.sync_api import expect
+
+LIVE_TIMEOUT_MS = 90_000
+FRESH = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+COUNTER_RE = re.compile(r"Step ([\d,]+) · D updates ([\d,]+) · G updates ([\d,]+)")
+
+# The lab view's traces by name, and a fingerprint of the fake points (to see them move).
+VIEW_JS = """() => {
+  for (const el of document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {
+    const traces = el._fullData || [];
+    const names = traces.map(t => t.name);
+    if (!names.includes('fake G(z)')) continue;
+    const fake = traces.find(t => t.name === 'fake G(z)');
+    let sum = 0;
+    for (let i = 0; i < fake._length; i++) sum += fake.x[i] * 1.3 + fake.y[i];
+    return {names: names, nfake: fake._length, fingerprint: sum};
+  }
+  return null;
+}"""
+
+
+def _counters(page) -> tuple[int, int, int] | None:
+    loc = page.locator(FRESH).filter(has_text=COUNTER_RE)
+    if not loc.count():
+        return None
+    m = COUNTER_RE.search(loc.last.inner_text(timeout=5_000))
+    return tuple(int(g.replace(",", "")) for g in m.groups()) if m else None
+
+
+def _wait_until(pred, timeout_s: float, what: str, interval_s: float = 0.25):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(interval_s)
+
+
+def _button(page, key: str):
+    """The button of widget `key` in the current script run (not a stale copy being replaced)."""
+    return page.locator(f'[data-testid="stElementContainer"].st-key-{key}:not([data-stale="true"])').last.get_by_role(
+        "button")
+
+
+def test_lab_play_pause_and_step(page, streamlit_server):
+    page.goto(streamlit_server["url"] + "/toy_lab")
+    play = _button(page, "lab_play")
+    expect(play).to_be_enabled(timeout=LIVE_TIMEOUT_MS)  # the first load imports torch
+    assert _wait_until(lambda: _counters(page) == (0, 0, 0), 60, "the step counter at 0")
+
+    # ---- the view: D's heat map, real and fake points, arrows and the manifold
+    view = _wait_until(lambda: page.evaluate(VIEW_JS), 60, "the lab view")
+    assert {"D", "real", "fake G(z)", "G's manifold"} <= set(view["names"]), view["names"]
+    assert any(n.startswith("-∇") for n in view["names"]) and view["nfake"] > 0
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+    # ---- Play: the counter runs and the fake points move
+    play.click()
+    expect(play).to_contain_text("Pause", timeout=LIVE_TIMEOUT_MS)
+    expect(_button(page, "lab_step")).to_be_disabled()
+    s1 = _wait_until(lambda: (c := _counters(page)) and c[0] > 0 and c, 60, "the counter to start")
+    _wait_until(lambda: (c := _counters(page)) and c[0] > s1[0], 60, f"the counter to pass {s1[0]}")
+    _wait_until(lambda: page.evaluate(VIEW_JS)["fingerprint"] != view["fingerprint"], 30, "the fake points to move")
+
+    # ---- Pause: nothing moves any more
+    play.click()
+    expect(play).to_contain_text("Play", timeout=LIVE_TIMEOUT_MS)
+    expect(_button(page, "lab_step")).to_be_enabled(timeout=LIVE_TIMEOUT_MS)
+    paused = _wait_until(lambda: _counters(page), 30, "the counter after pausing")
+    time.sleep(2.0)  # nothing to wait *for*: this checks that nothing changes
+    assert _counters(page) == paused
+    fp = page.evaluate(VIEW_JS)["fingerprint"]
+
+    # ---- Step: exactly one iteration (one D update, one G update with d_steps = 1)
+    _button(page, "lab_step").click()
+    want = (paused[0] + 1, paused[1] + 1, paused[2] + 1)
+    _wait_until(lambda: _counters(page) == want, 30, f"the counters to become {want}")
+    expect(page.locator(FRESH).get_by_text("One iteration", exact=False)).to_be_visible()
+    assert page.evaluate(VIEW_JS)["fingerprint"] != fp  # G moved its points
+    time.sleep(1.0)
+    assert _counters(page) == want  # and stays paused
+
+    # ---- D step: D moves, the step counter and the fake points do not
+    fp = page.evaluate(VIEW_JS)["fingerprint"]
+    _button(page, "lab_step_d").click()
+    want_d = (want[0], want[1] + 1, want[2])
+    _wait_until(lambda: _counters(page) == want_d, 30, f"the counters to become {want_d}")
+    expect(page.locator(FRESH).get_by_text("Discriminator step", exact=False)).to_be_visible()
+    assert page.evaluate(VIEW_JS)["fingerprint"] == fp
+    expect(page.get_by_test_id("stException")).to_have_count(0)

@@ -1,0 +1,87 @@
+"""StyleGAN-lite: mapping network, constant input, per-layer noise, and style mixing that swaps
+styles at the chosen layer (at sampling time and as a training regulariser)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gan_core.models import build_models
+from gan_core.models.stylegan import StyleGenerator, mixing_cutoffs
+
+pytestmark = pytest.mark.usefixtures("isolated")
+
+
+@pytest.fixture
+def G() -> StyleGenerator:
+    torch.manual_seed(0)
+    g, _ = build_models("stylegan-lite", shape=(1, 28, 28), latent_dim=8, width=4)
+    with torch.no_grad():  # noise strengths start at 0; make the noise visible for the noise tests
+        for layer in g.layers:
+            layer.noise_strength.fill_(0.3)
+    return g.eval()
+
+
+def test_structure(G):
+    # 28 = 7 x 2^2: the constant at 7x7, then 2 upsamplings; two layers per resolution
+    assert G.const.shape[-2:] == (7, 7)
+    assert G.num_ws == 6
+    x = G(torch.randn(2, 8))
+    assert x.shape == (2, 1, 28, 28)
+
+
+def test_style_mixing_swaps_styles(G):
+    za, zb = torch.randn(3, 8), torch.randn(3, 8)
+    with torch.no_grad():
+        a, b = G(za), G(zb)
+        torch.testing.assert_close(G.mix(za, zb, 0), b)  # every layer from z_b
+        torch.testing.assert_close(G.mix(za, zb, G.num_ws), a)  # every layer from z_a
+        m = G.mix(za, zb, 2)  # coarse (7x7) styles from z_a, the rest from z_b
+        assert not torch.allclose(m, a) and not torch.allclose(m, b)
+        ws = G.ws(za, zb, 2)
+        wa, wb = G.mapping(za), G.mapping(zb)
+        assert all(torch.equal(ws[:, i], wa) for i in range(2))
+        assert all(torch.equal(ws[:, i], wb) for i in range(2, G.num_ws))
+        # the mixed image is exactly the synthesis of the spliced list of styles
+        torch.testing.assert_close(G.mix(za, zb, 2), G.synthesis(torch.cat([G.ws(za)[:, :2], G.ws(zb)[:, 2:]], 1)))
+
+
+def test_per_sample_crossover_tensor(G):
+    za, zb = torch.randn(2, 8), torch.randn(2, 8)
+    with torch.no_grad():
+        m = G(za, mix_z=zb, cutoff=torch.tensor([0, G.num_ws]))
+        torch.testing.assert_close(m[0], G(zb[:1])[0])
+        torch.testing.assert_close(m[1], G(za[1:])[0])
+
+
+def test_noise_is_fixed_in_eval_and_random_in_training(G):
+    z = torch.randn(2, 8)
+    with torch.no_grad():
+        assert torch.equal(G(z), G(z))  # eval: the stored noise maps
+        G.train()
+        a = G(z, generator=torch.Generator().manual_seed(1))
+        b = G(z, generator=torch.Generator().manual_seed(1))
+        c = G(z, generator=torch.Generator().manual_seed(2))
+    assert torch.equal(a, b) and not torch.equal(a, c)  # random, reproducible from the generator
+
+
+def test_w_avg_and_truncation(G):
+    G.train()
+    z = torch.randn(64, 8)
+    with torch.no_grad():
+        G(z, generator=torch.Generator().manual_seed(0))
+    assert G.w_avg.abs().sum() > 0  # tracked in training
+    G.eval()
+    with torch.no_grad():
+        ws = G.ws(z[:4], psi=0.0)
+    assert torch.allclose(ws, G.w_avg.expand_as(ws))  # psi = 0: every sample at the average style
+
+
+def test_mixing_cutoffs():
+    g = torch.Generator().manual_seed(0)
+    none = mixing_cutoffs(100, 6, 0.0, torch.device("cpu"), g)
+    assert none.tolist() == [6] * 100
+    every = mixing_cutoffs(1000, 6, 1.0, torch.device("cpu"), g)
+    assert every.min() >= 1 and every.max() <= 5 and len(every.unique()) == 5
+    some = mixing_cutoffs(4000, 6, 0.5, torch.device("cpu"), g)
+    assert 0.45 < (some < 6).float().mean().item() < 0.55

@@ -1,0 +1,279 @@
+"""The Compare page's data side (no Streamlit here, so it is tested directly): read run
+directories, the config fields that differ, final scores, deleting a run, and a run as a zip
+(export, and a validated import).
+
+A zip holds one run directory: config.json, status.json, metrics.jsonl, scores.jsonl,
+alarms.jsonl, samples/step_XXXXXXX.png and checkpoints/last.safetensors (+ last.json); an import
+refuses anything else, any path that climbs out, oversized files, an invalid config, metrics
+that are not JSON rows, and weights that are not a readable safetensors file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gan_core.store import atomic_write_bytes, atomic_write_json, new_run_id, read_json, read_jsonl
+
+MAX_ZIP_BYTES = 256 * 1024 * 1024  # an upload (the app's upload limit is set apart)
+MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one file, uncompressed
+MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all files, uncompressed (zip bombs)
+MAX_MEMBERS = 20_000
+RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ALLOWED = re.compile(r"^(config\.json|status\.json|metrics\.jsonl|scores\.jsonl|alarms\.jsonl|"
+                     r"samples/step_\d{1,10}\.png|checkpoints/last\.(safetensors|json)|"
+                     r"tensorboard/events\.out\.tfevents\.[A-Za-z0-9._-]{1,200})$")
+ACTIVE = ("queued", "starting", "running", "paused")
+NOT_METRICS = {"step", "time"}
+
+
+class RunImportError(ValueError):
+    """A zip cannot be imported; the message says what is wrong and what is allowed."""
+
+
+class RunDeleteError(ValueError):
+    """A run cannot be deleted; the message says why."""
+
+
+@dataclass
+class RunData:
+    id: str
+    dir: Path
+    status: dict[str, Any]
+    config: dict[str, Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    alarms: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        c = self.config
+        return f"{self.id} ({c.get('dataset')}/{c.get('arch')}/{c.get('loss')}, {self.status.get('state')})"
+
+    def column(self, key: str) -> list[Any]:
+        return [r.get(key, float("nan")) for r in self.rows]
+
+
+def load_run(run_dir: str | Path) -> RunData:
+    d = Path(run_dir)
+    try:
+        status = read_json(d / "status.json")
+    except (OSError, ValueError):
+        status = {"state": "unknown"}
+    try:
+        config = read_json(d / "config.json")
+    except (OSError, ValueError):
+        config = {}
+    return RunData(d.name, d, status, config if isinstance(config, dict) else {},
+                   [r for r in read_jsonl(d / "metrics.jsonl") if isinstance(r, dict)],
+                   [a for a in read_jsonl(d / "alarms.jsonl") if isinstance(a, dict)])
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def metric_names(runs: list[RunData]) -> list[str]:
+    """Numeric columns present in any of the runs (losses first, then scores, in first-seen order)."""
+    seen: dict[str, None] = {}
+    for r in runs:
+        for row in r.rows:
+            for k, v in row.items():
+                if k not in NOT_METRICS and _num(v):
+                    seen.setdefault(k, None)
+    return list(seen)
+
+
+def config_diff(runs: list[RunData]) -> list[dict[str, Any]]:
+    """[{"field": name, run label: value, ...}] for the config fields whose values differ."""
+    keys = sorted({k for r in runs for k in r.config})
+    out = []
+    for k in keys:
+        values = [r.config.get(k, "(absent)") for r in runs]
+        if len({json.dumps(v, sort_keys=True) for v in values}) > 1:
+            out.append({"field": k, **{r.id: str(v) for r, v in zip(runs, values)}})
+    return out
+
+
+def final_values(run: RunData, keys: list[str] | None = None) -> dict[str, float]:
+    """Last finite value of each metric (scores are only in some rows)."""
+    out: dict[str, float] = {}
+    for row in reversed(run.rows):
+        for k, v in row.items():
+            if k not in NOT_METRICS and k not in out and _num(v) and (keys is None or k in keys):
+                out[k] = float(v)
+    return out
+
+
+def scores_table(runs: list[RunData], sort_by: str | None = None, descending: bool = False) -> list[dict[str, Any]]:
+    """One row per run: id, state, step, dataset, the final score values; sorted by `sort_by` (runs
+    without that score last)."""
+    from gan_core.metrics.monitor import SCORE_KEYS
+
+    table = []
+    for r in runs:
+        fv = final_values(r)
+        row = {"run": r.id, "state": r.status.get("state"), "step": r.status.get("step"),
+               "dataset": r.config.get("dataset"), "alarms": ", ".join(sorted({a.get("name", "") for a in r.alarms}))}
+        row.update({k: fv[k] for k in SCORE_KEYS if k in fv})
+        row.update({k: fv[k] for k in ("d_loss", "g_loss") if k in fv})
+        table.append(row)
+    if sort_by:
+        have = [t for t in table if _num(t.get(sort_by))]
+        rest = [t for t in table if not _num(t.get(sort_by))]
+        have.sort(key=lambda t: t[sort_by], reverse=descending)
+        table = have + rest
+    return table
+
+
+def series(run: RunData, metric: str, x_key: str = "step") -> tuple[list[float], list[Any]]:
+    return run.column(x_key), run.column(metric)
+
+
+# ---------------------------------------------------------------------------- delete
+def delete_run(root: str | Path, run_id: str, active_ids: set[str] | frozenset[str] = frozenset()) -> None:
+    """Remove runs/<run_id> for good. Refused for a run that is training, and for anything that is
+    not a run directory directly under root."""
+    if not isinstance(run_id, str) or not RUN_ID.match(run_id):
+        raise RunDeleteError(f"{run_id!r} is not a run id (letters, digits, '-' and '_' only)")
+    root = Path(root).resolve()
+    d = (root / run_id).resolve()
+    if d.parent != root or not (d / "status.json").is_file():
+        raise RunDeleteError(f"{run_id}: no such run in {root}")
+    state = (load_run(d).status or {}).get("state")
+    if run_id in active_ids:
+        raise RunDeleteError(f"{run_id} is {state or 'active'}: stop it before deleting it")
+    shutil.rmtree(d)
+
+
+# ---------------------------------------------------------------------------- zip export / import
+def export_zip(run_dir: str | Path) -> bytes:
+    """The run directory's files (those an import accepts) as a zip, under a folder named by the id."""
+    d = Path(run_dir)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(d.rglob("*")):
+            rel = p.relative_to(d).as_posix()
+            if p.is_file() and not p.is_symlink() and ALLOWED.match(rel):
+                z.write(p, f"{d.name}/{rel}")
+    return buf.getvalue()
+
+
+def _strip_prefix(names: list[str]) -> tuple[str | None, dict[str, str]]:
+    """Zip member names -> (top folder or None, {member: path inside the run})."""
+    files = [n for n in names if not n.endswith("/")]
+    tops = {n.split("/", 1)[0] for n in files}
+    if len(tops) == 1 and all("/" in n for n in files):
+        top = tops.pop()
+        return top, {n: n.split("/", 1)[1] for n in files}
+    return None, {n: n for n in files}
+
+
+def import_zip(data: bytes, root: str | Path) -> str:
+    """Validate a run zip and unpack it as a new run under root; returns the new run id."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise RunImportError(f"the zip is {len(data):,} bytes; at most {MAX_ZIP_BYTES:,} are accepted")
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise RunImportError(f"not a readable zip file ({e})") from None
+    if len(infos) > MAX_MEMBERS:
+        raise RunImportError(f"{len(infos):,} entries; a run zip has at most {MAX_MEMBERS:,}")
+    names = [i.filename for i in infos]
+    for n in names:
+        if n.startswith("/") or "\\" in n or ".." in n.split("/") or ":" in n.split("/")[0]:
+            raise RunImportError(f"entry {n!r} has an absolute or climbing path; refused")
+    top, mapping = _strip_prefix(names)
+    by_name = {i.filename: i for i in infos}
+    total = 0
+    for member, rel in mapping.items():
+        info = by_name[member]
+        if not ALLOWED.match(rel):
+            raise RunImportError(f"unexpected file {rel!r}; a run zip holds config.json, status.json, metrics.jsonl, "
+                                 "scores.jsonl, alarms.jsonl, samples/step_N.png, checkpoints/last.safetensors/.json")
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:
+            raise RunImportError(f"entry {rel!r} is a symbolic link; refused")
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise RunImportError(f"{rel} is {info.file_size:,} bytes; at most {MAX_MEMBER_BYTES:,} per file")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise RunImportError(f"the files add up to {total:,} bytes; at most {MAX_TOTAL_BYTES:,}")
+    inv = {rel: member for member, rel in mapping.items()}
+    for need in ("config.json", "metrics.jsonl"):
+        if need not in inv:
+            raise RunImportError(f"{need} is missing: not a run exported from this app")
+
+    def read(rel: str) -> bytes:
+        with z.open(inv[rel]) as f:
+            out = f.read(MAX_MEMBER_BYTES + 1)
+        if len(out) > MAX_MEMBER_BYTES:
+            raise RunImportError(f"{rel} is larger than it claims")
+        return out
+
+    # config: the same validation as a config import
+    from gan_core.config import ConfigError, TrainConfig
+
+    try:
+        cfg = TrainConfig.from_dict(json.loads(read("config.json").decode("utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise RunImportError(f"config.json is not valid JSON ({e})") from None
+    except ConfigError as e:
+        raise RunImportError(f"config.json is not a valid training config: {e}") from None
+    contents: dict[str, bytes] = {}
+    for rel in inv:
+        raw = read(rel)
+        if rel.endswith(".jsonl"):
+            for i, line in enumerate(raw.decode("utf-8", errors="replace").splitlines()):
+                try:
+                    row = json.loads(line) if line.strip() else {}
+                except json.JSONDecodeError:
+                    if i == len(raw.splitlines()) - 1:
+                        continue  # a last line cut short, as a crash can leave it
+                    raise RunImportError(f"{rel} line {i + 1} is not JSON") from None
+                if not isinstance(row, dict):
+                    raise RunImportError(f"{rel} line {i + 1} is not a JSON object")
+        elif rel.endswith(".json") and rel != "config.json":
+            try:
+                if not isinstance(json.loads(raw.decode("utf-8")), dict):
+                    raise ValueError("not an object")
+            except (UnicodeDecodeError, ValueError) as e:
+                raise RunImportError(f"{rel} is not a JSON object ({e})") from None
+        elif rel.endswith(".png") and not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise RunImportError(f"{rel} is not a PNG image")
+        elif rel.endswith(".safetensors"):
+            _check_safetensors(rel, raw)
+        contents[rel] = raw
+    root = Path(root)
+    run_id = top if top and RUN_ID.match(top) and not (root / top).exists() else new_run_id("import-")
+    dest = root / run_id
+    try:
+        for rel, raw in contents.items():
+            atomic_write_bytes(dest / rel, raw)
+        status = json.loads(contents["status.json"]) if "status.json" in contents else {}
+        status.update(id=run_id, steps=status.get("steps", cfg.steps), dataset=cfg.dataset, arch=cfg.arch,
+                      loss=cfg.loss, imported=True)
+        status.setdefault("step", max([r.get("step", 0) for r in read_jsonl(dest / "metrics.jsonl")] or [0]))
+        if status.get("state") not in ("finished", "stopped", "failed", "interrupted"):
+            status["state"] = "interrupted" if status.get("state") in ACTIVE else "stopped"
+            status["eta_s"] = None
+        atomic_write_json(dest / "status.json", status)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return run_id
+
+
+def _check_safetensors(rel: str, raw: bytes) -> None:
+    from safetensors.torch import load
+
+    try:
+        load(raw)  # parses the header and tensors; holds no code
+    except Exception as e:  # noqa: BLE001: any parse failure means "not a usable weights file"
+        raise RunImportError(f"{rel} is not a readable safetensors file ({type(e).__name__})") from None

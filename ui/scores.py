@@ -1,0 +1,74 @@
+"""Train page pieces for scores and alarms: the settings in the sidebar, the alarm banners,
+the live score charts and the latest class/mode histogram. The training thread computes the
+scores (gan_core.metrics.monitor); these only read what it left in the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from gan_core.metrics.monitor import TENSORBOARD_HELP, tensorboard_available
+from ui.score_figures import histogram_figure, score_figure
+
+SCORE_HELP = (
+    "Every this many steps the training thread scores 1,000 generated images (2,500 points for 2-D data) "
+    "against the real data and checks for mode collapse. Images: Frechet distance, KID and precision/recall on "
+    "the features of a small classifier trained on the dataset (FID-style, but not Inception's FID: compare "
+    "the numbers only between runs on the same dataset), the class histogram and the classes covered. 2-D: "
+    "modes covered and high-quality % (PacGAN), KL/JS of grid histograms. 0 turns scoring off. The default "
+    "keeps the cost under 10% of training time (bench/metrics_cost.py measures it).")
+
+
+def score_settings(key_prefix: str = "cfg_") -> None:
+    """Sidebar widgets for TrainConfig.score_every and .tensorboard (values read by the config form)."""
+    with st.expander("Scores & monitoring"):
+        st.number_input("Score every N steps", 0, 10_000_000, step=50, key=key_prefix + "score_every",
+                        help=SCORE_HELP)
+        ok = tensorboard_available()
+        if not ok and st.session_state.get(key_prefix + "tensorboard"):
+            st.session_state[key_prefix + "tensorboard"] = False
+        st.checkbox("Also write TensorBoard logs", key=key_prefix + "tensorboard", disabled=not ok,
+                    help="Scalars and sample grids in TensorBoard format under <run>/tensorboard; view them with "
+                    "`tensorboard --logdir runs`." + ("" if ok else f" {TENSORBOARD_HELP}."))
+        if not ok:
+            st.caption(f"{TENSORBOARD_HELP}, then restart the app.")
+
+
+def alarm_banners(alarms: list[dict[str, Any]] | None) -> None:
+    """One banner per alarm (newest first): what was seen, why it matters, what to try."""
+    for a in reversed(alarms or []):
+        level = a.get("level", "warning")
+        box = {"error": st.error, "info": st.info}.get(level, st.warning)
+        icon = {"error": ":material/error:", "info": ":material/info:"}.get(level, ":material/warning:")
+        text = f"**{a.get('title', a.get('name'))}** (step {a.get('step', 0):,}): {a.get('message', '')}"
+        if a.get("explanation"):
+            text += f"  \n{a['explanation']}"
+        box(text, icon=icon)
+        if a.get("remedies"):
+            with st.expander("What to try (from the training tutorials)"):
+                st.markdown("\n".join(f"- {r}" for r in a["remedies"]))
+
+
+def score_charts(cols: dict[str, list], latest: dict[str, Any] | None, key: str,
+                 class_names: tuple[str, ...] | list[str] | None = None) -> None:
+    """Live score panels and the latest histogram; a caption until the first scoring."""
+    fig = score_figure(cols)
+    class_names = class_names or (latest or {}).get("class_names")
+    if fig is None:
+        st.caption("Scores appear after the first scoring (every 'Score every N steps' steps; 0 = off).")
+        return
+    st.plotly_chart(fig, key=f"scores_{key}")
+    if latest and latest.get("class_hist"):
+        st.plotly_chart(histogram_figure(latest["class_hist"], class_names,
+                                         f"Predicted classes of generated images, step {latest.get('step', 0):,}"),
+                        key=f"hist_{key}")
+    elif latest and latest.get("mode_hist"):
+        st.plotly_chart(histogram_figure(latest["mode_hist"], None,
+                                         f"High-quality samples per mode, step {latest.get('step', 0):,}"),
+                        key=f"hist_{key}")
+    if any(k in cols for k in ("fd_clf", "kid_clf")):
+        st.caption("FD and KID here are computed on the features of this dataset's small classifier "
+                   "(pretrained/classifier-*.json), not on Inception's: they rank runs on the same dataset, and are "
+                   "not comparable with published FIDs. `python -m gan_core eval` adds Inception FID/IS where the "
+                   "Inception weights are available.")
