@@ -36,13 +36,21 @@ class RunLog:
     """Columnar, append-only metric log shared by the training thread and its readers.
 
     The writer appends under a short lock; readers take copies of what is new with since(i).
+    Memory is capped: at `max_rows` rows the log keeps every other row (rows holding a sparse
+    value, e.g. a score computed every N windows, are always kept), so a run of any length holds
+    at most `max_rows` rows; the full history is in the run's metrics.jsonl. Charts draw at most
+    2,000 points a trace anyway. A compaction shortens the log, so a reader that keeps an index
+    for since(i) must start again from 0 when len(log) drops below it.
     """
 
-    def __init__(self) -> None:
+    MAX_ROWS = 20_000  # ~8 MB at 12 columns of Python floats
+
+    def __init__(self, max_rows: int | None = None) -> None:
         self._lock = threading.Lock()
         self._cols: dict[str, list[float]] = {}
         self._n = 0
         self._sample: dict[str, Any] | None = None
+        self.max_rows = max(4, max_rows or self.MAX_ROWS)
 
     def append(self, row: dict[str, float]) -> None:
         with self._lock:
@@ -53,6 +61,22 @@ class RunLog:
             for k, col in self._cols.items():  # a column missing from this row gets a gap
                 if len(col) < self._n:
                     col.append(float("nan"))
+            if self._n >= self.max_rows:
+                self._compact()
+
+    def _compact(self) -> None:
+        """Keep even rows, the last row, and any row with a value where the row before has a gap
+        (unless those are so many that the log would stay above 3/4 of the cap: then even rows only)."""
+        cols = list(self._cols.values())
+
+        def sparse_entry(i: int) -> bool:
+            return any(c[i] == c[i] and c[i - 1] != c[i - 1] for c in cols)  # x != x: NaN
+
+        keep = [i for i in range(self._n) if i % 2 == 0 or i == self._n - 1 or sparse_entry(i)]
+        if len(keep) > 0.75 * self.max_rows:
+            keep = [i for i in range(self._n) if i % 2 == 0 or i == self._n - 1]
+        self._cols = {k: [c[i] for i in keep] for k, c in self._cols.items()}
+        self._n = len(keep)
 
     def __len__(self) -> int:
         return self._n
@@ -227,13 +251,8 @@ class TrainingRun:
             del engine
             if self._monitor is not None:
                 self._monitor.close()
-            try:
-                import torch
-
-                if torch.cuda.is_available():
-                    torch.cuda.empty_cache()
-            except Exception:  # noqa: BLE001
-                pass
+                self._monitor = None  # its scorer (classifier, real features) is not kept with the finished run
+            release_accelerator_memory()  # after `del engine`: an OOM'd run gives its GPU memory back
             self._write_status()
             if on_progress:
                 on_progress(self)
@@ -336,6 +355,18 @@ class TrainingRun:
 
     def _write_status(self) -> None:
         atomic_write_json(self.dir / "status.json", self.status())
+
+
+def release_accelerator_memory() -> None:
+    """Return the CUDA caching allocator's free blocks to the driver, so that the memory of a run
+    that ended (out of memory above all) is available to the other runs and processes."""
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except Exception:  # noqa: BLE001: never let the cleanup hide the run's own error
+        pass
 
 
 class LimitError(RuntimeError):

@@ -157,3 +157,114 @@ def test_kill9_mid_run_then_recover_and_resume(tmp_path):
     _G, _D, _cfg, meta = load_models(run_dir / "checkpoints" / "last.safetensors")
     assert meta["step"] == target
     assert (run_dir / "samples" / f"step_{ck_step:07d}.png").is_file()
+
+
+# ---------------------------------------------------------------------------- faults of one run
+TINY = {"dataset": "ring8", "arch": "mlp", "latent_dim": 2, "width": 16, "batch_size": 32, "log_every": 5,
+        "device": "cpu", "seed": 0, "n_fixed": 16, "score_every": 0}
+
+
+def test_out_of_memory_fails_only_that_run_and_releases_its_memory(tmp_path, monkeypatch, wait_for):
+    """A CUDA OOM (simulated: the same exception class torch raises) ends that run with the advice
+    to lower the batch size; the run drops every reference to its engine (so its tensors can be
+    freed), torch.cuda.empty_cache() is called, and a run beside it trains on to the end."""
+    import gc
+    import weakref
+
+    import torch
+
+    import gan_core.run as run_mod
+    from gan_core.config import TrainConfig
+    from gan_core.engine import Engine
+
+    engines: dict[int, weakref.ref] = {}  # seed -> the run's engine
+
+    class OOMAtStep3(Engine):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            engines[self.cfg.seed] = weakref.ref(self)
+
+        def train_step(self):
+            if self.cfg.seed == 1 and self.step >= 3:
+                raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return super().train_step()
+
+    released = []  # per call: is the failed run's engine unreachable by then?
+
+    def release():
+        gc.collect()
+        released.append(engines[1]() is None)  # the OOM'd run (seed 1) ends first
+
+    monkeypatch.setattr(run_mod, "Engine", OOMAtStep3)
+    monkeypatch.setattr(run_mod, "release_accelerator_memory", release)
+    mgr = RunManager(tmp_path / "runs", limits={"cpu": 2})
+    try:
+        ok = mgr.submit(TrainConfig(**{**TINY, "steps": 60, "seed": 0}), owner="a")
+        bad = mgr.submit(TrainConfig(**{**TINY, "steps": 60, "seed": 1}), owner="b")
+        wait_for(lambda: not bad.active and not ok.active, timeout=60, what="both runs to end")
+        bad.join(10)
+        ok.join(10)
+    finally:
+        mgr.stop_all()
+    assert bad.state == "failed"
+    assert "out of memory" in bad.error.lower() and "batch size" in bad.error, bad.error
+    assert read_json(bad.dir / "status.json")["error"] == bad.error
+    assert ok.state == "finished" and ok.error is None and ok.step == 60
+    assert len(released) == 2, "the memory release (torch.cuda.empty_cache) did not run at the end of each run"
+    assert all(released), "the failed run still held its engine when the cache was emptied"
+    gc.collect()
+    assert sorted(engines) == [0, 1] and all(r() is None for r in engines.values()), "a run still holds its engine"
+
+
+def test_divergence_message_says_the_step_and_what_to_try(tmp_path, monkeypatch):
+    import torch
+
+    import gan_core.run as run_mod
+    from gan_core.config import TrainConfig
+    from gan_core.engine import Engine
+
+    class NaNFrom12(Engine):
+        def train_step(self):
+            out = super().train_step()
+            if self.step >= 12:
+                with torch.no_grad():
+                    for p in self.G.parameters():
+                        p.fill_(float("nan"))
+            return out
+
+    monkeypatch.setattr(run_mod, "Engine", NaNFrom12)
+    from gan_core.run import TrainingRun
+
+    run = TrainingRun(TrainConfig(**{**TINY, "steps": 100, "checkpoint_every_s": 1e-6}), tmp_path / "r")
+    run.run()
+    assert run.state == "failed"
+    assert "at step 15" in run.error, run.error  # the first logged window with the NaN (log_every 5)
+    assert "lower learning rate" in run.error and "(step 10)" in run.error, run.error
+    _G, _D, _cfg, meta = load_models(tmp_path / "r" / "checkpoints" / "last.safetensors")
+    assert meta["step"] == 10  # the last good checkpoint is kept, not overwritten with NaN weights
+
+
+def test_runlog_memory_is_capped_and_keeps_sparse_scores():
+    """A run of any length holds at most max_rows metric rows in memory (the file has them all);
+    compaction halves the resolution but never drops a row with a sparse score in it."""
+    from gan_core.run import RunLog
+
+    log = RunLog(max_rows=1000)
+    for step in range(1, 20_001):
+        row = {"step": step, "d_loss": 1.0 / step}
+        if step % 97 == 0:
+            row["fd"] = float(step)
+        log.append(row)
+        assert len(log) < 1000
+    cols = log.since(0)
+    assert len(cols["step"]) == len(log) >= 500
+    assert cols["step"] == sorted(cols["step"]) and cols["step"][0] == 1 and cols["step"][-1] == 20_000
+    scored = [s for s, f in zip(cols["step"], cols["fd"]) if f == f]
+    assert scored == list(range(97, 20_001, 97)), "a scored row was dropped"
+
+    # sparse values too many to keep them all: still bounded (and not compacting at every append)
+    log = RunLog(max_rows=100)
+    for step in range(1, 5_001):
+        log.append({"step": step, **({"fd": 1.0} if step % 3 == 0 else {})})
+        assert len(log) < 100
+    assert 50 <= len(log) and log.since(0)["step"][-1] == 5_000

@@ -5,11 +5,13 @@ here."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from gan_core.config import PRESETS, ConfigError, TrainConfig
+from gan_core.data import data_root
 from gan_core.engine import resolve_device
 from gan_core.losses import LOSSES
 from gan_core.models import ARCHS
@@ -112,7 +114,27 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
         return None, str(e)
     if data_error:  # a path source without a file, or a path outside the data root
         return None, data_error
+    dir_error = data_dir_error(cfg.data_dir)
+    if dir_error:
+        return None, dir_error
     return cfg, None
+
+
+def data_dir_error(data_dir: str) -> str | None:
+    """The app's data directory must lie inside the data root (a class shares the server: a typed
+    path must not make it read, or download into, the rest of the disk). The CLI is not limited."""
+    root = data_root()
+    if data_dir == TrainConfig().data_dir:  # the default: the server's own setting ($GAN_DATA_DIR)
+        return None
+    try:
+        given = Path(data_dir)
+        resolved = (given if given.is_absolute() else Path.cwd() / given).resolve()
+    except (ValueError, OSError) as e:  # e.g. a NUL character
+        return f"data_dir: {data_dir!r} is not a usable path ({e}). Allowed: 'data' or a folder inside {root}."
+    if not resolved.is_relative_to(root):
+        return (f"data_dir: {data_dir!r} resolves to {resolved}, outside the data root {root}. Allowed: 'data' "
+                f"or a folder inside {root}.")
+    return None
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
