@@ -11,8 +11,6 @@ from ui.compare import (RunDeleteError, RunImportError, config_diff, delete_run,
 from ui.score_figures import LOWER_IS_BETTER, SCORE_LABELS, overlay_figure
 from ui.session import get_manager
 
-MAX_UPLOAD_MB = 256
-
 st.title("Compare runs")
 root = runs_root()
 manager = get_manager()
@@ -33,8 +31,10 @@ def _import() -> None:
 
 with st.sidebar:
     st.file_uploader("Import a run (zip exported from this page)", type=["zip"], key="run_zip", on_change=_import,
-                     help="Checked before anything is written: only a run's own files, a valid config, JSON "
-                          "metrics, PNG samples and safetensors weights.")
+                     help="Checked before anything is written: only a run's own files (no paths that climb out, no "
+                          "links), a valid config, JSON metrics, PNG samples and safetensors weights; at most "
+                          "256 MB unpacked per file and 512 MB in all (the upload itself is capped by the server's "
+                          "maxUploadSize, .streamlit/config.toml).")
 msg = st.session_state.pop("compare_msg", None)
 if msg:
     getattr(st, msg[0])(msg[1])

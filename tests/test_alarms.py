@@ -146,4 +146,5 @@ def test_exploding_loss_stops_the_run_and_keeps_the_checkpoint(monkeypatch, tmp_
     assert side["meta"]["step"] == 120
     rows = read_jsonl(tmp_path / "boom" / "metrics.jsonl")
     assert rows[-1]["step"] == 150 and rows[-1]["g_loss"] == 1.5e6  # the rows up to the alarm are kept
+    assert rows[-1]["alarm"] == "divergence" and not any("alarm" in r for r in rows[:-1])  # recorded in the metrics
     assert any("modes_covered" in r for r in rows)  # scores were computed on the way

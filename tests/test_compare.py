@@ -1,5 +1,5 @@
 """Compare page data side: config diff, final scores and sorting, delete, zip export and a
-validated import; the eval command's JSON; the page itself (AppTest)."""
+validated import; the eval command's JSON. The page itself: tests/app/test_compare_page.py."""
 
 from __future__ import annotations
 
@@ -102,6 +102,45 @@ def test_import_refuses_bad_zips(tmp_path, files, message):
         import_zip(b"PK\x03\x04 not really", tmp_path)
 
 
+def test_import_refuses_oversize_zips(tmp_path, monkeypatch):
+    from ui import compare
+
+    ok = _zip({"config.json": json.dumps({"steps": 5}).encode(), "metrics.jsonl": b"{}\n" * 2000})
+    monkeypatch.setattr(compare, "MAX_ZIP_BYTES", len(ok) - 1)
+    with pytest.raises(RunImportError, match="at most"):
+        import_zip(ok, tmp_path)
+    monkeypatch.setattr(compare, "MAX_ZIP_BYTES", 10**9)
+    monkeypatch.setattr(compare, "MAX_MEMBER_BYTES", 5000)  # metrics.jsonl unpacks to 6,000 bytes
+    with pytest.raises(RunImportError, match="metrics.jsonl is 6,000 bytes; at most 5,000 per file"):
+        import_zip(ok, tmp_path)
+    monkeypatch.setattr(compare, "MAX_MEMBER_BYTES", 10**9)
+    monkeypatch.setattr(compare, "MAX_TOTAL_BYTES", 6000)  # a zip bomb: small packed, large unpacked
+    with pytest.raises(RunImportError, match="add up to"):
+        import_zip(ok, tmp_path)
+    monkeypatch.setattr(compare, "MAX_MEMBERS", 1)
+    with pytest.raises(RunImportError, match="at most 1"):
+        import_zip(ok, tmp_path)
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+    monkeypatch.setattr(compare, "MAX_MEMBERS", 100)
+    monkeypatch.setattr(compare, "MAX_TOTAL_BYTES", 10**9)
+    assert (tmp_path / import_zip(ok, tmp_path) / "metrics.jsonl").stat().st_size == 6000  # within the limits
+
+
+def test_import_refuses_a_symlink_and_absolute_paths(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("config.json", json.dumps({"steps": 5}))
+        z.writestr("metrics.jsonl", "")
+        link = zipfile.ZipInfo("alarms.jsonl")
+        link.external_attr = (0o120777 << 16)  # a symbolic link to /etc/passwd
+        z.writestr(link, "/etc/passwd")
+    with pytest.raises(RunImportError, match="symbolic link"):
+        import_zip(buf.getvalue(), tmp_path)
+    for bad in ("/etc/config.json", "C:/config.json", "r\\..\\x.json", "a/../../config.json"):
+        with pytest.raises(RunImportError, match="climbing path"):
+            import_zip(_zip({bad: b"{}", "config.json": b"{}", "metrics.jsonl": b""}), tmp_path)
+
+
 # ---------------------------------------------------------------------------- eval command
 @pytest.mark.usefixtures("isolated")
 def test_eval_prints_scores_as_json(tmp_path, monkeypatch, capsys):
@@ -135,23 +174,3 @@ def test_eval_real_floor_for_points(capsys):
     assert main(["eval", "--real", "--dataset", "ring8", "--n", "2500"]) == 0
     s = json.loads(capsys.readouterr().out)["scores"]
     assert s["modes_covered"] == 8 and s["hq_pct"] > 98 and s["js"] < 0.02
-
-
-# ---------------------------------------------------------------------------- the page
-def test_compare_page_lists_runs_and_imports(tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from ui.session import get_manager
-
-    root = tmp_path / "runs"
-    monkeypatch.setenv("GAN_RUNS_DIR", str(root))
-    get_manager.clear()
-    fake_run(root, "20260101-000000-aaaaaa", fd=(30, 4.0))
-    fake_run(root, "20260101-000001-bbbbbb", fd=(30, 3.0), lr_d=1e-3)
-    at = AppTest.from_file(str(REPO / "pages" / "compare.py"), default_timeout=60).run()
-    assert not at.exception, at.exception
-    assert len(at.multiselect[0].value) == 2
-    assert len(at.get("plotly_chart")) == 1
-    frames = at.dataframe
-    assert any("lr_d" in str(f.value) for f in frames)  # the differing config field
-    get_manager.clear()

@@ -46,6 +46,7 @@ def test_frechet_of_samples_matches_the_closed_form():
 def test_real_vs_real_scores_sit_at_their_floor():
     cov = np.eye(8)
     a, b = gaussian(3000, [0.0] * 8, cov, 0), gaussian(3000, [0.0] * 8, cov, 1)
+    assert frechet_distance(a, a.clone()) < 1e-6  # identical sets: 0
     fd = frechet_distance(a, b)
     assert 0 <= fd < 0.1  # the finite-sample bias is about d(d+1)/N
     kid, kid_std = kernel_distance(a, b, subsets=10, subset_size=1000)
@@ -171,6 +172,23 @@ def test_digits_classifier_scores_real_and_noise():
     assert real["classes_covered"] == 10 and real["precision"] > 0.7 and real["recall"] > 0.7
     assert noise["fd_clf"] > 10 * real["fd_clf"] and noise["kid_clf"] > 10 * abs(real["kid_clf"])
     assert noise["class_entropy"] < real["class_entropy"]
+
+
+def test_torchmetrics_takes_the_classifier_as_its_feature_extractor():
+    """torchmetrics' FID with the classifier as its feature network gives the same number as our
+    path (features computed once, then torchmetrics on them): the scores are torchmetrics' own."""
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    from gan_core.data import load_dataset
+
+    clf = clf_mod.load_classifier("digits")
+    x = load_dataset("digits").x
+    a, b = x[:900], x[900:]
+    fid = FrechetInceptionDistance(feature=clf_mod.FeatureExtractor(clf), normalize=False)
+    fid.update(a, real=True)
+    fid.update(b, real=False)
+    ours = frechet_distance(clf.features_and_probs(a)[0], clf.features_and_probs(b)[0])
+    assert float(fid.compute()) == pytest.approx(ours, rel=1e-4) and ours > 0.5
 
 
 def test_missing_classifier_says_so(tmp_path):

@@ -4,7 +4,8 @@ the optimiser; the UI only reads what it leaves in the run (`run.alarms`, `run.s
 the run directory:
 
     metrics.jsonl   the score columns (fd_clf, kid_clf, precision, recall, classes_covered, class_entropy,
-                    diversity; 2-D: modes_covered, hq_pct, kl, js, fd) in the rows where they were computed
+                    diversity; 2-D: modes_covered, hq_pct, kl, js, fd) in the rows where they were computed,
+                    and "alarm" (the names of the alarms it fired) in the row where an alarm fired
     scores.jsonl    every scoring with its histograms (class_hist / mode_hist)
     alarms.jsonl    every alarm (name, step, level, title, message, explanation, remedies)
     tensorboard/    event files, with TrainConfig.tensorboard and the tensorboard package
@@ -93,10 +94,13 @@ class Monitor:
             extra = self._score(engine)
             self.score_seconds += time.perf_counter() - t0
             self._next = (engine.step // self.every + 1) * self.every
-        for alarm in self.detector.update({**row, **extra}):
+        fired = self.detector.update({**row, **extra})
+        for alarm in fired:
             self._fire(alarm)
             if alarm.name == "divergence":
                 self._raise = alarm
+        if fired:  # the alarm is also in the row it fired on (metrics.jsonl), where Compare reads it
+            extra["alarm"] = ",".join(a.name for a in fired)
         if self.tb is not None:
             for k, v in {**row, **extra}.items():
                 if k not in ("step", "time") and isinstance(v, (int, float)) and math.isfinite(v):

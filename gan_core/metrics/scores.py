@@ -19,8 +19,9 @@ Images (with a per-dataset classifier, see classifier.py):
     kl, js      KL(real || generated) and Jensen-Shannon divergence (nats) of histograms on a grid.
     fd          Frechet distance between the Gaussians fitted to the raw points.
 
-FID and KID are computed by torchmetrics with our feature extractor; precision/recall and the
-histograms are short enough to write here.
+FID and KID are computed by torchmetrics and precision/recall by torch-fidelity, all on our features
+(computed once per batch of images, so the real set's features are cached across scorings); the
+histograms, mode counting and KL/JS are short enough to write here.
 """
 
 from __future__ import annotations
@@ -87,30 +88,22 @@ def kernel_distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 20, s
     return float(mean), float(std)
 
 
-def _kth_radius(x: torch.Tensor, k: int, batch: int = 2048) -> torch.Tensor:
-    """Distance from each point to its k-th nearest neighbour in the same set (rows in chunks)."""
-    out = []
-    for i in range(0, x.shape[0], batch):
-        d = torch.cdist(x[i:i + batch], x)  # (b, N)
-        out.append(d.kthvalue(k + 1, dim=1).values)  # +1: the point itself is at distance 0
-    return torch.cat(out)
-
-
-def _inside(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, batch: int = 2048) -> torch.Tensor:
-    out = []
-    for i in range(0, points.shape[0], batch):
-        d = torch.cdist(points[i:i + batch], centres)  # (b, M)
-        out.append((d <= radii[None, :]).any(1))
-    return torch.cat(out)
-
-
 def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = KNN_K) -> tuple[float, float]:
-    """Improved precision and recall (Kynkaanniemi et al. 2019) with k-NN balls in feature space."""
-    real, fake = real.double(), fake.double()
+    """Improved precision and recall (Kynkaanniemi et al. 2019) with k-NN balls in feature space,
+    by torch-fidelity's own routine on our features:
+
+        precision = share of fake f with ||f - r|| <= NN_k(r) for some real r   (quality)
+        recall    = share of real r with ||r - f|| <= NN_k(f) for some fake f   (coverage)
+
+    NN_k(x): distance from x to its k-th nearest neighbour in its own set. The "part" variant
+    keeps the distance matrices to (2048 x N) blocks."""
+    from torch_fidelity.metric_prc import calculate_precision_recall_part
+
+    real, fake = real.detach().double().cpu(), fake.detach().double().cpu()
     if real.shape[0] <= k or fake.shape[0] <= k:
         return float("nan"), float("nan")
-    precision = _inside(fake, real, _kth_radius(real, k)).double().mean()
-    recall = _inside(real, fake, _kth_radius(fake, k)).double().mean()
+    # torch-fidelity's convention: features_1 is the generated set, features_2 the real one
+    precision, recall = calculate_precision_recall_part(fake, real, neighborhood=k, batch_size=2048)
     return float(precision), float(recall)
 
 
