@@ -1,0 +1,182 @@
+"""Explore page: where the generator comes from, and the caches that keep it loaded.
+
+Three sources, one result (`Explorable`): a shipped model in pretrained/ (gan_core.pretrained),
+the latest checkpoint of any run in the runs directory (finished, stopped or still training), or
+an uploaded safetensors + JSON pair, validated by `load_uploaded` (pickles are never loaded).
+
+Loaded generators are shared by every session through `st.cache_resource`, keyed by what
+identifies the weights (name and file time, or the upload's SHA-256), so moving a slider never
+reloads a model, and a running run's newer checkpoint is picked up when its file changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+import torch
+
+from gan_core.checkpoint import CheckpointError, load_models
+from gan_core.latent import Directions, LatentModel
+from gan_core.pretrained import PretrainedError, list_pretrained, load_pretrained, load_uploaded
+from gan_core.store import list_runs
+
+SOURCES = ("Pretrained", "Run checkpoint", "Upload")
+PCA_SAMPLES = 2048  # latents behind each GANSpace PCA
+PCA_K = 10  # principal directions computed (the sliders show the first few)
+
+
+@dataclass
+class Explorable:
+    """A generator ready to explore, with what the page shows about it."""
+
+    key: str  # identifies these weights (cache key of derived things such as PCA directions)
+    title: str
+    model: LatentModel
+    kind: str  # "image" | "points"
+    sample_shape: list[int]
+    facts: dict[str, Any] = field(default_factory=dict)  # dataset, architecture, loss, steps, ...
+    command: str = ""  # the command that trains it, when known
+    scores: dict[str, Any] = field(default_factory=dict)
+
+
+def _explorable(key: str, title: str, G: torch.nn.Module, cfg, *, shape: list[int], n_classes: int,
+                class_names: list[str] | None, facts: dict[str, Any], command: str = "",
+                scores: dict | None = None) -> Explorable:
+    G = G.float().eval()
+    model = LatentModel(G, cfg.latent_dim, noise=cfg.noise, num_classes=n_classes, class_names=class_names)
+    kind = "points" if len(shape) == 1 else "image"
+    return Explorable(key, title, model, kind, list(shape), facts, command, dict(scores or {}))
+
+
+def _class_names(dataset: str, n: int) -> list[str] | None:
+    try:
+        from gan_core.data import DATASETS
+
+        names = list(getattr(DATASETS.get(dataset), "class_names", ()) or ())
+    except (KeyError, ValueError):
+        return None
+    return names if len(names) == n else None
+
+
+def _card_explorable(key: str, G, cfg, card) -> Explorable:
+    facts = {"dataset": card.dataset, "architecture": card.arch, "loss": card.loss, "steps": card.steps,
+             "training time": f"{card.wall_time_s:.0f} s on {card.device}", "latent size": card.latent_dim,
+             "sample shape": "x".join(map(str, card.sample_shape)), "stored as": card.dtype}
+    return _explorable(key, card.title, G, cfg, shape=card.sample_shape, n_classes=card.n_classes,
+                       class_names=card.class_names or _class_names(card.dataset, card.n_classes), facts=facts,
+                       command=card.command, scores=card.scores)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Loading the generator...")
+def load_pretrained_cached(name: str, stamp: float) -> Explorable:
+    """A shipped model; `stamp` (the file's mtime) makes a replaced file load afresh."""
+    G, cfg, card = load_pretrained(name)
+    return _card_explorable(f"pretrained:{name}:{stamp}", G, cfg, card)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the checkpoint...")
+def load_checkpoint_cached(path: str, stamp: float) -> Explorable:
+    """A run's last checkpoint; `stamp` (its mtime) changes each time a running run saves."""
+    G, _D, cfg, meta = load_models(path)
+    del _D
+    shape = meta.get("sample_shape")
+    if not shape:  # an older checkpoint without it: one forward pass tells
+        with torch.inference_mode():
+            shape = list(G(torch.zeros(2, cfg.latent_dim)).shape[1:])
+    n = int(meta.get("num_classes", 0)) if cfg.conditioning != "none" else 0
+    facts = {"dataset": cfg.dataset, "architecture": cfg.arch, "loss": cfg.loss,
+             "steps": f"{meta.get('step', '?')} of {cfg.steps}", "latent size": cfg.latent_dim,
+             "sample shape": "x".join(map(str, shape))}
+    run_id = meta.get("run_id") or Path(path).parent.parent.name
+    return _explorable(f"run:{path}:{stamp}", f"Run {run_id} ({cfg.arch} on {cfg.dataset})", G, cfg, shape=list(shape),
+                       n_classes=n, class_names=_class_names(cfg.dataset, n), facts=facts)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Checking and loading the upload...")
+def load_upload_cached(digest: str, _weights: bytes, _card: bytes) -> Explorable:
+    """An uploaded pair, keyed by the SHA-256 of both files (the bytes themselves are not hashed
+    again by Streamlit: the leading underscore)."""
+    G, cfg, card = load_uploaded(_weights, _card)
+    return _card_explorable(f"upload:{digest}", G, cfg, card)
+
+
+@st.cache_resource(max_entries=32, show_spinner="Finding principal directions (GANSpace PCA)...")
+def pca_cached(key: str, _ex: Explorable, k: int = PCA_K) -> Directions:
+    """GANSpace directions of one model, computed once per model and shared by every session."""
+    return _ex.model.ganspace(k=k, n=PCA_SAMPLES, seed=0)
+
+
+def run_checkpoints() -> list[dict[str, Any]]:
+    """Runs that have a checkpoint, newest first: {id, state, step, steps, path}."""
+    out = []
+    for r in list_runs():
+        ck = Path(r["dir"]) / "checkpoints" / "last.safetensors"
+        if ck.is_file() and ck.with_suffix(".json").is_file():
+            out.append({"id": Path(r["dir"]).name, "state": r.get("state", "?"), "step": r.get("step"),
+                        "steps": r.get("steps"), "path": str(ck), "arch": r.get("arch"), "dataset": r.get("dataset")})
+    return out
+
+
+def choose_model() -> Explorable | None:
+    """The sidebar's model chooser. Returns the loaded model, or None (with a message shown)."""
+    cards = list_pretrained()
+    runs = run_checkpoints()
+    st.session_state.setdefault("exk_source", SOURCES[0] if cards else SOURCES[1] if runs else SOURCES[2])
+    source = st.radio("Model from", SOURCES, key="exk_source", horizontal=True,
+                      help="A model shipped in pretrained/, the latest checkpoint of a run (finished or still "
+                      "training), or your own safetensors weights with their JSON card or checkpoint sidecar.")
+    try:
+        if source == "Pretrained":
+            if not cards:
+                st.info("No pretrained models in pretrained/ yet. Pick a run checkpoint or upload one.")
+                return None
+            names = [c.name for c in cards]
+            titles = {c.name: c.title for c in cards}
+            if st.session_state.get("exk_pretrained") not in names:
+                st.session_state["exk_pretrained"] = names[0]
+            name = st.selectbox("Pretrained model", names, key="exk_pretrained", format_func=lambda n: titles[n])
+            from gan_core.pretrained import PRETRAINED_DIR
+
+            stamp = (PRETRAINED_DIR / f"{name}.safetensors").stat().st_mtime
+            return load_pretrained_cached(name, stamp)
+        if source == "Run checkpoint":
+            if not runs:
+                st.info("No run has a checkpoint yet. Train one on the Train page, or pick a pretrained model.")
+                return None
+            by_id = {r["id"]: r for r in runs}
+            if st.session_state.get("exk_run") not in by_id:
+                st.session_state["exk_run"] = runs[0]["id"]
+            rid = st.selectbox("Run", list(by_id), key="exk_run", format_func=lambda i: (
+                f"{i} · {by_id[i]['arch']} on {by_id[i]['dataset']} · {by_id[i]['state']} at step {by_id[i]['step']}"))
+            path = by_id[rid]["path"]
+            if by_id[rid]["state"] in ("training", "queued", "paused"):
+                st.caption("This run is still going: its checkpoint is refreshed every 30 s, and the page loads "
+                           "the newest one when it changes.")
+            return load_checkpoint_cached(path, Path(path).stat().st_mtime)
+        return _upload()
+    except (PretrainedError, CheckpointError, OSError, ValueError) as e:
+        st.error(f"Cannot load this model: {e}")
+        return None
+
+
+def _upload() -> Explorable | None:
+    st.caption("Weights as .safetensors (never a pickle) plus the JSON next to them: a model card "
+               "(pretrained/NAME.json) or a checkpoint sidecar (runs/ID/checkpoints/last.json).")
+    w = st.file_uploader("Weights (.safetensors)", type=["safetensors"], key="ex_up_weights")
+    c = st.file_uploader("Card or sidecar (.json)", type=["json"], key="ex_up_card")
+    if w is None or c is None:
+        st.info("Upload both files to explore your model.")
+        return None
+    wb, cb = w.getvalue(), c.getvalue()
+    digest = hashlib.sha256(hashlib.sha256(wb).digest() + hashlib.sha256(cb).digest()).hexdigest()
+    try:
+        return load_upload_cached(digest, wb, cb)
+    except PretrainedError as e:
+        st.error(f"Upload refused: {e}")
+    except Exception as e:  # noqa: BLE001  anything else an odd file provokes: refuse it, keep the page up
+        st.error(f"Upload refused: the files could not be loaded as a generator ({type(e).__name__}: {e})")
+    return None

@@ -1,0 +1,333 @@
+"""Explore page views: the gallery with its sliders, the interpolation strip and GIFs, style mixing.
+
+Only the chosen view runs, so a slider move costs one forward pass of G for the grid on screen
+(64 images plus the chosen seed, in one batch), one grid picture and one PNG; model loading and
+the GANSpace PCA come from `st.cache_resource` (ui/explore_source.py).
+
+Widget keys start with "exk_": pages/explore.py keeps them when a view is hidden, so switching
+views and back keeps the sliders where they were. Defaults are put in session_state before the
+widget is made (never both a default and a session value, which Streamlit warns about).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+import torch
+
+from gan_core.latent import (
+    INTERP_MODES,
+    Directions,
+    axis_directions,
+    encode_png,
+    gif_bytes,
+    interpolation_path,
+    random_directions,
+)
+from ui.explore_source import PCA_K, Explorable, pca_cached
+
+MAX_SEED = 2**31 - 1
+IN_TURN = -1  # class choice: sample i gets class i mod K
+DIRECTION_KINDS = ("PCA (GANSpace)", "z dimensions", "Random directions")
+MAX_SLIDERS = 8
+AMOUNT = 3.0  # sliders move +-3 standard deviations
+SINGLE_SCALE = 8  # the chosen seed's image, upscaled with nearest neighbour
+GIF_SCALE = 4
+
+
+def _default(key: str, value) -> None:
+    st.session_state.setdefault(key, value)
+
+
+@dataclass
+class Settings:
+    psi: float
+    cls: int | None  # None: unconditional; IN_TURN; or a class index
+
+    def labels(self, ex: Explorable, n: int) -> torch.Tensor | None:
+        if not ex.model.conditional:
+            return None
+        if self.cls == IN_TURN:
+            return torch.arange(n) % ex.model.num_classes
+        return torch.full((n,), int(self.cls or 0), dtype=torch.long)
+
+
+def parse_seeds(text: str, what: str, lo: int = 2, hi: int = 16) -> list[int]:
+    """'3, 7 12' -> [3, 7, 12]; refuses anything else with a message saying what is allowed."""
+    parts = [p for p in text.replace(",", " ").split() if p]
+    try:
+        seeds = [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"{what}: write whole numbers separated by commas or spaces (e.g. 0, 1, 2), got {text!r}")
+    if not lo <= len(seeds) <= hi:
+        raise ValueError(f"{what}: give {lo} to {hi} seeds, got {len(seeds)}")
+    bad = [s for s in seeds if not 0 <= s <= MAX_SEED]
+    if bad:
+        raise ValueError(f"{what}: seeds must be in 0..{MAX_SEED}, got {bad}")
+    return seeds
+
+
+# ------------------------------------------------------------------------------------- sidebar
+def sidebar_settings(ex: Explorable) -> Settings:
+    """Class selector (conditional models) and truncation psi, shared by every view."""
+    m = ex.model
+    cls = None
+    if m.conditional:
+        options = [IN_TURN, *range(m.num_classes)]
+        if st.session_state.get("exk_class") not in options:
+            st.session_state["exk_class"] = IN_TURN
+        cls = st.selectbox("Class", options, key="exk_class",
+                           format_func=lambda c: "Each class in turn" if c == IN_TURN else f"{c}: {m.class_names[c]}",
+                           help="The label y fed to G(z, y). 'Each class in turn' gives sample i the class i mod K "
+                           "(one row per class in the interpolation strip).")
+    _default("exk_psi", 1.0)
+    psi = st.slider("Truncation psi", 0.0, 1.5, key="exk_psi", step=0.05,
+                    help=("The truncation trick: " + ("w' = mean w + psi (w - mean w), in the style space" if m.style
+                          else "z' = psi z (the mean of z is 0)") + ". psi = 1: untouched; psi < 1 trades variety for "
+                          "typical, cleaner samples; psi = 0 gives every seed the average sample; psi > 1 exaggerates."))
+    return Settings(psi=float(psi), cls=cls)
+
+
+def model_facts(ex: Explorable) -> None:
+    st.caption(ex.title)
+    st.caption(" · ".join(f"{k}: {v}" for k, v in ex.facts.items()))
+    if ex.command:
+        st.code(ex.command, language="bash", wrap_lines=True)
+    scores = {k: v for k, v in ex.scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    if scores:
+        st.caption("Scores: " + ", ".join(f"{k} {v:.3g}" for k, v in list(scores.items())[:6]))
+
+
+# ------------------------------------------------------------------------------------- gallery
+def _directions(ex: Explorable) -> tuple[Directions, list[str]] | None:
+    """The chosen kind of direction, its count, and the slider keys."""
+    m = ex.model
+    _default("exk_dirkind", DIRECTION_KINDS[0])
+    kind = st.segmented_control("Move along", DIRECTION_KINDS, key="exk_dirkind", required=True,
+                                help="PCA: the principal directions of G's first-layer features (or of w for the "
+                                "style-based G), found from 2,048 latents (GANSpace, Harkonen et al. 2020); "
+                                "z dimensions: single coordinates of z; random: random orthonormal directions.")
+    if kind == "z dimensions":
+        _default("exk_dims", list(range(min(4, m.latent_dim))))
+        dims = st.multiselect("Dimensions of z", list(range(m.latent_dim)), key="exk_dims",
+                              max_selections=MAX_SLIDERS, help="Each chosen coordinate z_i gets a slider.")
+        d = axis_directions(m.latent_dim, dims)
+        keys = [f"exk_amt_z{i}" for i in dims]
+    elif kind == "Random directions":
+        c1, c2 = st.columns(2)
+        _default("exk_nrand", min(4, m.latent_dim))
+        _default("exk_randseed", 0)
+        k = c1.number_input("How many", 1, min(MAX_SLIDERS, m.latent_dim), key="exk_nrand")
+        seed = c2.number_input("Direction seed", 0, MAX_SEED, key="exk_randseed",
+                               help="Another seed draws other random directions.")
+        d = random_directions(int(k), m.latent_dim, seed=int(seed))
+        keys = [f"exk_amt_r{seed}_{i}" for i in range(int(k))]
+    else:
+        d = pca_cached(ex.key, ex, PCA_K)
+        top = min(MAX_SLIDERS, d.vectors.shape[0])
+        _default("exk_npca", min(4, top))
+        k = st.number_input("How many principal directions", 1, top, key="exk_npca")
+        d = Directions(d.vectors[: int(k)], d.scale[: int(k)], d.space, d.explained[: int(k)], d.labels[: int(k)])
+        keys = [f"exk_amt_pc{i}" for i in range(int(k))]
+    return d, keys
+
+
+def _reset(keys: list[str]) -> None:
+    for k in keys:
+        st.session_state[k] = 0.0
+
+
+def gallery_view(ex: Explorable, s: Settings) -> None:
+    m = ex.model
+    points = ex.kind == "points"
+    c1, c2, c3, c4 = st.columns(4)
+    _default("exk_seed0", 0)
+    _default("exk_n", 512 if points else 64)
+    _default("exk_a", 0)
+    _default("exk_b", 1)
+    seed0 = int(c1.number_input("First seed", 0, MAX_SEED, key="exk_seed0",
+                                help="The gallery shows the seeds from this one on, left to right, top to bottom."))
+    sizes = [128, 512, 2048] if points else [16, 36, 64]
+    if st.session_state.get("exk_n") not in sizes:
+        st.session_state["exk_n"] = sizes[-1] if not points else 512
+    n = int(c2.select_slider("Samples", sizes, key="exk_n"))
+    a = int(c3.number_input("Seed A", 0, MAX_SEED, key="exk_a", help="The seed shown large, and the start of the "
+                            "interpolation (Interpolation view)."))
+    c4.number_input("Seed B", 0, MAX_SEED, key="exk_b", help="Where the interpolation ends.")
+
+    left, right = st.columns([3, 2])
+    with right:
+        d, keys = _directions(ex)
+        for i, key in enumerate(keys):
+            _default(key, 0.0)
+            label = d.labels[i] if d.labels else f"direction {i + 1}"
+            if d.explained is not None:
+                label += f" ({100 * float(d.explained[i]):.1f}% of the variance)"
+            st.slider(label, -AMOUNT, AMOUNT, step=0.1, key=key,
+                      help="Standard deviations of the latents along this direction, added to every sample.")
+        st.button("Reset the sliders", on_click=_reset, args=(keys,), icon=":material/restart_alt:",
+                  key="ex_reset", disabled=not keys)
+    amounts = [float(st.session_state.get(k, 0.0)) for k in keys]
+    offset = d.offset(amounts) if keys else None
+    zo, wo = (offset, None) if d.space == "z" else (None, offset)
+
+    seeds = list(range(seed0, seed0 + n)) + [a]  # the chosen seed rides along in the same batch
+    x = m.generate(m.seeds_to_z(seeds), s.labels(ex, len(seeds)), psi=s.psi, z_offset=zo, w_offset=wo)
+    grid_png = encode_png(m.picture(x[:n]))
+    with left:
+        st.image(grid_png, caption=f"Seeds {seed0} to {seed0 + n - 1}" + (" (each point is one seed)" if points else
+                 ", left to right, top to bottom"), width=min(720, 3 * _png_width(grid_png)) if not points else 480,
+                 output_format="PNG")
+        st.download_button("Download the grid (PNG)", grid_png, file_name=f"explore_grid_seed{seed0}.png",
+                           mime="image/png", icon=":material/download:", key="ex_dl_grid")
+    with right:
+        if points:
+            p = x[n].tolist()
+            st.metric(f"Seed A = {a}", f"({p[0]:.3f}, {p[1]:.3f})")
+        else:
+            one = encode_png(m.picture(x[n:], scale=SINGLE_SCALE))
+            st.image(one, caption=f"Seed A = {a}", width=min(256, _png_width(one)), output_format="PNG")
+            st.download_button("Download this image (PNG)", one, file_name=f"explore_seed{a}.png", mime="image/png",
+                               icon=":material/download:", key="ex_dl_one")
+
+
+def _png_width(data: bytes) -> int:
+    return int.from_bytes(data[16:20], "big")  # the IHDR chunk: width, then height
+
+
+# ------------------------------------------------------------------------------------- interpolation
+def _rows(ex: Explorable, s: Settings) -> list[int | None]:
+    if not ex.model.conditional:
+        return [None]
+    return list(range(ex.model.num_classes)) if s.cls == IN_TURN else [int(s.cls)]
+
+
+def path_images(ex: Explorable, s: Settings, seeds: list[int], steps: int, mode: str, space: str,
+                loop: bool) -> torch.Tensor:
+    """Images along the path through `seeds`: (T, R, C, H, W) (R rows: one per class shown), or
+    (T, 2) points. One forward pass of G for all of it."""
+    m = ex.model
+    rows = _rows(ex, s)
+    z = m.seeds_to_z(seeds)
+    if space == "w" and m.style:
+        ws = []
+        for y in rows:  # the path runs between the (truncated) w of the seeds, per class
+            w = m.w_of(z, m.labels(y, len(seeds)), s.psi)
+            ws.append(interpolation_path(w, steps, mode, loop))
+        T = ws[0].shape[0]
+        x = m.synthesize(torch.stack(ws, 1).flatten(0, 1))  # (T * R, C, H, W), time-major
+        return x.view(T, len(rows), *x.shape[1:])
+    pz = interpolation_path(z, steps, mode, loop)  # (T, d)
+    T = pz.shape[0]
+    if rows == [None]:
+        x = m.generate(pz, None, psi=s.psi)
+        return x if x.dim() == 2 else x[:, None]
+    y = torch.tensor(rows).repeat(T)  # time-major: frame t holds every row
+    x = m.generate(pz.repeat_interleave(len(rows), 0), y, psi=s.psi)
+    return x.view(T, len(rows), *x.shape[1:]) if x.dim() == 4 else x
+
+
+def _gif(ex: Explorable, frames: torch.Tensor, fps: float) -> bytes:
+    if frames.dim() == 2:  # 2-D points: the trail of the point so far
+        from gan_core.sampling import points_image
+
+        pts = frames.cpu().numpy()
+        return gif_bytes([points_image(pts[: t + 1], extent=ex.model.extent(), size=240) for t in range(len(pts))], fps)
+    return gif_bytes(frames, fps, scale=GIF_SCALE, nrow=1)
+
+
+def interpolation_view(ex: Explorable, s: Settings) -> None:
+    m = ex.model
+    c1, c2, c3, c4, c5 = st.columns(5)
+    for k, v in (("exk_a", 0), ("exk_b", 1), ("exk_steps", 10), ("exk_mode", "slerp"), ("exk_fps", 12),
+                 ("exk_space", "z")):
+        _default(k, v)
+    a = int(c1.number_input("Seed A", 0, MAX_SEED, key="exk_a"))
+    b = int(c2.number_input("Seed B", 0, MAX_SEED, key="exk_b"))
+    steps = int(c3.slider("Steps", 2, 32, key="exk_steps", help="Images on the strip, both ends included."))
+    mode = c4.segmented_control("Path", INTERP_MODES, key="exk_mode", required=True,
+                                help="linear: (1 - t) a + t b, whose middle is shorter than a Gaussian z usually is; "
+                                "slerp: along the great circle from a to b, keeping the norm (Shoemake 1985).")
+    fps = float(c5.slider("GIF frames/s", 2, 30, key="exk_fps"))
+    space = "z"
+    if m.style:
+        space = st.radio("Interpolate in", ["z", "w"], key="exk_space", horizontal=True,
+                         help="z: the input noise, mapped to w at every step; w: straight between the two styles "
+                         "(what StyleGAN does: w space is less curved, so paths look more even).")
+    x = path_images(ex, s, [a, b], steps, mode, space, loop=False)
+    if x.dim() == 2:
+        strip_png = encode_png(m.picture(x))
+    else:
+        strip_png = encode_png(m.picture(x.transpose(0, 1).flatten(0, 1), nrow=steps))
+    st.image(strip_png, caption=f"{mode} path from seed {a} to seed {b} in {space}, {steps} steps",
+             width=min(1100, 3 * _png_width(strip_png)), output_format="PNG")
+    gif = _gif(ex, path_images(ex, s, [a, b], steps, mode, space, loop=True), fps)
+    g1, g2, g3 = st.columns(3)
+    g1.download_button("Download the strip (PNG)", strip_png, file_name=f"interp_{a}_{b}.png", mime="image/png",
+                       icon=":material/download:", key="ex_dl_strip")
+    g2.download_button("Download the path as GIF (A → B → A)", gif, file_name=f"interp_{a}_{b}.gif",
+                       mime="image/gif", icon=":material/gif_box:", key="ex_dl_gif")
+    with st.expander("Animated path (A → B → A)", expanded=True):
+        st.image(gif, caption="Loops forever", width=256)
+
+    st.subheader("Loop through several seeds")
+    _default("exk_loop", "0, 1, 2, 3")
+    _default("exk_loop_steps", 12)
+    l1, l2 = st.columns([3, 1])
+    text = l1.text_input("Seeds", key="exk_loop", help="2 to 16 seeds; the GIF goes through them and back to the first.")
+    per = int(l2.slider("Frames per segment", 4, 30, key="exk_loop_steps"))
+    try:
+        seeds = parse_seeds(text, "Loop seeds")
+    except ValueError as e:
+        st.error(str(e))
+        return
+    params = (ex.key, tuple(seeds), per, mode, space, s.psi, s.cls, fps)
+    if st.button("Make the loop GIF", icon=":material/animation:", key="ex_make_loop"):
+        with st.spinner("Rendering the loop..."):
+            frames = path_images(ex, s, seeds, per + 1, mode, space, loop=True)
+            st.session_state["ex_loop_gif"] = (params, _gif(ex, frames, fps))
+    made = st.session_state.get("ex_loop_gif")
+    if made and made[0] == params:
+        st.image(made[1], caption=f"Loop through seeds {', '.join(map(str, seeds))}", width=256)
+        st.download_button("Download the loop GIF", made[1], file_name="loop_" + "_".join(map(str, seeds)) + ".gif",
+                           mime="image/gif", icon=":material/download:", key="ex_dl_loop")
+
+
+# ------------------------------------------------------------------------------------- style mixing
+def mixing_view(ex: Explorable, s: Settings) -> None:
+    m = ex.model
+    L = m.num_ws
+    sizes = [int(layer.noise_const.shape[-1]) for layer in m.core.layers]
+    _default("exk_mix_rows", "0, 1, 2")
+    _default("exk_mix_cols", "10, 11, 12, 13")
+    _default("exk_cross", max(1, L // 2))
+    c1, c2 = st.columns(2)
+    rows_txt = c1.text_input("Coarse styles from seeds (rows)", key="exk_mix_rows")
+    cols_txt = c2.text_input("Fine styles from seeds (columns)", key="exk_mix_cols")
+    k = int(st.slider("Crossover layer", 1, L - 1, key="exk_cross",
+                      help="Layers before it take the row seed's w (pose, shape: the low resolutions), the rest the "
+                      "column seed's (texture, stroke, colour)."))
+    st.caption(f"Layers 0 to {k - 1} ({sizes[0]}x{sizes[0]} to {sizes[k - 1]}x{sizes[k - 1]}) from the row seed, "
+               f"layers {k} to {L - 1} ({sizes[k]}x{sizes[k]} to {sizes[-1]}x{sizes[-1]}) from the column seed.")
+    try:
+        rows = parse_seeds(rows_txt, "Row seeds", 1, 8)
+        cols = parse_seeds(cols_txt, "Column seeds", 1, 8)
+    except ValueError as e:
+        st.error(str(e))
+        return
+    r, c = len(rows), len(cols)
+    zr, zc = m.seeds_to_z(rows), m.seeds_to_z(cols)
+    z = torch.cat([zr, zc, zr.repeat_interleave(c, 0)])
+    mix = torch.cat([zr, zc, zc.repeat(r, 1)])  # sources mix with themselves: unchanged
+    y = s.labels(ex, z.shape[0])
+    x = m.generate(z, y, psi=s.psi, mix_z=mix, crossover=k)  # one forward pass
+    blank = torch.ones_like(x[:1])  # white corner
+    cells = [blank, x[r:r + c]]
+    for i in range(r):
+        cells += [x[i:i + 1], x[r + c + i * c: r + c + (i + 1) * c]]
+    png = encode_png(m.picture(torch.cat(cells), nrow=c + 1))
+    st.image(png, caption="Top row: the fine-style seeds; left column: the coarse-style seeds; inside: the mixes",
+             width=min(720, 4 * _png_width(png)), output_format="PNG")
+    st.download_button("Download the mixing grid (PNG)", png, file_name=f"style_mixing_k{k}.png", mime="image/png",
+                       icon=":material/download:", key="ex_dl_mix")
