@@ -468,3 +468,21 @@ def gif_bytes(frames: Sequence[Image.Image] | torch.Tensor, fps: float = 12.0, s
     frames[0].save(buf, format="GIF", save_all=True, append_images=list(frames[1:]), loop=0,
                    duration=int(round(1000 / fps)), disposal=1)
     return buf.getvalue()
+
+
+def render_gallery(model: LatentModel, seeds: Sequence[int], chosen: int, *,
+                   y: int | Sequence[int] | torch.Tensor | None = None, psi: float = 1.0,
+                   z_offset: torch.Tensor | None = None, w_offset: torch.Tensor | None = None,
+                   single_scale: int = 8) -> tuple[bytes, bytes | None, torch.Tensor]:
+    """What the Explore page does on every slider move: one forward pass of G for the gallery's
+    seeds plus the chosen seed (one batch), the gallery grid (or scatter) as PNG, and the chosen
+    seed's image upscaled `single_scale` x as PNG (None for 2-D points).
+
+    y: one label, or len(seeds) + 1 labels (the chosen seed's last). Returns (grid_png,
+    single_png, G's output). bench/explore_latency.py times exactly this function.
+    """
+    n = len(seeds)
+    x = model.generate(model.seeds_to_z([*seeds, chosen]), y, psi=psi, z_offset=z_offset, w_offset=w_offset)
+    grid_png = encode_png(model.picture(x[:n]))
+    one = None if x.dim() == 2 else encode_png(model.picture(x[n:], scale=single_scale))
+    return grid_png, one, x

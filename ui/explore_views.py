@@ -24,6 +24,7 @@ from gan_core.latent import (
     gif_bytes,
     interpolation_path,
     random_directions,
+    render_gallery,
 )
 from ui.explore_source import PCA_K, Explorable, pca_cached
 
@@ -172,9 +173,9 @@ def gallery_view(ex: Explorable, s: Settings) -> None:
     offset = d.offset(amounts) if keys else None
     zo, wo = (offset, None) if d.space == "z" else (None, offset)
 
-    seeds = list(range(seed0, seed0 + n)) + [a]  # the chosen seed rides along in the same batch
-    x = m.generate(m.seeds_to_z(seeds), s.labels(ex, len(seeds)), psi=s.psi, z_offset=zo, w_offset=wo)
-    grid_png = encode_png(m.picture(x[:n]))
+    seeds = list(range(seed0, seed0 + n))  # the chosen seed rides along in the same batch
+    grid_png, one, x = render_gallery(m, seeds, a, y=s.labels(ex, n + 1), psi=s.psi, z_offset=zo, w_offset=wo,
+                                      single_scale=SINGLE_SCALE)
     with left:
         st.image(grid_png, caption=f"Seeds {seed0} to {seed0 + n - 1}" + (" (each point is one seed)" if points else
                  ", left to right, top to bottom"), width=min(720, 3 * _png_width(grid_png)) if not points else 480,
@@ -186,7 +187,6 @@ def gallery_view(ex: Explorable, s: Settings) -> None:
             p = x[n].tolist()
             st.metric(f"Seed A = {a}", f"({p[0]:.3f}, {p[1]:.3f})")
         else:
-            one = encode_png(m.picture(x[n:], scale=SINGLE_SCALE))
             st.image(one, caption=f"Seed A = {a}", width=min(256, _png_width(one)), output_format="PNG")
             st.download_button("Download this image (PNG)", one, file_name=f"explore_seed{a}.png", mime="image/png",
                                icon=":material/download:", key="ex_dl_one")
