@@ -69,8 +69,11 @@ def read_sidecar(path: str | Path) -> tuple[TrainConfig, dict[str, Any]]:
     return cfg, doc.get("meta", {})
 
 
-def load_models(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, torch.nn.Module, TrainConfig, dict[str, Any]]:
-    """Rebuild G and D from the config and load their weights (strict: shapes must match)."""
+def load_models(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, torch.nn.Module | None, TrainConfig, dict[str, Any]]:
+    """Rebuild G and D from the config and load their weights (strict: shapes must match).
+
+    A generator-only file (sidecar meta "g_only": true, written by gan_core.pretrained) gives D = None.
+    """
     path = Path(path)
     if path.suffix != ".safetensors":
         raise CheckpointError(f"{path}: expected a .safetensors file (pickled checkpoints are never loaded)")
@@ -96,12 +99,17 @@ def load_models(path: str | Path, device: str | torch.device = "cpu") -> tuple[t
     except (ValueError, TypeError) as e:  # e.g. a sidecar edited to another architecture
         raise CheckpointError(f"{path}: weights do not match the config's model: {cfg.arch!r} cannot be built "
                               f"for samples of shape {tuple(shape)} ({e})") from e
+    g_only = isinstance(meta, dict) and meta.get("g_only") is True  # exported generators (gan_core.pretrained)
     for prefix, net in (("G.", G), ("D.", D)):
+        if prefix == "D." and g_only:
+            continue
         sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
         try:
             net.load_state_dict(sd, strict=True)
         except RuntimeError as e:
             raise CheckpointError(f"{path}: weights do not match the config's model ({e})") from e
-    G.to(device).eval()
+    G.to(device).eval()  # fp16 weights (exported files) were cast to G's float32 by load_state_dict
+    if g_only:  # no trained D in the file: None rather than a randomly initialised one
+        return G, None, cfg, meta
     D.to(device).eval()
     return G, D, cfg, meta

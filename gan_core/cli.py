@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gan_core.metrics.evaluate import add_commands
 
     add_commands(sub)  # eval, train-classifier
+    from gan_core.pretrained import add_command as add_export
+
+    add_export(sub)  # export
     return p
 
 
@@ -188,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from gan_core.metrics.evaluate import COMMANDS
 
-        return {"train": _train, "sample": _sample, **COMMANDS}[args.command](args)
+        from gan_core.pretrained import run_export
+
+        return {"train": _train, "sample": _sample, "export": run_export, **COMMANDS}[args.command](args)
     except (ConfigError, CheckpointError, DataError, RuntimeError) as e:
         print(f"python -m gan_core {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -1,0 +1,474 @@
+"""Shipped generators (`pretrained/`): export a run's generator, list and load them, validate uploads.
+
+A pretrained model is the project's own checkpoint format with a generator-only flag:
+
+- `NAME.safetensors`: the generator's tensors under "G." (the EMA copy when the run kept one, because
+  that is what the run checkpoints as G), floating tensors in fp16 when that changes no image by more
+  than FP16_TOLERANCE (safetensors holds only tensors, so loading can never run code);
+- `NAME.json`: the usual sidecar {"config", "meta"} with meta["g_only"] = true, plus "card": the model
+  card (dataset, architecture, loss, steps, wall time, device, the command that reproduces it, scores).
+
+Because the sidecar keeps the checkpoint layout, `python -m gan_core sample|eval --checkpoint
+pretrained/NAME.safetensors` work on a shipped model as on a run's checkpoint (gan_core.checkpoint
+gives D = None for it). `pretrained/classifier-*` files belong to the metrics code and are skipped.
+
+Every check refuses with a `PretrainedError` (a ValueError) that says what is wrong and what is allowed:
+a name with path characters, a card that points outside the folder, missing or mistyped card fields,
+a pickle renamed .safetensors, weights whose SHA-256 or shapes do not match the card and config.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import math
+import re
+import shlex
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save
+
+from gan_core.checkpoint import CheckpointError, load_models
+from gan_core.config import ConfigError, TrainConfig
+from gan_core.store import atomic_write_bytes, atomic_write_json
+
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+CARD_FORMAT = "gan_core-pretrained/1"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # a file stem: no dots, slashes or spaces
+MAX_WEIGHTS_BYTES = 64 * 2**20  # uploads (and shipped files, which stay under 20 MB)
+MAX_CARD_BYTES = 1 * 2**20
+FP16_TOLERANCE = 1.0 / 255  # images in [-1, 1]: half an 8-bit grey level; 2-D points: in data units
+# Config fields that do not change what is trained (where it runs, how often it is saved and shown)
+NON_TRAINING_FIELDS = {"device", "data_dir", "checkpoint_every_s", "tensorboard"}
+
+
+class PretrainedError(CheckpointError):
+    """A pretrained model (or an uploaded pair) cannot be used; the message says why.
+
+    A CheckpointError, hence a ValueError: the CLI and the pages already report those."""
+
+
+@dataclass
+class ModelCard:
+    """What the Explore page and the README show about a shipped generator."""
+
+    name: str  # file stem: NAME.safetensors + NAME.json
+    title: str  # one line for menus
+    dataset: str  # TrainConfig.dataset
+    arch: str  # TrainConfig.arch
+    loss: str  # TrainConfig.loss
+    kind: str  # "image" (G(z) in [-1, 1], (C, H, W)) or "points" (G(z) (2,) in data coordinates)
+    latent_dim: int  # z has this many dimensions
+    noise: str  # distribution of z: gaussian | uniform (gan_core.noise)
+    sample_shape: list[int]  # shape of one G(z) sample
+    conditional: bool  # G(z, y) takes class labels
+    n_classes: int  # 0 when unconditional
+    class_names: list[str]  # names of the labels 0..n_classes-1 ([] when unknown or unconditional)
+    style_based: bool  # stylegan-lite: G.mix, psi truncation, w space
+    num_ws: int  # style inputs of a style-based G (0 otherwise)
+    ema: bool  # the weights are the EMA of G's weights
+    steps: int  # generator steps trained
+    wall_time_s: float  # training wall time measured by the run (train_seconds)
+    device: str  # where it was trained
+    command: str  # the command that trains it (checked against the config at export)
+    scores: dict[str, Any]  # `python -m gan_core eval` output for the shipped file ({} = not measured)
+    dtype: str  # float16 | float32: how the floating tensors are stored (loaded as float32)
+    fp16_max_abs_diff: float | None  # max |G_fp16(z) - G_fp32(z)| on 64 fixed z at export (None: not fp16)
+    file: str  # NAME.safetensors, in the same folder
+    file_size_bytes: int
+    sha256: str  # of the weights file
+    created: str  # UTC time of export
+    format: str = CARD_FORMAT
+    notes: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "card") -> "ModelCard":
+        """Validate types and presence of every field; unknown extra keys are ignored."""
+        if not isinstance(d, dict):
+            raise PretrainedError(f"{where}: the model card must be a JSON object, got {type(d).__name__}")
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in d:
+                if f.default is not dataclasses.MISSING:
+                    continue
+                raise PretrainedError(f"{where}: the model card lacks the field {f.name!r}; required: "
+                                      f"{', '.join(x.name for x in dataclasses.fields(cls) if x.default is dataclasses.MISSING)}")
+            v = d[f.name]
+            if not _type_ok(v, f.type):
+                raise PretrainedError(f"{where}: card field {f.name!r} should be {f.type}, got {v!r}")
+            kwargs[f.name] = float(v) if f.type == "float" else v
+        card = cls(**kwargs)
+        card._check(where)
+        return card
+
+    def _check(self, where: str) -> None:
+        if self.format != CARD_FORMAT:
+            raise PretrainedError(f"{where}: card format {self.format!r} is not supported; allowed: {CARD_FORMAT}")
+        if not NAME_RE.match(self.name):
+            raise PretrainedError(f"{where}: name {self.name!r} is not allowed; allowed: 1-64 of a-z, 0-9, '-', '_'")
+        if self.file != f"{self.name}.safetensors":
+            raise PretrainedError(f"{where}: card field 'file' must be {self.name}.safetensors (the file next to the "
+                                  f"card), got {self.file!r}: a card may not point anywhere else")
+        if self.kind not in ("image", "points"):
+            raise PretrainedError(f"{where}: kind must be 'image' or 'points', got {self.kind!r}")
+        if not (self.sample_shape and all(isinstance(v, int) and 0 < v <= 4096 for v in self.sample_shape)):
+            raise PretrainedError(f"{where}: sample_shape must be a list of 1 to 4096 integers, got {self.sample_shape!r}")
+        if not 1 <= self.latent_dim <= 1024:
+            raise PretrainedError(f"{where}: latent_dim must be 1 to 1024, got {self.latent_dim}")
+        if self.conditional != (self.n_classes > 0):
+            raise PretrainedError(f"{where}: conditional={self.conditional} but n_classes={self.n_classes}")
+        if self.class_names and len(self.class_names) != self.n_classes:
+            raise PretrainedError(f"{where}: {len(self.class_names)} class_names for n_classes={self.n_classes}")
+        if not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
+            raise PretrainedError(f"{where}: sha256 must be 64 lowercase hex digits, got {self.sha256!r}")
+
+
+def _type_ok(v: Any, t: str) -> bool:
+    base = {"str": str, "int": int, "float": (int, float), "bool": bool, "list[int]": list, "list[str]": list,
+            "dict[str, Any]": dict, "float | None": (int, float, type(None))}[t]
+    if isinstance(v, bool) and t not in ("bool",):
+        return False
+    if not isinstance(v, base):
+        return False
+    if t == "list[int]":
+        return all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+    if t == "list[str]":
+        return all(isinstance(x, str) for x in v)
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return True
+
+
+# ---------------------------------------------------------------------------- listing and loading
+def list_pretrained(directory: str | Path = PRETRAINED_DIR) -> list[ModelCard]:
+    """The valid model cards in `directory`, by name. classifier-* files (metrics) are not generators;
+    a card that fails validation is left out (load_pretrained on its name says why)."""
+    out = []
+    for side in sorted(Path(directory).glob("*.json")):
+        if side.stem.startswith("classifier-"):
+            continue
+        try:
+            out.append(read_card(side.stem, directory))
+        except PretrainedError:
+            continue
+    return out
+
+
+def read_card(name: str, directory: str | Path = PRETRAINED_DIR) -> ModelCard:
+    """The validated card of `name` (nothing about the weights is read)."""
+    directory = Path(directory).resolve()
+    side = _inside(directory, name, ".json")
+    if not side.is_file():
+        have = ", ".join(c.name for c in list_pretrained(directory)) if directory.is_dir() else "none"
+        raise PretrainedError(f"no pretrained model {name!r} in {directory}; available: {have or 'none'}")
+    if side.stat().st_size > MAX_CARD_BYTES:
+        raise PretrainedError(f"{side}: {side.stat().st_size} bytes, more than the {MAX_CARD_BYTES} a card may have")
+    try:
+        doc = json.loads(side.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise PretrainedError(f"{side}: not valid JSON ({e})") from e
+    card = ModelCard.from_dict(doc.get("card") if isinstance(doc, dict) else doc, where=str(side))
+    if card.name != name:
+        raise PretrainedError(f"{side}: the card names itself {card.name!r}, not {name!r}")
+    return card
+
+
+def load_pretrained(name: str, device: str | torch.device = "cpu",
+                    directory: str | Path = PRETRAINED_DIR) -> tuple[torch.nn.Module, TrainConfig, ModelCard]:
+    """(G, config, card): G in eval mode, float32, on `device`; call it as G(z) or, conditional, G(z, y)."""
+    directory = Path(directory).resolve()
+    card = read_card(name, directory)
+    weights = _inside(directory, card.file, "")
+    return _load_checked(weights, card, device)
+
+
+def load_uploaded(weights_bytes: bytes, card_bytes: bytes, device: str | torch.device = "cpu",
+                  ) -> tuple[torch.nn.Module, TrainConfig, ModelCard]:
+    """Validate and load an uploaded safetensors + JSON pair given as bytes (the Explore page).
+
+    The JSON may be a model card file (pretrained/NAME.json) or a run checkpoint's sidecar
+    (runs/ID/checkpoints/last.json); for the latter a card is made from its config and meta. The
+    weights are checked to be safetensors before anything parses them: pickles are never loaded.
+    """
+    if not isinstance(weights_bytes, (bytes, bytearray)) or not isinstance(card_bytes, (bytes, bytearray)):
+        raise PretrainedError("upload: weights and card must be bytes")
+    if len(weights_bytes) > MAX_WEIGHTS_BYTES:
+        raise PretrainedError(f"upload: the weights file has {len(weights_bytes)} bytes; at most {MAX_WEIGHTS_BYTES} "
+                              "are accepted")
+    if len(card_bytes) > MAX_CARD_BYTES:
+        raise PretrainedError(f"upload: the JSON file has {len(card_bytes)} bytes; at most {MAX_CARD_BYTES} are accepted")
+    _check_safetensors_bytes(bytes(weights_bytes[:16]), len(weights_bytes), "upload")
+    try:
+        doc = json.loads(bytes(card_bytes).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise PretrainedError(f"upload: the JSON file is not valid JSON ({e})") from e
+    if not isinstance(doc, dict) or "config" not in doc:
+        raise PretrainedError("upload: the JSON file must be a model card (pretrained/NAME.json) or a checkpoint "
+                              "sidecar (checkpoints/last.json): an object with a 'config' entry")
+    digest = hashlib.sha256(weights_bytes).hexdigest()
+    if "card" in doc:
+        card = ModelCard.from_dict(doc["card"], where="upload")
+    else:  # a run checkpoint's sidecar: describe it from its config and meta
+        try:
+            cfg = TrainConfig.from_dict(doc["config"])
+        except (ConfigError, TypeError) as e:
+            raise PretrainedError(f"upload: the sidecar's config is not valid ({e})") from e
+        meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
+        from gan_core.data import DataError
+
+        try:
+                card = _card_from(cfg, meta, name="upload", title=f"Uploaded checkpoint ({cfg.arch} on {cfg.dataset})",
+                              command="", scores={}, dtype="unknown", diff=None, size=len(weights_bytes), sha=digest,
+                              notes="made from an uploaded checkpoint sidecar")
+        except (DataError, KeyError, TypeError, ValueError) as e:
+            raise PretrainedError(f"upload: the sidecar does not describe a usable model ({e})") from e
+    with tempfile.TemporaryDirectory(prefix="gan-upload-") as tmp:
+        w = Path(tmp) / card.file
+        w.write_bytes(weights_bytes)
+        w.with_suffix(".json").write_text(json.dumps(doc))
+        return _load_checked(w, card, device)
+
+
+def _inside(directory: Path, stem_or_file: str, suffix: str) -> Path:
+    """directory/<stem_or_file><suffix>, refused unless it is a plain name that stays in `directory`."""
+    name = stem_or_file + suffix
+    stem = name[: -len(".safetensors")] if name.endswith(".safetensors") else name[: -len(".json")] if name.endswith(".json") else name
+    if not NAME_RE.match(stem) or "/" in name or "\\" in name:
+        raise PretrainedError(f"pretrained model name {stem_or_file!r} is not allowed; allowed: 1-64 of a-z, 0-9, "
+                              "'-', '_' (a file in the pretrained folder, no paths)")
+    path = (directory / name).resolve()
+    if not path.is_relative_to(directory):
+        raise PretrainedError(f"{name!r} resolves to {path}, outside {directory}")
+    return path
+
+
+def _check_safetensors_bytes(head: bytes, size: int, where: str) -> None:
+    """A safetensors file starts with an 8-byte little-endian header length and a JSON header '{'.
+    Pickles (protocol 2+: 0x80) and torch.save zip archives ('PK') are named as such and refused."""
+    if head[:1] == b"\x80" or head[:2] == b"PK":
+        raise PretrainedError(f"{where}: this is a pickle / torch.save file, not safetensors; pickled weights are "
+                              "never loaded (they can run code). Export with `python -m gan_core export`.")
+    n = int.from_bytes(head[:8], "little") if len(head) >= 8 else -1
+    if len(head) < 9 or not 2 <= n <= size - 8 or head[8:9] != b"{":
+        raise PretrainedError(f"{where}: not a safetensors file (expected an 8-byte header length and a JSON header)")
+
+
+def _load_checked(weights: Path, card: ModelCard, device: str | torch.device) -> tuple[torch.nn.Module, TrainConfig, ModelCard]:
+    if not weights.is_file():
+        raise PretrainedError(f"{weights}: the weights file named by the card is missing")
+    size = weights.stat().st_size
+    if size > MAX_WEIGHTS_BYTES:
+        raise PretrainedError(f"{weights}: {size} bytes, more than the {MAX_WEIGHTS_BYTES} allowed")
+    data = weights.read_bytes()
+    _check_safetensors_bytes(data[:16], size, str(weights))
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != card.sha256:
+        raise PretrainedError(f"{weights}: SHA-256 {digest[:12]}... does not match the card's {card.sha256[:12]}...: "
+                              "the weights were changed or belong to another card")
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            keys = list(f.keys())
+    except Exception as e:  # noqa: BLE001  safetensors raises its own error types for corrupt headers
+        raise PretrainedError(f"{weights}: not a readable safetensors file ({e})") from e
+    if not keys or not all(k.startswith(("G.", "D.", "train.")) for k in keys):
+        raise PretrainedError(f"{weights}: expected generator tensors named 'G.*', got {keys[:3]}")
+    try:
+        G, _D, cfg, meta = load_models(weights, device)
+    except CheckpointError as e:
+        raise PretrainedError(str(e)) from e
+    del _D
+    _check_card_matches(card, cfg, meta, str(weights))
+    with torch.no_grad():  # one forward pass: the documented sample shape comes out
+        z = torch.zeros(2, card.latent_dim, device=device)
+        kw = {"generator": torch.Generator(device=z.device).manual_seed(0)} if getattr(G, "uses_noise", False) else {}
+        x = G(z, **kw)
+    if list(x.shape[1:]) != card.sample_shape or not torch.isfinite(x).all():
+        raise PretrainedError(f"{weights}: G gives samples of shape {list(x.shape[1:])}, the card says {card.sample_shape}")
+    if card.style_based and not card.num_ws:  # a card made from an uploaded run sidecar
+        card.num_ws = int(getattr(G, "num_ws", 0) or 0)
+    return G, cfg, card
+
+
+def _check_card_matches(card: ModelCard, cfg: TrainConfig, meta: dict[str, Any], where: str) -> None:
+    classes = int(meta.get("num_classes", 0)) if cfg.conditioning != "none" else 0
+    pairs = {"dataset": cfg.dataset, "arch": cfg.arch, "loss": cfg.loss, "latent_dim": cfg.latent_dim,
+             "noise": cfg.noise, "conditional": cfg.conditioning != "none", "n_classes": classes}
+    for key, want in pairs.items():
+        if getattr(card, key) != want:
+            raise PretrainedError(f"{where}: the card says {key}={getattr(card, key)!r} but the config has {want!r}")
+
+
+# ---------------------------------------------------------------------------- export
+def _kind(cfg: TrainConfig) -> str:
+    from gan_core.data import DATASETS
+
+    return DATASETS.get(cfg.dataset).kind
+
+
+def _class_names(cfg: TrainConfig, n: int, read_data: bool) -> list[str]:
+    """The dataset's label names (only its reader knows them, so the data is read: export time only)."""
+    if not n or not read_data:
+        return []
+    from gan_core.data import DATASETS, DataError
+
+    try:
+        names = list(DATASETS.get(cfg.dataset).load(cfg.data_dir).class_names)
+    except (DataError, OSError, ValueError):
+        return []
+    return names if len(names) == n else []
+
+
+def _card_from(cfg: TrainConfig, meta: dict[str, Any], *, name: str, title: str, command: str, scores: dict,
+               dtype: str, diff: float | None, size: int, sha: str, notes: str = "", G: Any = None) -> ModelCard:
+    classes = int(meta.get("num_classes", 0)) if cfg.conditioning != "none" else 0
+    shape = meta.get("sample_shape")
+    if not isinstance(shape, list):
+        from gan_core.data import sample_shape
+
+        shape = list(sample_shape(cfg))
+    num_ws = int(getattr(G, "num_ws", 0) or 0) if G is not None else 0
+    return ModelCard(
+        name=name, title=title, dataset=cfg.dataset, arch=cfg.arch, loss=cfg.loss, kind=_kind(cfg),
+        latent_dim=cfg.latent_dim, noise=cfg.noise, sample_shape=[int(v) for v in shape],
+        conditional=classes > 0, n_classes=classes, class_names=_class_names(cfg, classes, G is not None),
+        style_based=cfg.arch == "stylegan-lite", num_ws=num_ws, ema=cfg.ema_decay > 0,
+        steps=int(meta.get("step", 0)), wall_time_s=float(meta.get("train_seconds", 0.0)),
+        device=str(meta.get("device", "unknown")), command=command, scores=dict(scores), dtype=dtype,
+        fp16_max_abs_diff=diff, file=f"{name}.safetensors", file_size_bytes=size, sha256=sha,
+        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), notes=notes)
+
+
+def config_from_command(command: str) -> TrainConfig:
+    """The TrainConfig that `python -m gan_core train ...` (leading VAR=value settings allowed) would train."""
+    from gan_core.cli import build_parser
+    from gan_core.config import PRESETS
+
+    words = shlex.split(command)
+    while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
+        words = words[1:]
+    if len(words) < 4 or words[1:4] != ["-m", "gan_core", "train"] or not words[0].startswith("python"):
+        raise PretrainedError(f"command must be 'python -m gan_core train ...', got {command!r}")
+    try:
+        args = build_parser().parse_args(words[3:])
+    except SystemExit as e:
+        raise PretrainedError(f"command {command!r} is not a valid train command line") from e
+    if args.resume:
+        raise PretrainedError("command: give the one command that trains the model from scratch, not --resume")
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
+    base = dict(PRESETS[args.preset].fields) if args.preset else {}
+    base.update(given)
+    return TrainConfig(**base)
+
+
+def _differences(a: TrainConfig, b: TrainConfig) -> list[str]:
+    da, db = a.to_dict(), b.to_dict()
+    return [f"{k}: {da[k]!r} vs {db[k]!r}" for k in da if k not in NON_TRAINING_FIELDS and da[k] != db[k]]
+
+
+@torch.no_grad()
+def _outputs(G: torch.nn.Module, latent_dim: int, n: int = 64) -> torch.Tensor:
+    z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(0))
+    kw = {"generator": torch.Generator().manual_seed(1)} if getattr(G, "uses_noise", False) else {}
+    return G(z, **kw).float()
+
+
+def export_generator(checkpoint_path: str | Path, out_path: str | Path, *, name: str, title: str, command: str,
+                     fp16: bool = True, scores: dict[str, Any] | None = None, notes: str = "") -> ModelCard:
+    """Write G of a run checkpoint (the EMA copy when the run has one) as `out_path` (NAME.safetensors)
+    plus NAME.json (sidecar + model card). Returns the card.
+
+    `command` must train exactly the checkpoint's config (it is parsed and compared, apart from
+    where it runs and how often it saves); the checkpoint must hold `steps` steps of that config.
+    With fp16, floating tensors are stored as float16 unless that moves some output of 64 fixed
+    latents by more than FP16_TOLERANCE, in which case float32 is kept (the card says which).
+    """
+    out_path = Path(out_path)
+    if not NAME_RE.match(name):
+        raise PretrainedError(f"name {name!r} is not allowed; allowed: 1-64 of a-z, 0-9, '-', '_'")
+    if name.startswith("classifier-"):
+        raise PretrainedError("names starting with 'classifier-' belong to the metrics classifiers")
+    if out_path.name != f"{name}.safetensors":
+        raise PretrainedError(f"out_path must end in {name}.safetensors, got {out_path.name}")
+    if not title.strip():
+        raise PretrainedError("title: give a one-line description")
+    G, _D, cfg, meta = load_models(checkpoint_path, "cpu")
+    del _D
+    step = int(meta.get("step", -1))
+    if step != cfg.steps:
+        raise PretrainedError(f"{checkpoint_path}: holds step {step} of a {cfg.steps}-step run; export finished runs "
+                              "only, so that the command reproduces the weights (resume it with --steps to finish)")
+    diffs = _differences(config_from_command(command), cfg)
+    if diffs:
+        raise PretrainedError("command does not train this checkpoint's config: " + "; ".join(diffs))
+    sd = {k: v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
+    ref = _outputs(G, cfg.latent_dim)
+    dtype, diff = "float32", None
+    if fp16:
+        half = {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items()}
+        G16 = copy.deepcopy(G)
+        G16.load_state_dict(half)  # copied back into float32 parameters, as load_pretrained does
+        diff = float((_outputs(G16, cfg.latent_dim) - ref).abs().max())
+        if diff <= FP16_TOLERANCE:
+            sd, dtype = half, "float16"
+        else:
+            notes = (notes + " " if notes else "") + f"kept float32: fp16 moved outputs by up to {diff:.4g}"
+    blob = save({f"G.{k}": v for k, v in sd.items()}, metadata={"format": "gan_core/1", "g_only": "true"})
+    meta = {k: v for k, v in meta.items() if k in ("step", "train_seconds", "device", "run_id", "sample_shape",
+                                                  "num_classes")}
+    meta["g_only"] = True
+    card = _card_from(cfg, meta, name=name, title=title.strip(), command=command, scores=scores or {}, dtype=dtype,
+                      diff=diff, size=len(blob), sha=hashlib.sha256(blob).hexdigest(), notes=notes, G=G)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out_path, blob)
+    atomic_write_json(out_path.with_suffix(".json"), {"format": CARD_FORMAT, "card": card.to_dict(),
+                                                      "config": cfg.to_dict(), "meta": meta})
+    return card
+
+
+def scores_from_eval(path: str | Path) -> dict[str, Any]:
+    """The card's scores from a saved `python -m gan_core eval` JSON output (scores plus how they were taken)."""
+    try:
+        doc = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise PretrainedError(f"--scores {path}: cannot read the eval JSON ({e})") from e
+    if not isinstance(doc, dict) or not isinstance(doc.get("scores"), dict):
+        raise PretrainedError(f"--scores {path}: expected the JSON printed by `python -m gan_core eval`")
+    keep = {k: doc[k] for k in ("n", "kind", "classifier", "seconds") if k in doc}
+    return {**doc["scores"], "eval": keep}
+
+
+def add_command(sub) -> None:
+    """`python -m gan_core export` on the CLI's subparsers."""
+    e = sub.add_parser("export", help="write a run's generator to pretrained/ with its model card",
+                       description="Export G (the EMA copy when the run kept one) of a finished run's checkpoint as "
+                       "pretrained/NAME.safetensors (fp16 when harmless) + NAME.json (config and model card).")
+    e.add_argument("--checkpoint", required=True, help="runs/ID/checkpoints/last.safetensors of a finished run")
+    e.add_argument("--name", required=True, help="file stem: 1-64 of a-z, 0-9, '-', '_'")
+    e.add_argument("--title", required=True, help="one line shown in menus")
+    e.add_argument("--command", dest="train_command", required=True,
+                   help="the 'python -m gan_core train ...' line that trains it (checked against the config)")
+    e.add_argument("--out-dir", default=str(PRETRAINED_DIR), help="folder to write (default pretrained/)")
+    e.add_argument("--fp32", action="store_true", help="store float32 even where fp16 is harmless")
+    e.add_argument("--scores", help="a JSON file saved from `python -m gan_core eval` to put in the card")
+    e.add_argument("--notes", default="", help="free text for the card")
+
+
+def run_export(args) -> int:
+    scores = scores_from_eval(args.scores) if args.scores else None
+    out = Path(args.out_dir) / f"{args.name}.safetensors"
+    card = export_generator(args.checkpoint, out, name=args.name, title=args.title, command=args.train_command,
+                            fp16=not args.fp32, scores=scores, notes=args.notes)
+    print(f"wrote {out} ({card.file_size_bytes} bytes, {card.dtype}) and {out.with_suffix('.json')}: "
+          f"{card.steps} steps, {card.wall_time_s:.0f} s on {card.device}")
+    return 0
