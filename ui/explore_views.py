@@ -30,7 +30,7 @@ from ui.explore_source import PCA_K, Explorable, pca_cached
 
 MAX_SEED = 2**31 - 1
 IN_TURN = -1  # class choice: sample i gets class i mod K
-DIRECTION_KINDS = ("PCA (GANSpace)", "z dimensions", "Random directions")
+DIRECTION_KINDS = ("PCA", "z axes", "Random")
 MAX_SLIDERS = 8
 AMOUNT = 3.0  # sliders move +-3 standard deviations
 SINGLE_SCALE = 8  # the chosen seed's image, upscaled with nearest neighbour
@@ -108,14 +108,14 @@ def _directions(ex: Explorable) -> tuple[Directions, list[str]] | None:
     kind = st.segmented_control("Move along", DIRECTION_KINDS, key="exk_dirkind", required=True,
                                 help="PCA: the principal directions of G's first-layer features (or of w for the "
                                 "style-based G), found from 2,048 latents (GANSpace, Harkonen et al. 2020); "
-                                "z dimensions: single coordinates of z; random: random orthonormal directions.")
-    if kind == "z dimensions":
+                                "z axes: single coordinates of z; random: random orthonormal directions of z.")
+    if kind == "z axes":
         _default("exk_dims", list(range(min(4, m.latent_dim))))
         dims = st.multiselect("Dimensions of z", list(range(m.latent_dim)), key="exk_dims",
                               max_selections=MAX_SLIDERS, help="Each chosen coordinate z_i gets a slider.")
         d = axis_directions(m.latent_dim, dims)
         keys = [f"exk_amt_z{i}" for i in dims]
-    elif kind == "Random directions":
+    elif kind == "Random":
         c1, c2 = st.columns(2)
         _default("exk_nrand", min(4, m.latent_dim))
         _default("exk_randseed", 0)

@@ -86,7 +86,7 @@ def test_renders_a_run_checkpoint_and_sliders_change_the_image(runs):
     assert _grid_url(at) == before  # a redraw with the same settings gives the same bytes
 
     # PCA (GANSpace) sliders, the default kind
-    assert at.segmented_control(key="exk_dirkind").value == "PCA (GANSpace)"
+    assert at.segmented_control(key="exk_dirkind").value == "PCA"
     at.slider(key="exk_amt_pc0").set_value(2.0).run()
     _ok(at)
     moved = _grid_url(at)
@@ -95,7 +95,7 @@ def test_renders_a_run_checkpoint_and_sliders_change_the_image(runs):
     assert _grid_url(at) == before
 
     # single z coordinates
-    at.segmented_control(key="exk_dirkind").set_value("z dimensions").run()
+    at.segmented_control(key="exk_dirkind").set_value("z axes").run()
     at.slider(key="exk_amt_z0").set_value(-2.5).run()
     _ok(at)
     assert _grid_url(at) not in (before, moved)
@@ -103,7 +103,7 @@ def test_renders_a_run_checkpoint_and_sliders_change_the_image(runs):
     assert at.slider(key="exk_amt_z0").value == 0.0 and _grid_url(at) == before
 
     # random directions, then truncation psi
-    at.segmented_control(key="exk_dirkind").set_value("Random directions").run()
+    at.segmented_control(key="exk_dirkind").set_value("Random").run()
     at.slider(key="exk_amt_r0_0").set_value(1.0).run()
     _ok(at)
     assert _grid_url(at) != before

@@ -1,0 +1,81 @@
+"""Browser end-to-end test of the Explore page: the real server, a real (headless) chromium.
+
+Open the page (on a shipped model, or, where none is shipped yet, a run checkpoint written into
+the server's runs directory), see the gallery grid, move a GANSpace slider with the keyboard
+and check that the grid image the browser shows changes (its src is a hash of the PNG bytes),
+then move it back and get the first picture again.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+
+pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+from playwright.sync_api import expect
+
+from gan_core.checkpoint import save_checkpoint
+from gan_core.config import TrainConfig
+from gan_core.models import build_models, model_kwargs
+from gan_core.store import atomic_write_json
+
+LOAD_TIMEOUT_MS = 90_000
+FRESH = '[data-testid="stElementContainer"]:not([data-stale="true"])'
+GRID_JS = """() => {
+  for (const img of document.querySelectorAll('[data-testid="stImage"] img')) {
+    const cap = img.closest('[data-testid="stImageContainer"], [data-testid="stImage"]')?.parentElement?.innerText || '';
+    if (cap.includes('Seeds ')) return img.getAttribute('src');
+  }
+  return null;
+}"""
+
+
+def _write_run(runs_dir) -> None:
+    cfg = TrainConfig(dataset="digits", arch="dcgan", latent_dim=8, width=8, steps=1)
+    torch.manual_seed(0)
+    G, D = build_models(cfg.arch, shape=(1, 16, 16), **model_kwargs(cfg))
+    d = runs_dir / "20260101-000001-e2e000"
+    save_checkpoint(d / "checkpoints" / "last.safetensors", G, D, cfg,
+                    {"step": 1, "run_id": d.name, "sample_shape": [1, 16, 16]})
+    atomic_write_json(d / "status.json", {"id": d.name, "state": "finished", "step": 1, "steps": 1,
+                                          "arch": cfg.arch, "dataset": cfg.dataset})
+
+
+def _wait_until(pred, timeout_s: float, what: str, interval_s: float = 0.2):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(interval_s)
+
+
+def _slider(page, key: str):
+    return page.locator(f'{FRESH}.st-key-{key}').last.get_by_role("slider")
+
+
+def test_moving_a_slider_changes_the_image(page, streamlit_server):
+    _write_run(streamlit_server["runs_dir"])
+    page.goto(streamlit_server["url"] + "/explore")
+    slider = _slider(page, "exk_amt_pc0")
+    expect(slider).to_be_visible(timeout=LOAD_TIMEOUT_MS)  # the first load imports torch and fits the PCA
+    first = _wait_until(lambda: page.evaluate(GRID_JS), 60, "the gallery grid")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+    slider.focus()
+    for _ in range(10):  # +1.0 standard deviation along the first principal direction
+        page.keyboard.press("ArrowRight")
+    moved = _wait_until(lambda: (src := page.evaluate(GRID_JS)) and src != first and src, 60,
+                        "the grid to change after the slider moved")
+    expect(slider).to_have_value("1", timeout=30_000)
+
+    _slider(page, "exk_amt_pc0").focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    _wait_until(lambda: page.evaluate(GRID_JS) == first, 60, "the first grid again after moving the slider back")
+    assert moved != first
+    expect(page.get_by_test_id("stException")).to_have_count(0)
