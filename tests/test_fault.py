@@ -268,3 +268,61 @@ def test_runlog_memory_is_capped_and_keeps_sparse_scores():
         log.append({"step": step, **({"fd": 1.0} if step % 3 == 0 else {})})
         assert len(log) < 100
     assert 50 <= len(log) and log.since(0)["step"][-1] == 5_000
+
+
+# ---------------------------------------------------------------------------- a class on one server
+def test_per_session_limit_refuses_the_extra_run_only(tmp_path):
+    from gan_core.config import TrainConfig
+    from gan_core.run import LimitError
+
+    mgr = RunManager(tmp_path / "runs", limits={"cpu": 1}, per_owner=2)
+    try:
+        long = {**TINY, "steps": 1_000_000, "sample_every": 1_000_000}
+        mgr.submit(TrainConfig(**long), owner="a")
+        queued = mgr.submit(TrainConfig(**long), owner="a")
+        with pytest.raises(LimitError, match="limit per session is 2"):
+            mgr.submit(TrainConfig(**long), owner="a")
+        other = mgr.submit(TrainConfig(**long), owner="b")  # another student is not affected
+        assert mgr.queue_position(queued.id) == 1 and mgr.queue_position(other.id) == 2
+        mgr.stop(queued.id)
+        mgr.submit(TrainConfig(**long), owner="a")  # a slot of a's own freed
+    finally:
+        mgr.stop_all()
+
+
+def test_closed_tab_stops_its_run_keeps_the_checkpoint_and_it_can_be_continued(tmp_path, wait_for):
+    """A run whose page sends no heartbeat for orphan_timeout_s is stopped with its checkpoint;
+    a run whose page keeps polling goes on; a stopped run continues from its checkpoint's step."""
+    import threading
+
+    from gan_core.config import TrainConfig
+
+    mgr = RunManager(tmp_path / "runs", limits={"cpu": 2}, orphan_timeout_s=1.5)
+    beating = threading.Event()
+
+    def page_of_b():  # the open tab: the Train page's fragment sends a heartbeat every second
+        while not beating.wait(0.1):
+            mgr.heartbeat("b")
+
+    t = threading.Thread(target=page_of_b, daemon=True)
+    t.start()
+    try:
+        long = {**TINY, "steps": 1_000_000, "sample_every": 1_000_000, "checkpoint_every_s": 0.2}
+        gone = mgr.submit(TrainConfig(**long), owner="a")  # its tab was closed: no heartbeat
+        watched = mgr.submit(TrainConfig(**{**long, "seed": 1}), owner="b")
+        wait_for(lambda: gone.state == "stopped", timeout=60, what="the orphaned run to be stopped")
+        gone.join(30)
+        assert "no page showed it" in gone.error and "checkpoint is kept" in gone.error
+        assert watched.state == "running", "the run whose page is open was stopped too"
+        st = read_json(gone.dir / "status.json")
+        assert st["state"] == "stopped" and st["last_checkpoint_step"] == gone.step > 0
+        ck = gone.step
+        again = mgr.resume(gone.id, owner="c", steps=ck + 15)  # a reload / another tab continues it
+        mgr.heartbeat("c")
+        wait_for(lambda: again.state == "finished", timeout=60, what="the continued run")
+        again.join(30)
+        assert again.step == ck + 15 and again.id == gone.id
+        assert read_jsonl(again.dir / "metrics.jsonl")[-1]["step"] == ck + 15
+    finally:
+        beating.set()
+        mgr.stop_all()
