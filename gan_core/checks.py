@@ -84,6 +84,10 @@ def check_combinations(cfg: Any) -> None:
     if loss.weight_clipping and cfg.r1_weight > 0:
         raise ConfigError("r1_weight", "weight clipping (loss 'wgan') already constrains D; an R1 penalty on top "
                           "fights it. Set r1_weight to 0, or use loss 'wgan-gp' or 'ns' with R1")
+    if loss.gradient_penalty and cfg.r1_weight > 0:
+        raise ConfigError("r1_weight", "loss 'wgan-gp' already penalises D's gradient norm (on interpolates); a "
+                          "second gradient penalty (R1 on real data) on top is redundant and hides which one acts. "
+                          "Set r1_weight to 0, or use R1 with loss 'ns', 'lsgan' or 'hinge'")
     if loss.weight_clipping and cfg.spectral_norm:
         raise ConfigError("spectral_norm", "weight clipping (loss 'wgan') and spectral norm are two ways of making "
                           "D Lipschitz; use one: spectral_norm false, or a loss such as 'hinge' with spectral norm")
@@ -107,6 +111,10 @@ def check_combinations(cfg: Any) -> None:
     if cfg.diffaug != "none" and DATASETS.get(cfg.dataset).kind != "image":
         raise ConfigError("diffaug", f"DiffAugment transforms images; {cfg.dataset!r} is 2-D points. Set it to none "
                           f"(allowed for images: {', '.join(DIFFAUG.names())})")
+    if cfg.schedule == "warmup" and cfg.warmup_steps > cfg.steps:
+        raise ConfigError("warmup_steps", f"the warm-up ({cfg.warmup_steps} steps) is longer than the run "
+                          f"({cfg.steps} steps), so the learning rate would never reach its value; make it at most "
+                          f"{cfg.steps} steps")
     if cfg.schedule == "warmup-cosine" and cfg.warmup_steps >= cfg.steps:
         raise ConfigError("warmup_steps", f"the warm-up ({cfg.warmup_steps} steps) must be shorter than the run "
                           f"({cfg.steps} steps) to leave room for the cosine part")

@@ -70,6 +70,13 @@ option("beta2", label="Adam beta2", group="optimisation", lo=0.0, hi=0.9999, ste
        relevant=lambda v: _uses(v, "adam"), help="Decay of Adam's second moment; 0.999 by default, 0.9 for WGAN-GP.")
 option("momentum", label="SGD momentum", group="optimisation", lo=0.0, hi=0.999, step=0.05, fmt="%.3f",
        relevant=lambda v: _uses(v, "sgd"), help="mu of SGD with momentum: v <- mu v + g. 0 = plain SGD.")
+option("batch_size", label="Batch size", group="size", lo=1, hi=4096, step=16, check=False, help=(
+    "Samples per step, for D (real and generated) and for G. Larger batches give smoother gradients "
+    "and use a GPU better but make fewer updates per epoch; 64 is the DCGAN default. At most the "
+    "dataset's size; a multiple of the PacGAN pack size; 2 or more with batch norm."))
+option("steps", label="Steps", group="size", lo=1, hi=10_000_000, step=500, check=False, unit="steps", help=(
+    "Generator updates to train for (each after d_steps D updates). Cosine and warm-up-then-cosine "
+    "schedules end at this step; a stopped run can continue from its checkpoint to more steps."))
 option("d_steps", label="D steps per G step", group="optimisation", lo=1, hi=100, step=1, check=False, help=(
     "Train D this many times per G update: a critic should be near-optimal before G follows its "
     "gradient (5 with WGAN and WGAN-GP, 1 with BCE losses)."))

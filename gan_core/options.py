@@ -23,6 +23,7 @@ GROUPS = (
     ("regularisation", "Loss & regularisation"),
     ("optimisation", "Optimisation"),
     ("schedule", "Learning-rate schedule"),
+    ("size", "Size of the nets and of the run"),
 )
 
 

@@ -137,3 +137,33 @@ def test_schedule_state_survives_json():
             opt2.step()
             sched2.step()
             assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"], name
+
+
+@pytest.mark.parametrize("name", ["warmup-cosine", "cyclic", "step"])
+def test_live_chart_shows_the_real_rates_of_g_and_d_and_the_preview_matches_them(tmp_path, name):
+    """A real run logs lr_g and lr_d from its two schedulers; the live chart's "lr G"/"lr D"
+    traces are those values, and the preview drawn before training predicted exactly them."""
+    from ui.figures import lr_figure, metrics_figure
+
+    from gan_core.run import TrainingRun
+
+    cfg = TrainConfig(schedule=name, lr_g=1e-3, lr_d=4e-3, steps=12, warmup_steps=4, warmup_start=0.25,
+                      lr_cycle_steps=6, lr_min_factor=0.1, lr_step_every=5, lr_gamma=0.5, latent_dim=2, width=8,
+                      batch_size=16, log_every=1, sample_every=100, score_every=0, device="cpu").validate()
+    run = TrainingRun(cfg, tmp_path / "r")
+    run.run()
+    assert run.state == "finished", run.error
+    cols = run.log.since(0)
+    steps = [int(s) for s in cols["step"]]
+    assert steps == list(range(1, 13))
+    _, prev_g = lr_curve(cfg, cfg.lr_g)
+    _, prev_d = lr_curve(cfg, cfg.lr_d)
+    assert cols["lr_g"] == pytest.approx([prev_g[t] for t in steps], rel=1e-12)
+    assert cols["lr_d"] == pytest.approx([prev_d[t] for t in steps], rel=1e-12)
+    assert len(set(cols["lr_g"])) > 2  # the schedule really moved the rate
+    fig = metrics_figure(cols)
+    traces = {t.name: t for t in fig.data}
+    assert list(traces["lr G"].y) == pytest.approx(cols["lr_g"]) and list(traces["lr D"].y) == pytest.approx(cols["lr_d"])
+    assert list(traces["lr G"].x) == steps
+    preview = {t.name: t for t in lr_figure(*lr_curve(cfg, cfg.lr_g), prev_d).data}
+    assert list(preview["lr G"].y) == prev_g and list(preview["lr D"].y) == prev_d

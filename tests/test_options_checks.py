@@ -61,6 +61,8 @@ BAD = [
     (dict(dataset="digits", arch="stylegan-lite", g_norm="batch"), "g_norm", ["auto", "AdaIN"]),
     (dict(dataset="digits", arch="dcgan", depth=6), "depth", ["0 to 4"]),
     (dict(schedule="warmup-cosine", warmup_steps=3000, steps=2000), "warmup_steps", ["shorter"]),
+    (dict(schedule="warmup", warmup_steps=3000, steps=2000), "warmup_steps", ["at most 2000"]),
+    (dict(loss="wgan-gp", r1_weight=1.0), "r1_weight", ["already penalises", "0"]),
     (dict(batch_size=1), "batch_size", ["batch norm"]),
     (dict(opt_g="adagrad"), "opt_g", ["adam", "rmsprop", "sgd"]),
     (dict(dataset="digits", diffaug="cutout,color"), "diffaug", ["color,cutout"]),
@@ -102,6 +104,8 @@ GOOD = [
     dict(dataset="digits", arch="dcgan", diffaug="color,translation,cutout", g_norm="none", d_norm="none"),
     dict(pac=4, batch_size=64, grad_clip=1.0, opt_g="sgd", momentum=0.5),
     dict(schedule="cyclic", lr_cycle_steps=10, lr_min_factor=0.2),
+    dict(schedule="warmup", warmup_steps=2000, steps=2000),
+    dict(loss="hinge", r1_weight=1.0, dataset="digits", arch="resnet"),
     dict(dataset="ring8", conditioning="concat"),
 ]
 

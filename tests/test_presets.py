@@ -70,3 +70,33 @@ def test_preset_trains_a_short_run_without_nan(name):
 def test_preset_on_the_command_line(name):
     args = build_parser().parse_args(["train", "--preset", name])
     assert args.preset == name
+
+
+def test_cli_preset_trains_and_other_options_override_it(tmp_path):
+    """`train --preset NAME` starts from the preset; every option given beside it wins."""
+    import json
+
+    from gan_core.cli import main
+
+    out = tmp_path / "run"
+    code = main(["train", "--preset", "digits-cdcgan", "--steps", "3", "--batch-size", "16", "--width", "8",
+                 "--lr-d", "0.0004", "--device", "cpu", "--out", str(out)])
+    assert code == 0
+    cfg = json.loads((out / "config.json").read_text())
+    want = {**PRESETS["digits-cdcgan"].fields, "steps": 3, "batch_size": 16, "width": 8, "lr_d": 0.0004}
+    assert {k: cfg[k] for k in want} == want
+    assert cfg["lr_g"] == TrainConfig().lr_g  # not in the preset, not given: the default
+    status = json.loads((out / "status.json").read_text())
+    assert status["state"] == "finished" and status["step"] == 3
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rows and all(math.isfinite(r["d_loss"]) and math.isfinite(r["g_loss"]) for r in rows)
+
+
+def test_cli_preset_with_a_bad_override_is_refused(tmp_path, capsys):
+    from gan_core.cli import main
+
+    code = main(["train", "--preset", "fmnist-wgan-gp", "--r1-weight", "1", "--out", str(tmp_path / "r")])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "r1_weight" in err and "already penalises" in err
+    assert not (tmp_path / "r" / "status.json").exists()

@@ -85,15 +85,13 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
     option_group("optimisation", key)  # optimiser and learning rate of G and D, betas, D steps
     _select("schedule", SCHEDULES, "LR schedule", key)
     option_group("schedule", key)  # the parameters of the chosen schedule only
-    c1, c2 = st.columns(2)
-    c1.number_input("Batch size", 1, 4096, step=16, key=key + "batch_size",
-                    help="Samples per step. Larger batches give smoother gradients but fewer updates per second.")
-    c2.number_input("Steps", 1, 10_000_000, step=500, key=key + "steps", help="Generator updates to train for.")
-    c1.number_input("Latent size", 1, 1024, key=key + "latent_dim", help="Dimension of the noise z.")
-    c2.number_input("Model width", 4, 2048, step=16, key=key + "width",
-                    help="MLP: first hidden layer (doubling per layer). Convolutional nets: base number of channels.")
-    c1.number_input("Seed", 0, 2**31 - 1, key=key + "seed")
-    st.selectbox("Device", ["auto", "cpu", "cuda"], key=key + "device")
+    option_group("size", key)  # latent size, width, batch size, steps
+    c1, _ = st.columns(2)
+    c1.number_input("Seed", 0, 2**31 - 1, key=key + "seed",
+                    help="Seeds the weights' initialisation, the batches, the noise and the fixed sample grid: the "
+                    "same seed and settings give the same run.")
+    st.selectbox("Device", ["auto", "cpu", "cuda"], key=key + "device",
+                 help="auto: the GPU when there is one, else the CPU.")
     try:
         st.caption(f"Training will run on **{resolve_device(st.session_state[key + 'device'])}**.")
     except RuntimeError as e:

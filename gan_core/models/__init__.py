@@ -110,6 +110,15 @@ CONDITIONING.register("projection", label="Projection discriminator", help=(
     "SNGAN/BigGAN; usually sharper class separation than concatenation. Needs a dataset with labels."))(
     "projection")
 
+option("latent_dim", label="Latent size", group="size", lo=1, hi=1024, step=1, check=False, help=(
+    "Dimension d of the noise z that G maps to a sample. 100 is the DCGAN paper's; 2-D toy data needs "
+    "only 2 (and then the 2-D lab can draw G's whole manifold). Too small a latent cannot cover every "
+    "mode of the data; much larger ones only cost a little compute. StyleGAN-lite: also the size of w."))
+option("width", label="Model width", group="size", lo=4, hi=2048, step=16, check=False, help=(
+    "How wide both nets are. MLP: units of the first hidden layer of G (w, 2w, 4w), D mirrored; small "
+    "MLP: units of every hidden layer; DCGAN, ResNet, StyleGAN-lite: the base number of channels (the "
+    "layers nearest the image; they double towards the lowest resolution). Cost grows with width^2; "
+    "keep G and D alike, as a much stronger D starves G of gradient."))
 option("depth", label="Depth (extra layers)", group="model", lo=0, hi=8, step=1, help=(
     "Extra layers beyond the classic design of the architecture: MLP: hidden layers at the widest "
     "width (in G and D); DCGAN: 3x3 convolutions after each resolution; ResNet: residual blocks at the "

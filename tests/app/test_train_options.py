@@ -77,3 +77,93 @@ def test_lr_preview_follows_every_schedule(app):
         charts = at.get("plotly_chart")
         assert charts, name
     assert "cfg_warmup_steps" in keys(at) and "cfg_lr_min_factor" in keys(at)  # warm-up then cosine's parameters
+
+
+def drawn_options(at) -> dict[str, object]:
+    """The form's widgets that belong to registered options: field -> widget."""
+    from gan_core.options import all_options
+
+    names = set(all_options().names())
+    return {w.key[len("cfg_"):]: w for kind in ("number_input", "selectbox", "checkbox") for w in at.sidebar.get(kind)
+            if w.key and w.key.startswith("cfg_") and w.key[len("cfg_"):] in names}
+
+
+def test_every_option_is_shown_with_its_registered_help_text(app):
+    from gan_core.losses import LOSSES
+    from gan_core.models import ARCHS
+    from gan_core.options import all_options
+
+    opts = all_options()
+    seen: set[str] = set()
+    at = app.run()
+    # settings under which every option is relevant at least once
+    for changes in ({}, {"cfg_loss": "wgan", "cfg_opt_d": "sgd"}, {"cfg_loss": "wgan-gp", "cfg_schedule": "step"},
+                    {"cfg_dataset": "digits", "cfg_arch": "stylegan-lite", "cfg_loss": "ns", "cfg_instance_noise": 0.1,
+                     "cfg_schedule": "warmup-cosine"},
+                    {"cfg_schedule": "cyclic"}):
+        for k, v in changes.items():
+            w = at.sidebar.number_input(key=k) if isinstance(v, float) else at.sidebar.selectbox(key=k)
+            w.set_value(v)
+            at.run()
+        assert not at.exception
+        for field, w in drawn_options(at).items():
+            assert w.help == opts.help(field), field  # the text registered next to the option's code
+            assert w.label == opts.label(field)
+            seen.add(field)
+        # the chosen architecture, loss and schedule: their help as a tooltip and as a caption under the box
+        captions = [c.value for c in at.sidebar.caption]
+        for field, reg in (("arch", ARCHS), ("loss", LOSSES)):
+            chosen = at.sidebar.selectbox(key="cfg_" + field).value
+            assert at.sidebar.selectbox(key="cfg_" + field).help == reg.help(chosen)
+            assert reg.help(chosen) in captions
+    assert seen == set(opts.names()), set(opts.names()) - seen  # no registered option is missing from the form
+
+
+def test_a_refused_combination_keeps_every_other_input(app):
+    at = app.run()
+    mine = {"cfg_lr_g": 0.0007, "cfg_lr_d": 0.0021, "cfg_width": 96, "cfg_steps": 1234, "cfg_batch_size": 48,
+            "cfg_ema_decay": 0.99, "cfg_seed": 7}
+    for k, v in mine.items():
+        at.sidebar.number_input(key=k).set_value(v).run()
+    at.sidebar.selectbox(key="cfg_opt_g").set_value("rmsprop").run()
+    at.sidebar.selectbox(key="cfg_loss").set_value("wgan").run()
+    at.sidebar.checkbox(key="cfg_spectral_norm").check().run()  # clipping and spectral norm: refused
+    assert any("spectral_norm" in e.value and "use one" in e.value for e in at.error)
+    assert start_disabled(at)
+
+    def unchanged():
+        for k, v in mine.items():
+            assert at.sidebar.number_input(key=k).value == v, k
+        assert at.sidebar.selectbox(key="cfg_opt_g").value == "rmsprop"
+        assert at.sidebar.selectbox(key="cfg_loss").value == "wgan"
+
+    unchanged()
+    at.sidebar.number_input(key="cfg_r1_weight").set_value(2.0).run()  # a second refusal on top
+    assert start_disabled(at) and at.error
+    unchanged()
+    at.sidebar.number_input(key="cfg_r1_weight").set_value(0.0).run()
+    at.sidebar.checkbox(key="cfg_spectral_norm").uncheck().run()
+    assert not at.error and not start_disabled(at)
+    unchanged()
+    assert at.sidebar.checkbox(key="cfg_spectral_norm").value is False
+
+
+@pytest.mark.parametrize("name", ["fmnist-dcgan", "fmnist-wgan-gp", "fmnist-lsgan", "cifar10-sngan", "digits-cdcgan",
+                                  "fmnist-stylegan"])
+def test_each_preset_fills_the_form_and_every_field_stays_editable(app, name):
+    from gan_core.config import PRESETS
+
+    at = app.run()
+    at.sidebar.selectbox(key="preset").set_value(name).run()
+    assert not at.exception
+    for field, value in PRESETS[name].fields.items():
+        if field == "dataset":
+            continue  # drawn by the data chooser (its own widgets)
+        w = next(w for kind in ("number_input", "selectbox", "checkbox") for w in at.sidebar.get(kind)
+                 if w.key == "cfg_" + field)
+        assert w.value == value, (field, w.value, value)
+    assert not start_disabled(at), [e.value for e in at.error]
+    at.sidebar.number_input(key="cfg_lr_d").set_value(0.0005).run()  # the user changes one field
+    assert at.sidebar.number_input(key="cfg_lr_d").value == 0.0005
+    assert at.sidebar.selectbox(key="cfg_loss").value == PRESETS[name].fields["loss"]  # the rest stays
+    assert at.sidebar.selectbox(key="preset").value == name
