@@ -19,6 +19,7 @@ Target: at most 100 ms per move (the issue's budget for "redraws at once").
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import sys
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from gan_core.latent import LatentModel, encode_png, render_gallery  # noqa: E402
+from gan_core.latent import LatentModel, bf16_fast, encode_png, render_gallery  # noqa: E402
 
 TARGET_MS = 100.0
 PRESETS = ("fmnist-dcgan", "fmnist-cdcgan", "fmnist-stylegan", "digits-dcgan")
@@ -80,7 +81,7 @@ def measure(m: LatentModel, repeats: int, n: int = 64) -> dict[str, float]:
     d = m.ganspace(k=4, n=1024)  # the page caches this; not part of a move
     seeds = list(range(n))
     y = (torch.arange(n + 1) % m.num_classes) if m.conditional else None
-    total, g_ms, pic_ms, png_ms, size = [], [], [], [], 0
+    total, g_ms, pic_ms, png_ms, png6_ms, jpg_ms, size = [], [], [], [], [], [], 0
     for i in range(repeats + 3):
         amount = -3.0 + 6.0 * (i % 31) / 30  # a new slider value every move
         off = d.offset([amount])
@@ -96,14 +97,22 @@ def measure(m: LatentModel, repeats: int, n: int = 64) -> dict[str, float]:
         c = time.perf_counter()
         encode_png(img)
         e = time.perf_counter()
+        encode_png(img, compress_level=6)  # Pillow's default level, for comparison
+        f = time.perf_counter()
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=90)  # JPEG, for comparison
+        h = time.perf_counter()
         if i >= 3:  # warm-up moves left out
             total.append((t1 - t0) * 1e3)
             g_ms.append((b - a) * 1e3)
             pic_ms.append((c - b) * 1e3)
             png_ms.append((e - c) * 1e3)
+            png6_ms.append((f - e) * 1e3)
+            jpg_ms.append((h - f) * 1e3)
             size = len(grid_png)
-    return {"median": statistics.median(total), "p95": _p95(total), "g": statistics.median(g_ms),
-            "grid": statistics.median(pic_ms), "png": statistics.median(png_ms), "png_kb": size / 1024}
+    med = statistics.median
+    return {"median": med(total), "p95": _p95(total), "g": med(g_ms), "grid": med(pic_ms), "png": med(png_ms),
+            "png_kb": size / 1024, "png6": med(png6_ms), "jpeg": med(jpg_ms)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--checkpoint", action="append", default=[], help="also time a run checkpoint (repeatable)")
     ap.add_argument("--presets", action="store_true",
                     help=f"time untrained generators of the shipped models' presets ({', '.join(PRESETS)}) at 28 px")
+    ap.add_argument("--bf16", action="store_true",
+                    help="also time each model with G under bfloat16 autocast (the page's 'fast preview'), "
+                    "with its largest difference from float32")
     args = ap.parse_args(argv)
     if args.threads < 0 or args.repeats < 1:
         ap.error("--threads must be >= 0 and --repeats >= 1")
@@ -125,17 +137,28 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {os.cpu_count()} CPU(s), "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.repeats} moves per model, 64-image grid")
-    print(f"{'model':<44} {'median ms':>9} {'p95 ms':>7} | {'G':>6} {'grid':>5} {'PNG':>5} {'PNG kB':>6}")
+    if args.bf16 and not bf16_fast():
+        print("note: this CPU has no native bfloat16 (AVX512-BF16/AMX): bf16 is emulated here")
+    print(f"{'model':<40} {'prec':>4} {'median ms':>9} {'p95 ms':>7} | {'G':>6} {'grid':>5} {'PNG':>5} {'PNG kB':>6}"
+          f" | {'PNG-6':>5} {'JPEG':>5} {'max err':>7}")
     worst = 0.0
     with torch.inference_mode():
         for name, m in models:
-            r = measure(m, args.repeats)
-            worst = max(worst, r["median"])
-            print(f"{name:<44} {r['median']:>9.1f} {r['p95']:>7.1f} | {r['g']:>6.1f} {r['grid']:>5.1f} "
-                  f"{r['png']:>5.1f} {r['png_kb']:>6.1f}")
+            for bf16 in (False, True) if args.bf16 else (False,):
+                err = m.bf16_error() if bf16 else 0.0
+                m.bf16 = bf16  # the default precision of every call in this measurement
+                r = measure(m, args.repeats)
+                if not bf16:
+                    worst = max(worst, r["median"])
+                print(f"{name[:40]:<40} {'bf16' if bf16 else 'fp32':>4} {r['median']:>9.1f} {r['p95']:>7.1f} | "
+                      f"{r['g']:>6.1f} {r['grid']:>5.1f} {r['png']:>5.1f} {r['png_kb']:>6.1f} | {r['png6']:>5.1f} "
+                      f"{r['jpeg']:>5.1f} {err:>7.4f}")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; target {TARGET_MS:.0f} ms: "
-          f"{'met' if worst <= TARGET_MS else 'NOT met'} (worst median {worst:.1f} ms)")
+          f"{'met' if worst <= TARGET_MS else 'NOT met'} in float32 (worst median {worst:.1f} ms)")
+    print("columns: G = z + one forward pass of G (65 images); grid = the uint8 grid picture; PNG = zlib level 1 "
+          "(what the page sends); PNG-6 = Pillow's default level and JPEG q90, for comparison; max err = largest "
+          "|bf16 - fp32| output difference on 64 latents (images in [-1, 1]: 0.0078 is one grey level)")
     return 0
 
 

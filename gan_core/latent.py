@@ -31,6 +31,17 @@ INTERP_MODES = ("linear", "slerp")
 SLERP_EPS = 1e-4  # sin(omega) below this: the vectors are (anti)parallel and slerp is ill-posed
 
 
+def bf16_fast() -> bool:
+    """Whether this CPU runs bfloat16 convolutions natively (AVX512-BF16 or AMX, through oneDNN); elsewhere
+    bf16 autocast is emulated and slower than float32."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and bool(
+            getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+            or getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 # ----------------------------------------------------------------------------------- interpolation
 def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
     """Linear interpolation  p(t) = (1 - t) a + t b  (t = 0 gives a, t = 1 gives b).
@@ -241,6 +252,7 @@ class LatentModel:
         self._extent: float | None = None
         p = next(G.parameters())
         self.device, self.dtype = p.device, torch.float32
+        self.bf16 = False  # run G's layers under bfloat16 autocast (see `_run`); off by default
 
     # -- latents
     def seeds_to_z(self, seeds: Sequence[int]) -> torch.Tensor:
@@ -292,13 +304,15 @@ class LatentModel:
     @torch.inference_mode()
     def generate(self, z: torch.Tensor, y: int | Sequence[int] | torch.Tensor | None = None, *, psi: float = 1.0,
                  z_offset: torch.Tensor | None = None, w_offset: torch.Tensor | None = None,
-                 mix_z: torch.Tensor | None = None, crossover: int | None = None) -> torch.Tensor:
+                 mix_z: torch.Tensor | None = None, crossover: int | None = None, bf16: bool | None = None
+                 ) -> torch.Tensor:
         """Images (B, C, H, W) in [-1, 1] (or 2-D points (B, 2)) for latents z (B, d).
 
         z' = truncate(z + z_offset, 0, psi)            (z's mean is 0 for both noise kinds)
         style-based: w = truncate(mapping(z'), w_mean, psi) + w_offset, one w per layer; with mix_z
         (B, d) the layers from `crossover` on take mix_z's w instead (coarse styles from z, fine
         ones from mix_z). Truncation happens in w there, not in z (as in StyleGAN).
+        bf16: run G's layers under bfloat16 autocast (None: the model's `bf16` setting; see `_run`).
         """
         z = z.to(self.device, self.dtype)
         if z_offset is not None:
@@ -308,7 +322,7 @@ class LatentModel:
             if mix_z is not None:
                 raise ValueError("style mixing needs the style-based generator (stylegan-lite)")
             z = truncate(z, 0.0, psi)
-            return self.G(z, yy) if self.conditional else self.G(z)
+            return self._run(lambda: self.G(z, yy) if self.conditional else self.G(z), bf16)
         mean = self.w_mean()
 
         def edited_w(zz: torch.Tensor) -> torch.Tensor:
@@ -316,11 +330,11 @@ class LatentModel:
             return w + w_offset.to(w) if w_offset is not None else w
 
         w2 = edited_w(mix_z.to(self.device, self.dtype).expand_as(z)) if mix_z is not None else None
-        return self.synthesize(edited_w(z), w2, crossover)
+        return self.synthesize(edited_w(z), w2, crossover, bf16=bf16)
 
     @torch.inference_mode()
-    def synthesize(self, w: torch.Tensor, mix_w: torch.Tensor | None = None, crossover: int | None = None
-                   ) -> torch.Tensor:
+    def synthesize(self, w: torch.Tensor, mix_w: torch.Tensor | None = None, crossover: int | None = None, *,
+                   bf16: bool | None = None) -> torch.Tensor:
         """Style-based G from w (B, w_dim): every layer gets w, or with mix_w the layers from
         `crossover` on get mix_w (StyleGAN's style mixing). (B, C, H, W) in [-1, 1]."""
         if not self.style:
@@ -331,7 +345,23 @@ class LatentModel:
             if not 0 <= k <= self.num_ws:
                 raise ValueError(f"the crossover layer must be in 0..{self.num_ws}, got {k}")
             ws = torch.cat([ws[:, :k], mix_w[:, None].expand(-1, self.num_ws - k, -1)], 1)
-        return self.core.synthesis(ws)
+        return self._run(lambda: self.core.synthesis(ws), bf16)
+
+    def _run(self, fn, bf16: bool | None = None):
+        """G's image-making part in float32, or under bfloat16 autocast when `bf16` is on (convolutions
+        and matrix products in bf16, 8 mantissa bits; results back in float32). The mapping network
+        and every latent stay float32, so PCA, truncation and paths are unaffected."""
+        if not (self.bf16 if bf16 is None else bf16):
+            return fn()
+        with torch.autocast(self.device.type, dtype=torch.bfloat16):
+            return fn().float()
+
+    def bf16_error(self, n: int = 64) -> float:
+        """max |G_bf16(z) - G_fp32(z)| over n fixed latents: what the faster precision costs, in output
+        units (images: [-1, 1], so 2/255 is one grey level of an 8-bit image)."""
+        z = sample_noise(self.noise, n, self.latent_dim, generator=torch.Generator().manual_seed(0))
+        y = self.labels(torch.arange(n) % self.num_classes, n) if self.conditional else None
+        return float((self.generate(z, y, bf16=True) - self.generate(z, y, bf16=False)).abs().max())
 
     @torch.inference_mode()
     def w_of(self, z: torch.Tensor, y: int | Sequence[int] | torch.Tensor | None = None, psi: float = 1.0
@@ -473,7 +503,7 @@ def gif_bytes(frames: Sequence[Image.Image] | torch.Tensor, fps: float = 12.0, s
 def render_gallery(model: LatentModel, seeds: Sequence[int], chosen: int, *,
                    y: int | Sequence[int] | torch.Tensor | None = None, psi: float = 1.0,
                    z_offset: torch.Tensor | None = None, w_offset: torch.Tensor | None = None,
-                   single_scale: int = 8) -> tuple[bytes, bytes | None, torch.Tensor]:
+                   single_scale: int = 8, bf16: bool | None = None) -> tuple[bytes, bytes | None, torch.Tensor]:
     """What the Explore page does on every slider move: one forward pass of G for the gallery's
     seeds plus the chosen seed (one batch), the gallery grid (or scatter) as PNG, and the chosen
     seed's image upscaled `single_scale` x as PNG (None for 2-D points).
@@ -482,7 +512,7 @@ def render_gallery(model: LatentModel, seeds: Sequence[int], chosen: int, *,
     single_png, G's output). bench/explore_latency.py times exactly this function.
     """
     n = len(seeds)
-    x = model.generate(model.seeds_to_z([*seeds, chosen]), y, psi=psi, z_offset=z_offset, w_offset=w_offset)
+    x = model.generate(model.seeds_to_z([*seeds, chosen]), y, psi=psi, z_offset=z_offset, w_offset=w_offset, bf16=bf16)
     grid_png = encode_png(model.picture(x[:n]))
     one = None if x.dim() == 2 else encode_png(model.picture(x[n:], scale=single_scale))
     return grid_png, one, x

@@ -216,6 +216,17 @@ def test_conditional_models_take_the_class():
     assert ms.generate(ms.seeds_to_z([0]), 1, mix_z=ms.seeds_to_z([1]), crossover=2).shape == (1, 1, 16, 16)
 
 
+@pytest.mark.parametrize("arch", ["dcgan", "stylegan-lite"])
+def test_bf16_preview_is_close_to_float32(arch):
+    m = _model(arch)
+    z = m.seeds_to_z(range(4))
+    fp32, bf16 = m.generate(z), m.generate(z, bf16=True)
+    assert bf16.dtype == torch.float32 and not torch.equal(fp32, bf16)  # another code path...
+    assert float((fp32 - bf16).abs().max()) < 0.1  # ...with close results
+    assert 0 < m.bf16_error() < 0.1
+    assert torch.equal(m.generate(z), fp32)  # float32 stays the default
+
+
 def test_seeds_give_the_same_latent_in_any_batch():
     m = _model("dcgan")
     assert torch.equal(m.seeds_to_z([5, 9])[1], m.seeds_to_z([9])[0])

@@ -20,6 +20,7 @@ from gan_core.latent import (
     INTERP_MODES,
     Directions,
     axis_directions,
+    bf16_fast,
     encode_png,
     gif_bytes,
     interpolation_path,
@@ -45,6 +46,7 @@ def _default(key: str, value) -> None:
 class Settings:
     psi: float
     cls: int | None  # None: unconditional; IN_TURN; or a class index
+    bf16: bool = False  # G under bfloat16 autocast ("fast preview")
 
     def labels(self, ex: Explorable, n: int) -> torch.Tensor | None:
         if not ex.model.conditional:
@@ -87,7 +89,21 @@ def sidebar_settings(ex: Explorable) -> Settings:
                     help=("The truncation trick: " + ("w' = mean w + psi (w - mean w), in the style space" if m.style
                           else "z' = psi z (the mean of z is 0)") + ". psi = 1: untouched; psi < 1 trades variety for "
                           "typical, cleaner samples; psi = 0 gives every seed the average sample; psi > 1 exaggerates."))
-    return Settings(psi=float(psi), cls=cls)
+    bf16 = False
+    if ex.kind == "image" and bf16_fast():
+        _default("exk_bf16", False)
+        bf16 = st.toggle("Fast preview (bfloat16)", key="exk_bf16",
+                         help="Runs G's convolutions in bfloat16, which this CPU does natively: faster redraws, "
+                         "slightly different pixels (bench/explore_latency.py --bf16 measures both).")
+        if bf16:
+            err = bf16_error_cached(ex.key, ex)
+            st.caption(f"Largest difference from float32 on 64 samples: {err * 127.5:.1f} grey levels of 255.")
+    return Settings(psi=float(psi), cls=cls, bf16=bool(bf16))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def bf16_error_cached(key: str, _ex: Explorable) -> float:
+    return _ex.model.bf16_error()
 
 
 def model_facts(ex: Explorable) -> None:
@@ -175,7 +191,7 @@ def gallery_view(ex: Explorable, s: Settings) -> None:
 
     seeds = list(range(seed0, seed0 + n))  # the chosen seed rides along in the same batch
     grid_png, one, x = render_gallery(m, seeds, a, y=s.labels(ex, n + 1), psi=s.psi, z_offset=zo, w_offset=wo,
-                                      single_scale=SINGLE_SCALE)
+                                      single_scale=SINGLE_SCALE, bf16=s.bf16)
     with left:
         st.image(grid_png, caption=f"Seeds {seed0} to {seed0 + n - 1}" + (" (each point is one seed)" if points else
                  ", left to right, top to bottom"), width=min(720, 3 * _png_width(grid_png)) if not points else 480,
@@ -216,15 +232,15 @@ def path_images(ex: Explorable, s: Settings, seeds: list[int], steps: int, mode:
             w = m.w_of(z, m.labels(y, len(seeds)), s.psi)
             ws.append(interpolation_path(w, steps, mode, loop))
         T = ws[0].shape[0]
-        x = m.synthesize(torch.stack(ws, 1).flatten(0, 1))  # (T * R, C, H, W), time-major
+        x = m.synthesize(torch.stack(ws, 1).flatten(0, 1), bf16=s.bf16)  # (T * R, C, H, W), time-major
         return x.view(T, len(rows), *x.shape[1:])
     pz = interpolation_path(z, steps, mode, loop)  # (T, d)
     T = pz.shape[0]
     if rows == [None]:
-        x = m.generate(pz, None, psi=s.psi)
+        x = m.generate(pz, None, psi=s.psi, bf16=s.bf16)
         return x if x.dim() == 2 else x[:, None]
     y = torch.tensor(rows).repeat(T)  # time-major: frame t holds every row
-    x = m.generate(pz.repeat_interleave(len(rows), 0), y, psi=s.psi)
+    x = m.generate(pz.repeat_interleave(len(rows), 0), y, psi=s.psi, bf16=s.bf16)
     return x.view(T, len(rows), *x.shape[1:]) if x.dim() == 4 else x
 
 
@@ -321,7 +337,7 @@ def mixing_view(ex: Explorable, s: Settings) -> None:
     z = torch.cat([zr, zc, zr.repeat_interleave(c, 0)])
     mix = torch.cat([zr, zc, zc.repeat(r, 1)])  # sources mix with themselves: unchanged
     y = s.labels(ex, z.shape[0])
-    x = m.generate(z, y, psi=s.psi, mix_z=mix, crossover=k)  # one forward pass
+    x = m.generate(z, y, psi=s.psi, mix_z=mix, crossover=k, bf16=s.bf16)  # one forward pass
     blank = torch.ones_like(x[:1])  # white corner
     cells = [blank, x[r:r + c]]
     for i in range(r):
