@@ -34,8 +34,18 @@ IN_TURN = -1  # class choice: sample i gets class i mod K
 DIRECTION_KINDS = ("PCA", "z axes", "Random")
 MAX_SLIDERS = 8
 AMOUNT = 3.0  # sliders move +-3 standard deviations
-SINGLE_SCALE = 8  # the chosen seed's image, upscaled with nearest neighbour
-GIF_SCALE = 4
+SINGLE_PX = 224  # the chosen seed's image is upscaled (nearest neighbour) to about this size
+GIF_PX = 128  # each GIF frame's images are upscaled to about this size
+GRID_PX = 480  # shown width of a grid at least (the browser enlarges it with crisp pixels)
+
+
+def _scale(ex: Explorable, px: int) -> int:
+    return max(1, px // ex.sample_shape[-1])
+
+
+def _shown(png: bytes, most: int, times: int = 3) -> int:
+    """Width to show a picture at: `times` its size, at least GRID_PX, at most `most` pixels."""
+    return min(most, max(GRID_PX, times * _png_width(png)))
 
 
 def _default(key: str, value) -> None:
@@ -191,10 +201,10 @@ def gallery_view(ex: Explorable, s: Settings) -> None:
 
     seeds = list(range(seed0, seed0 + n))  # the chosen seed rides along in the same batch
     grid_png, one, x = render_gallery(m, seeds, a, y=s.labels(ex, n + 1), psi=s.psi, z_offset=zo, w_offset=wo,
-                                      single_scale=SINGLE_SCALE, bf16=s.bf16)
+                                      single_scale=_scale(ex, SINGLE_PX), bf16=s.bf16)
     with left:
         st.image(grid_png, caption=f"Seeds {seed0} to {seed0 + n - 1}" + (" (each point is one seed)" if points else
-                 ", left to right, top to bottom"), width=min(720, 3 * _png_width(grid_png)) if not points else 480,
+                 ", left to right, top to bottom"), width=_shown(grid_png, 720) if not points else GRID_PX,
                  output_format="PNG")
         st.download_button("Download the grid (PNG)", grid_png, file_name=f"explore_grid_seed{seed0}.png",
                            mime="image/png", icon=":material/download:", key="ex_dl_grid")
@@ -203,7 +213,7 @@ def gallery_view(ex: Explorable, s: Settings) -> None:
             p = x[n].tolist()
             st.metric(f"Seed A = {a}", f"({p[0]:.3f}, {p[1]:.3f})")
         else:
-            st.image(one, caption=f"Seed A = {a}", width=min(256, _png_width(one)), output_format="PNG")
+            st.image(one, caption=f"Seed A = {a}", width=_png_width(one), output_format="PNG")
             st.download_button("Download this image (PNG)", one, file_name=f"explore_seed{a}.png", mime="image/png",
                                icon=":material/download:", key="ex_dl_one")
 
@@ -250,7 +260,7 @@ def _gif(ex: Explorable, frames: torch.Tensor, fps: float) -> bytes:
 
         pts = frames.cpu().numpy()
         return gif_bytes([points_image(pts[: t + 1], extent=ex.model.extent(), size=240) for t in range(len(pts))], fps)
-    return gif_bytes(frames, fps, scale=GIF_SCALE, nrow=1)
+    return gif_bytes(frames, fps, scale=_scale(ex, GIF_PX), nrow=1)
 
 
 def interpolation_view(ex: Explorable, s: Settings) -> None:
@@ -277,7 +287,7 @@ def interpolation_view(ex: Explorable, s: Settings) -> None:
     else:
         strip_png = encode_png(m.picture(x.transpose(0, 1).flatten(0, 1), nrow=steps))
     st.image(strip_png, caption=f"{mode} path from seed {a} to seed {b} in {space}, {steps} steps",
-             width=min(1100, 3 * _png_width(strip_png)), output_format="PNG")
+             width=_shown(strip_png, 1100), output_format="PNG")
     gif = _gif(ex, path_images(ex, s, [a, b], steps, mode, space, loop=True), fps)
     g1, g2, g3 = st.columns(3)
     g1.download_button("Download the strip (PNG)", strip_png, file_name=f"interp_{a}_{b}.png", mime="image/png",
@@ -344,6 +354,6 @@ def mixing_view(ex: Explorable, s: Settings) -> None:
         cells += [x[i:i + 1], x[r + c + i * c: r + c + (i + 1) * c]]
     png = encode_png(m.picture(torch.cat(cells), nrow=c + 1))
     st.image(png, caption="Top row: the fine-style seeds; left column: the coarse-style seeds; inside: the mixes",
-             width=min(720, 4 * _png_width(png)), output_format="PNG")
+             width=_shown(png, 720, 4), output_format="PNG")
     st.download_button("Download the mixing grid (PNG)", png, file_name=f"style_mixing_k{k}.png", mime="image/png",
                        icon=":material/download:", key="ex_dl_mix")
