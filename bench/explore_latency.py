@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from gan_core.latent import LatentModel, bf16_fast, encode_png, render_gallery  # noqa: E402
+from gan_core.latent import LatentModel, auto_threads, bf16_fast, encode_png, render_gallery  # noqa: E402
 
 TARGET_MS = 100.0
 PRESETS = ("fmnist-dcgan", "fmnist-cdcgan", "fmnist-stylegan", "digits-dcgan")
@@ -117,7 +117,8 @@ def measure(m: LatentModel, repeats: int, n: int = 64) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch intra-op threads (0: what the page picks, gan_core.latent.auto_threads)")
     ap.add_argument("--repeats", type=int, default=30, help="slider moves timed per model (after 3 warm-up moves)")
     ap.add_argument("--checkpoint", action="append", default=[], help="also time a run checkpoint (repeatable)")
     ap.add_argument("--presets", action="store_true",
@@ -128,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.threads < 0 or args.repeats < 1:
         ap.error("--threads must be >= 0 and --repeats >= 1")
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads or auto_threads())
     models = shipped() + from_checkpoints(args.checkpoint) + (from_presets(28) if args.presets else [])
     if not models:
         print("no shipped 28-32 px image models in pretrained/; use --presets or --checkpoint", file=sys.stderr)

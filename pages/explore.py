@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gan_core.latent import auto_threads, torch_threads
 from ui.explore_source import choose_model
 from ui.explore_views import gallery_view, interpolation_view, mixing_view, model_facts, sidebar_settings
 
@@ -41,9 +42,10 @@ views = VIEWS if ex.model.style else VIEWS[:2]
 if st.session_state.get("exk_view") not in views:
     st.session_state["exk_view"] = views[0]
 view = st.segmented_control("View", views, key="exk_view", required=True, label_visibility="collapsed")
-if view == "Interpolation":
-    interpolation_view(ex, settings)
-elif view == "Style mixing":
-    mixing_view(ex, settings)
-else:
-    gallery_view(ex, settings)
+with torch_threads(auto_threads()):  # one thread when the CPU is busy: spinning OpenMP teams wait on each other
+    if view == "Interpolation":
+        interpolation_view(ex, settings)
+    elif view == "Style mixing":
+        mixing_view(ex, settings)
+    else:
+        gallery_view(ex, settings)

@@ -253,3 +253,19 @@ def test_gif_has_every_frame_and_loops():
     assert img.size == (2 * (2 * 9 + 1), 2 * (8 + 2))  # two 8x8 cells side by side, 1 px borders, upscaled 2x
     with pytest.raises(ValueError, match="0.5..50"):
         gif_bytes(frames, fps=100)
+
+
+def test_redraw_threads_follow_the_load(monkeypatch):
+    import gan_core.latent as latent
+
+    monkeypatch.setattr(latent.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(latent.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert latent.auto_threads() == 2  # idle: every core
+    monkeypatch.setattr(latent.os, "getloadavg", lambda: (1.2, 0.0, 0.0))
+    assert latent.auto_threads() == 1
+    monkeypatch.setattr(latent.os, "getloadavg", lambda: (30.0, 0.0, 0.0))
+    assert latent.auto_threads() == 1  # busy: one thread, never 0
+    before = torch.get_num_threads()
+    with latent.torch_threads(before + 1):
+        assert torch.get_num_threads() == before + 1
+    assert torch.get_num_threads() == before
