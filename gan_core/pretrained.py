@@ -384,12 +384,16 @@ def _outputs(G: torch.nn.Module, latent_dim: int, n: int = 64) -> torch.Tensor:
 
 
 def export_generator(checkpoint_path: str | Path, out_path: str | Path, *, name: str, title: str, command: str,
-                     fp16: bool = True, scores: dict[str, Any] | None = None, notes: str = "") -> ModelCard:
+                     fp16: bool = True, scores: dict[str, Any] | None = None, notes: str = "",
+                     stopped_ok: bool = False) -> ModelCard:
     """Write G of a run checkpoint (the EMA copy when the run has one) as `out_path` (NAME.safetensors)
     plus NAME.json (sidecar + model card). Returns the card.
 
     `command` must train exactly the checkpoint's config (it is parsed and compared, apart from
     where it runs and how often it saves); the checkpoint must hold `steps` steps of that config.
+    `stopped_ok` accepts a run stopped by hand at step k < steps when nothing in training depends
+    on the step target (no cosine schedule, no instance noise decaying over the whole run): then
+    the command must say `--steps k`, and the card's notes say that the run was stopped.
     With fp16, floating tensors are stored as float16 unless that moves some output of 64 fixed
     latents by more than FP16_TOLERANCE, in which case float32 is kept (the card says which).
     """
@@ -405,10 +409,19 @@ def export_generator(checkpoint_path: str | Path, out_path: str | Path, *, name:
     G, _D, cfg, meta = load_models(checkpoint_path, "cpu")
     del _D
     step = int(meta.get("step", -1))
+    target = cfg
     if step != cfg.steps:
-        raise PretrainedError(f"{checkpoint_path}: holds step {step} of a {cfg.steps}-step run; export finished runs "
-                              "only, so that the command reproduces the weights (resume it with --steps to finish)")
-    diffs = _differences(config_from_command(command), cfg)
+        depends = cfg.schedule in ("cosine", "warmup-cosine") or (cfg.instance_noise > 0 and not cfg.instance_noise_steps)
+        if not stopped_ok or depends or not 0 < step < cfg.steps:
+            raise PretrainedError(
+                f"{checkpoint_path}: holds step {step} of a {cfg.steps}-step run; export finished runs (resume it "
+                "with --steps to finish)" + ("" if depends else ", or pass stopped_ok (--stopped-ok) with a command "
+                f"that says --steps {step}: this config's training does not depend on the step target"))
+        target = cfg.replace(steps=step)
+        notes = (notes + " " if notes else "") + (
+            f"Stopped by hand at step {step} of a --steps {cfg.steps} run. Nothing in its training depends on the "
+            f"step target, so the command (--steps {step}) trains the same steps (not compared bit for bit).")
+    diffs = _differences(config_from_command(command), target)
     if diffs:
         raise PretrainedError("command does not train this checkpoint's config: " + "; ".join(diffs))
     sd = {k: v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
@@ -432,7 +445,7 @@ def export_generator(checkpoint_path: str | Path, out_path: str | Path, *, name:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out_path, blob)
     atomic_write_json(out_path.with_suffix(".json"), {"format": CARD_FORMAT, "card": card.to_dict(),
-                                                      "config": cfg.to_dict(), "meta": meta})
+                                                      "config": target.to_dict(), "meta": meta})
     return card
 
 
@@ -462,13 +475,15 @@ def add_command(sub) -> None:
     e.add_argument("--fp32", action="store_true", help="store float32 even where fp16 is harmless")
     e.add_argument("--scores", help="a JSON file saved from `python -m gan_core eval` to put in the card")
     e.add_argument("--notes", default="", help="free text for the card")
+    e.add_argument("--stopped-ok", action="store_true", help="accept a run stopped before its --steps when its "
+                   "training does not depend on the step target (the command must then give the step reached)")
 
 
 def run_export(args) -> int:
     scores = scores_from_eval(args.scores) if args.scores else None
     out = Path(args.out_dir) / f"{args.name}.safetensors"
     card = export_generator(args.checkpoint, out, name=args.name, title=args.title, command=args.train_command,
-                            fp16=not args.fp32, scores=scores, notes=args.notes)
+                            fp16=not args.fp32, scores=scores, notes=args.notes, stopped_ok=args.stopped_ok)
     print(f"wrote {out} ({card.file_size_bytes} bytes, {card.dtype}) and {out.with_suffix('.json')}: "
           f"{card.steps} steps, {card.wall_time_s:.0f} s on {card.device}")
     return 0

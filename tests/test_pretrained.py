@@ -96,6 +96,26 @@ def test_command_must_match_config(tmp_path: Path) -> None:
         export_generator(ckpt, tmp_path / "r.safetensors", name="../r", title="t", command=RING_CMD)
 
 
+def test_stopped_run(tmp_path: Path) -> None:
+    cfg = TrainConfig(dataset="ring8", arch="mlp", latent_dim=2, width=8, steps=5)
+    G, D = build_models(cfg.arch, shape=(2,), **model_kwargs(cfg))
+    ckpt = tmp_path / "c.safetensors"
+    save_checkpoint(ckpt, G, D, cfg, {"step": 3, "train_seconds": 1.0, "device": "cpu", "sample_shape": [2]})
+    with pytest.raises(PretrainedError, match="stopped-ok"):
+        export_generator(ckpt, tmp_path / "s.safetensors", name="s", title="t", command=RING_CMD)
+    with pytest.raises(PretrainedError, match="steps: 1 vs 3"):
+        export_generator(ckpt, tmp_path / "s.safetensors", name="s", title="t", command=RING_CMD, stopped_ok=True)
+    card = export_generator(ckpt, tmp_path / "s.safetensors", name="s", title="t", stopped_ok=True,
+                            command=RING_CMD.replace("--steps 1", "--steps 3"))
+    assert card.steps == 3 and "Stopped by hand at step 3" in card.notes
+    assert load_pretrained("s", directory=tmp_path)[1].steps == 3
+    cos = cfg.replace(schedule="cosine")
+    save_checkpoint(ckpt, G, D, cos, {"step": 3, "sample_shape": [2]})
+    with pytest.raises(PretrainedError, match="export finished runs"):
+        export_generator(ckpt, tmp_path / "s.safetensors", name="s", title="t", stopped_ok=True,
+                         command=RING_CMD.replace("--steps 1", "--steps 3 --schedule cosine"))
+
+
 def test_cli_export(tmp_path: Path, capsys) -> None:
     cfg = TrainConfig(dataset="ring8", arch="mlp", latent_dim=2, width=8, steps=1)
     ckpt = _checkpoint(tmp_path, cfg, [2])
@@ -201,3 +221,32 @@ def test_card_dataclass_round_trip(ring: Path) -> None:
 
 def test_pretrained_dir_is_the_repo_folder() -> None:
     assert PRETRAINED_DIR == Path(__file__).resolve().parent.parent / "pretrained"
+
+
+SHIPPED = ["ring8-mlp", "digits-dcgan", "fmnist-dcgan", "fmnist-cdcgan", "fmnist-stylegan"]
+
+
+def test_shipped_models_are_listed() -> None:
+    names = {c.name for c in list_pretrained()}
+    assert set(SHIPPED) <= names
+    assert not any(n.startswith("classifier-") for n in names)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_model_generates_documented_samples(name: str) -> None:
+    G, cfg, card = load_pretrained(name)
+    assert (PRETRAINED_DIR / card.file).stat().st_size == card.file_size_bytes < 20 * 2**20
+    assert card.steps == cfg.steps and card.wall_time_s > 0 and card.command.split()[-0].startswith(("OMP", "python"))
+    n = 6
+    z = torch.randn(n, card.latent_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        x = G(z, torch.arange(n) % card.n_classes) if card.conditional else G(z)
+    assert list(x.shape) == [n, *card.sample_shape] and torch.isfinite(x).all()
+    if card.kind == "image":
+        assert x.min() >= -1 and x.max() <= 1 and x.std() > 0.05  # not a constant image
+    else:
+        assert x.abs().max() < 10
+    if card.style_based:
+        assert card.num_ws == G.num_ws > 1
+        mixed = G.mix(z[:2], z[2:4], crossover=card.num_ws // 2, generator=torch.Generator().manual_seed(0))
+        assert mixed.shape == (2, *card.sample_shape)
