@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -211,3 +212,39 @@ def test_inception_unavailable_offline_gives_the_fix(tmp_path, monkeypatch):
     bad.write_bytes(b"not a tensor file")
     with pytest.raises(inception.InceptionUnavailable, match="not a plain tensor file"):
         inception._checked_copy(bad)
+
+
+def test_inception_scores_with_a_weights_file(tmp_path, monkeypatch):
+    """The online path, offline: a weights file given by $GAN_INCEPTION_WEIGHTS is checked (tensors
+    only), and the checked copy reaches both torchmetrics metrics. Inception-v3 itself (95 MB, a
+    minute to build on a busy CPU) is replaced by a small network with its constructor and outputs."""
+    import torchmetrics.image.fid as tm_fid
+
+    from gan_core.metrics import inception
+
+    seen = []
+
+    class SmallInception(torch.nn.Module):
+        def __init__(self, name, features_list, feature_extractor_weights_path=None, antialias=True):
+            super().__init__()
+            self.out = {"2048": 2048, "logits_unbiased": 1008}[features_list[0]]
+            self.proj = torch.nn.Linear(3 * 4 * 4, self.out)
+            state = torch.load(feature_extractor_weights_path, weights_only=True)  # one flat file for both
+            self.load_state_dict({k.split("/", 1)[1]: v for k, v in state.items() if k.startswith(f"{self.out}/")})
+            seen.append(feature_extractor_weights_path)
+
+        def forward(self, x):  # uint8 (N, 3, H, W), as Inception takes it
+            assert x.dtype == torch.uint8 and x.shape[1] == 3
+            return self.proj(torch.nn.functional.adaptive_avg_pool2d(x.float() / 255, 4).flatten(1))
+
+    g = torch.Generator().manual_seed(0)
+    weights = {f"{n}/{k}": v for n in (2048, 1008)
+               for k, v in (("proj.weight", torch.randn(n, 48, generator=g)), ("proj.bias", torch.zeros(n)))}
+    path = tmp_path / "inception.pth"
+    torch.save(weights, path)
+    monkeypatch.setattr(tm_fid, "NoTrainInceptionV3", SmallInception)
+    monkeypatch.setenv(inception.ENV, str(path))
+    x = torch.rand(40, 1, 8, 8, generator=g) * 2 - 1
+    out = inception.inception_scores(x, -x, batch=16)  # (one call: a 2048-d FID takes seconds on a CPU)
+    assert out["inception_fid"] > 1.0 and out["inception_score"] >= 1.0 and out["inception_score_std"] >= 0
+    assert len(seen) == 2 and all(p != str(path) and not Path(p).exists() for p in seen)  # a checked copy, removed

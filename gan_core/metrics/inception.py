@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -85,13 +86,18 @@ def _to_uint8_rgb(x: torch.Tensor) -> torch.Tensor:
 def inception_scores(real: torch.Tensor, fake: torch.Tensor, download: bool = False, batch: int = 100,
                      device: str | torch.device = "cpu") -> dict[str, float]:
     """Inception FID (fake vs real) and Inception Score (of fake). Images in [-1, 1]."""
-    from torchmetrics.image.fid import FrechetInceptionDistance
+    from torchmetrics.image.fid import FrechetInceptionDistance, NoTrainInceptionV3
     from torchmetrics.image.inception import InceptionScore
 
     tmp = _checked_copy(weights_file(download))
     try:
         fid = FrechetInceptionDistance(feature=2048, feature_extractor_weights_path=tmp).to(device)
-        isc = InceptionScore(feature="logits_unbiased", feature_extractor_weights_path=tmp).to(device)
+        # InceptionScore takes no weights path, but takes the network: the same one, given the file
+        logits = NoTrainInceptionV3(name="inception-v3-compat", features_list=["logits_unbiased"],
+                                    feature_extractor_weights_path=tmp)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "will save all extracted features": 1,008 numbers an image
+            isc = InceptionScore(feature=logits).to(device)
     finally:
         Path(tmp).unlink(missing_ok=True)
     for i in range(0, real.shape[0], batch):

@@ -22,7 +22,7 @@ import torch
 
 from gan_core.metrics.alarms import Alarm, AlarmDetector, divergence_alarm
 from gan_core.metrics.evaluate import Scorer
-from gan_core.metrics.scores import diversity
+from gan_core.metrics.scores import diversity, preload
 from gan_core.store import append_jsonl, atomic_write_bytes, read_jsonl
 
 SCORE_KEYS = ("fd_clf", "kid_clf", "precision", "recall", "classes_covered", "class_entropy",
@@ -66,6 +66,7 @@ class Monitor:
         if self.every > 0:
             t0 = time.perf_counter()
             self.scorer = Scorer(cfg.dataset, data, engine.device, cfg.latent_dim, seed=cfg.seed, live=True)
+            preload()  # the libraries' import time belongs to the set-up, not to the first scoring
             if not self.scorer.available:
                 self._fire(Alarm("notice", engine.step, f"Scores: {self.scorer.unavailable}", level="info",
                                  title="No quality scores for this dataset"))

@@ -52,6 +52,14 @@ class _Identity(nn.Module):
         return x
 
 
+def preload() -> None:
+    """Import the scoring libraries now (seconds on a busy CPU), so the first scoring inside the
+    training loop is not slowed by them; the monitor calls this while it sets up."""
+    import torch_fidelity.metric_prc  # noqa: F401
+    import torchmetrics.image.fid  # noqa: F401
+    import torchmetrics.image.kid  # noqa: F401
+
+
 def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
     """Frechet distance between Gaussians fitted to two feature sets (N, d) (torchmetrics' FID)."""
     from torchmetrics.image.fid import FrechetInceptionDistance
