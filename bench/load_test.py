@@ -476,7 +476,11 @@ async def load_test(args: argparse.Namespace) -> int:
 
             # ---- every session clicks "Start training" at the same moment
             t_go = time.monotonic() + 0.5
-            await asyncio.gather(*(click_start(s, t_go, timeout_ms) for s in sessions))
+            clicks = await asyncio.gather(*(click_start(s, t_go, timeout_ms) for s in sessions), return_exceptions=True)
+            for s, r in zip(sessions, clicks):  # a page that did not react in time is a failure, not the end
+                if isinstance(r, BaseException):
+                    s.errors.append(f"click: {type(r).__name__}: {str(r)[:200]}")
+                    s.run_id = s.run_id or parse_qs(urlparse(s.page.url).query).get("run", [None])[0]
             watchers = [asyncio.create_task(watch_session(s, t_go, args.steps, args.interact_every,
                                                           args.interact_every * s.i / max(1, args.sessions),
                                                           timeout_ms)) for s in sessions]
@@ -614,7 +618,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--interact-every", type=float, default=4.0, help="seconds between rerun probes per page")
     ap.add_argument("--settle", type=float, default=5.0, help="idle seconds before the 'before'/'after' readings")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for every run to finish")
-    ap.add_argument("--page-timeout", type=float, default=120.0, help="seconds any one page wait may take")
+    ap.add_argument("--page-timeout", type=float, default=300.0, help="seconds any one page wait may take")
     ap.add_argument("--max-response-s", type=float, default=15.0, help="fail when a page answer takes longer")
     ap.add_argument("--max-rss-growth-mb", type=float, default=100.0, help="fail when RSS grows more than this")
     ap.add_argument("--port", type=int, default=None)
