@@ -248,3 +248,34 @@ def test_inception_scores_with_a_weights_file(tmp_path, monkeypatch):
     out = inception.inception_scores(x, -x, batch=16)  # (one call: a 2048-d FID takes seconds on a CPU)
     assert out["inception_fid"] > 1.0 and out["inception_score"] >= 1.0 and out["inception_score_std"] >= 0
     assert len(seen) == 2 and all(p != str(path) and not Path(p).exists() for p in seen)  # a checked copy, removed
+
+
+def test_train_classifier_command_writes_weights_and_card(tmp_path, monkeypatch, capsys):
+    from gan_core.cli import main
+
+    assert main(["train-classifier", "--dataset", "digits", "--epochs", "2", "--out-dir", str(tmp_path),
+                 "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    printed = json.loads(out[out.index("{\n"):])  # the log lines, then the card's summary as JSON
+    card = json.loads((tmp_path / "classifier-digits.json").read_text())
+    assert card["command"] == "python -m gan_core train-classifier --dataset digits --epochs 2"
+    assert 0.5 < card["test_accuracy"] <= 1.0 and card["n_test"] == 359 and "held-out" in card["test_split"]
+    assert card["real_floor"]["classes_covered"] == 10 and 0 < card["real_floor"]["precision"] <= 1
+    clf = clf_mod.load_classifier("digits", tmp_path)
+    x = torch.zeros(5, 1, 8, 8)
+    assert clf.features_and_probs(x)[0].shape == (5, 128)
+    assert printed["test_accuracy"] == card["test_accuracy"] and printed["dataset"] == "digits"
+
+
+def test_train_classifier_without_the_data_says_where_to_put_it(tmp_path, monkeypatch, capsys):
+    from gan_core.cli import main
+
+    monkeypatch.setenv("GAN_DATA_DOWNLOAD", "0")
+    for name in ("mnist", "kmnist"):
+        assert main(["train-classifier", "--dataset", name, "--data-dir", str(tmp_path), "--out-dir",
+                     str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err
+        assert "train-images-idx3-ubyte" in err and str(tmp_path) in err
+    assert main(["train-classifier", "--dataset", "ring8", "--out-dir", str(tmp_path / "out")]) == 2
+    assert "2-D points" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
