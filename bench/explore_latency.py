@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from gan_core.latent import LatentModel, auto_threads, bf16_fast, encode_png, render_gallery  # noqa: E402
+from gan_core.latent import LatentModel, auto_threads, bf16_fast, encode_png, render_gallery
 
 TARGET_MS = 100.0
 PRESETS = ("fmnist-dcgan", "fmnist-cdcgan", "fmnist-stylegan", "digits-dcgan")
@@ -38,7 +38,7 @@ PRESETS = ("fmnist-dcgan", "fmnist-cdcgan", "fmnist-stylegan", "digits-dcgan")
 
 def _p95(xs: list[float]) -> float:
     s = sorted(xs)
-    return s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
 
 
 def shipped() -> list[tuple[str, LatentModel]]:

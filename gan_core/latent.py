@@ -19,8 +19,8 @@ import contextlib
 import io
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -526,7 +526,7 @@ def gif_bytes(frames: Sequence[Image.Image] | torch.Tensor, fps: float = 12.0, s
     frames = [f.convert("RGB") if f.mode not in ("L", "RGB", "P") else f for f in frames]
     buf = io.BytesIO()
     frames[0].save(buf, format="GIF", save_all=True, append_images=list(frames[1:]), loop=0,
-                   duration=int(round(1000 / fps)), disposal=1)
+                   duration=round(1000 / fps), disposal=1)
     return buf.getvalue()
 
 

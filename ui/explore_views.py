@@ -36,16 +36,12 @@ MAX_SLIDERS = 8
 AMOUNT = 3.0  # sliders move +-3 standard deviations
 SINGLE_PX = 224  # the chosen seed's image is upscaled (nearest neighbour) to about this size
 GIF_PX = 128  # each GIF frame's images are upscaled to about this size
-GRID_PX = 480  # shown width of a grid at least (the browser enlarges it with crisp pixels)
 
 
 def _scale(ex: Explorable, px: int) -> int:
     return max(1, px // ex.sample_shape[-1])
 
 
-def _shown(png: bytes, most: int, times: int = 3) -> int:
-    """Width to show a picture at: `times` its size, at least GRID_PX, at most `most` pixels."""
-    return min(most, max(GRID_PX, times * _png_width(png)))
 
 
 def _default(key: str, value) -> None:
@@ -204,7 +200,7 @@ def gallery_view(ex: Explorable, s: Settings) -> None:
                                       single_scale=_scale(ex, SINGLE_PX), bf16=s.bf16)
     with left:
         st.image(grid_png, caption=f"Seeds {seed0} to {seed0 + n - 1}" + (" (each point is one seed)" if points else
-                 ", left to right, top to bottom"), width=_shown(grid_png, 720) if not points else GRID_PX,
+                 ", left to right, top to bottom"), width="stretch",
                  output_format="PNG")
         st.download_button("Download the grid (PNG)", grid_png, file_name=f"explore_grid_seed{seed0}.png",
                            mime="image/png", icon=":material/download:", key="ex_dl_grid")
@@ -213,13 +209,9 @@ def gallery_view(ex: Explorable, s: Settings) -> None:
             p = x[n].tolist()
             st.metric(f"Seed A = {a}", f"({p[0]:.3f}, {p[1]:.3f})")
         else:
-            st.image(one, caption=f"Seed A = {a}", width=_png_width(one), output_format="PNG")
+            st.image(one, caption=f"Seed A = {a}", width="content", output_format="PNG")
             st.download_button("Download this image (PNG)", one, file_name=f"explore_seed{a}.png", mime="image/png",
                                icon=":material/download:", key="ex_dl_one")
-
-
-def _png_width(data: bytes) -> int:
-    return int.from_bytes(data[16:20], "big")  # the IHDR chunk: width, then height
 
 
 # ------------------------------------------------------------------------------------- interpolation
@@ -287,9 +279,9 @@ def interpolation_view(ex: Explorable, s: Settings) -> None:
     else:
         strip_png = encode_png(m.picture(x.transpose(0, 1).flatten(0, 1), nrow=steps))
     st.image(strip_png, caption=f"{mode} path from seed {a} to seed {b} in {space}, {steps} steps",
-             width=_shown(strip_png, 1100), output_format="PNG")
+             width="stretch", output_format="PNG")
     gif = _gif(ex, path_images(ex, s, [a, b], steps, mode, space, loop=True), fps)
-    g1, g2, g3 = st.columns(3)
+    g1, g2, _g3 = st.columns(3)
     g1.download_button("Download the strip (PNG)", strip_png, file_name=f"interp_{a}_{b}.png", mime="image/png",
                        icon=":material/download:", key="ex_dl_strip")
     g2.download_button("Download the path as GIF (A → B → A)", gif, file_name=f"interp_{a}_{b}.gif",
@@ -353,7 +345,7 @@ def mixing_view(ex: Explorable, s: Settings) -> None:
     for i in range(r):
         cells += [x[i:i + 1], x[r + c + i * c: r + c + (i + 1) * c]]
     png = encode_png(m.picture(torch.cat(cells), nrow=c + 1))
-    st.image(png, caption="Top row: the fine-style seeds; left column: the coarse-style seeds; inside: the mixes",
-             width=_shown(png, 720, 4), output_format="PNG")
+    st.columns([3, 2])[0].image(png, caption="Top row: the fine-style seeds; left column: the coarse-style seeds; "
+                                "inside: the mixes", width="stretch", output_format="PNG")
     st.download_button("Download the mixing grid (PNG)", png, file_name=f"style_mixing_k{k}.png", mime="image/png",
                        icon=":material/download:", key="ex_dl_mix")
