@@ -85,8 +85,10 @@ if lab is None:
 playing = bool(st.session_state.get("lab_playing")) and lab.error is None and not lab.finished
 
 
-def _toggle_play() -> None:
-    st.session_state.lab_playing = not st.session_state.get("lab_playing", False)
+def _set_play(on: bool) -> None:
+    """The button sets what its label says (not a toggle): a click that arrives late, or twice,
+    while a refresh is running still leaves the lab paused after "Pause" and playing after "Play"."""
+    st.session_state.lab_playing = on
 
 
 def _step(kind: str) -> None:
@@ -103,7 +105,8 @@ def _reset() -> None:
 
 c = st.columns([1.1, 1, 1, 1, 1.6, 1])
 c[0].button("Pause" if playing else "Play", type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
-            on_click=_toggle_play, disabled=lab.error is not None or (lab.finished and not playing), key="lab_play",
+            on_click=_set_play, args=(not playing,), key="lab_play",
+            disabled=lab.error is not None or (lab.finished and not playing),
             help="Train continuously (whole iterations; in slow motion one half-iteration every 2 s).")
 c[1].button("Step", icon=":material/skip_next:", on_click=_step, args=("both",), disabled=playing or bool(lab.error),
             key="lab_step", help="One iteration: the D phase (d_steps D updates), then the G phase (one G update).")

@@ -257,6 +257,19 @@ def test_scores_use_the_mixture_when_there_is_one():
     assert "modes_covered" not in s and 0 <= s["js"] <= math.log(2) + 1e-9
 
 
+def test_lab_shows_a_csv_of_points(isolated):
+    (isolated / "data").mkdir()
+    pts = np.random.default_rng(0).normal(size=(200, 2)) * [3.0, 0.5] + [1.0, -2.0]
+    (isolated / "data" / "pts.csv").write_text("x,y\n" + "\n".join(f"{a},{b}" for a, b in pts))
+    lab = ToyLab(small(dataset="csv:pts.csv"), heat_res=8)
+    lab.step_both()
+    snap = lab.snapshot()
+    assert snap.extent > np.abs(pts).max() and np.isfinite(snap.heat).all()
+    assert {tuple(p) for p in snap.real.round(6)} <= {tuple(p) for p in pts.astype(np.float32).round(6)}
+    s = lab.score()
+    assert "modes_covered" not in s and 0 <= s["js"] <= math.log(2) + 1e-9
+
+
 def test_lab_refuses_image_datasets():
     with pytest.raises(ConfigError, match="2-D"):
         ToyLab(TrainConfig(dataset="digits", arch="mlp", latent_dim=2, device="cpu"))

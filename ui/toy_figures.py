@@ -76,8 +76,10 @@ def lab_figure(snap, layers: Sequence[str] = tuple(LAYERS), height: int = 560) -
     e = snap.extent
     fig.update_layout(height=height, margin=dict(l=30, r=10, t=10, b=30), uirevision="lab",
                       legend=dict(orientation="h", y=-0.06), plot_bgcolor="white")
-    fig.update_xaxes(range=[-e, e], showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[-e, e], scaleanchor="x", scaleratio=1, showgrid=False, zeroline=False)
+    # Equal scales (a circle looks round) by shrinking the plot area, not by widening one range:
+    # the view stays exactly [-e, e]^2, the square the heat map covers.
+    fig.update_xaxes(range=[-e, e], showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(range=[-e, e], scaleanchor="x", scaleratio=1, showgrid=False, zeroline=False, constrain="domain")
     return fig
 
 
