@@ -212,6 +212,12 @@ def gallery_view(ex: Explorable, s: Settings) -> None:
             st.image(one, caption=f"Seed A = {a}", width="content", output_format="PNG")
             st.download_button("Download this image (PNG)", one, file_name=f"explore_seed{a}.png", mime="image/png",
                                icon=":material/download:", key="ex_dl_one")
+        st.button("Interpolate from seed A to seed B", on_click=_goto, args=("Interpolation",), key="ex_go_interp",
+                  icon=":material/linear_scale:")
+
+
+def _goto(view: str) -> None:
+    st.session_state["exk_view"] = view
 
 
 # ------------------------------------------------------------------------------------- interpolation

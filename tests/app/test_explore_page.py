@@ -116,8 +116,12 @@ def test_renders_a_run_checkpoint_and_sliders_change_the_image(runs):
 def test_interpolation_strip_and_gifs(runs):
     at = _open_run(_page(), "20260101-000001-aaaaaa")
     at.slider(key="exk_amt_pc0").set_value(1.0).run()
-    at.segmented_control(key="exk_view").set_value("Interpolation").run()
+    at.number_input(key="exk_b").set_value(5).run()  # choose the two seeds in the gallery...
+    at.button(key="ex_go_interp").click().run()  # ...and go to their interpolation
+    assert at.segmented_control(key="exk_view").value == "Interpolation"
     _ok(at)
+    assert "slerp path from seed 0 to seed 5" in at.image[0].captions[0]
+    at.number_input(key="exk_b").set_value(1).run()
     assert "slerp path from seed 0 to seed 1" in at.image[0].captions[0]
     assert at.image[1].value[0].endswith(".gif")
     strip = at.image[0].value[0]
