@@ -47,6 +47,7 @@ class TrainConfig:
     clip_value: float = 0.01  # WGAN weight clipping: D's weights are clamped to [-c, c]
     r1_weight: float = 0.0  # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data (0 = off)
     label_smoothing: float = 0.0  # BCE losses: real label 1 - s for D (one-sided; 0 = off)
+    label_flip: float = 0.0  # BCE losses: probability that each of D's real/fake labels is flipped (0 = off)
     spectral_norm: bool = False  # spectral normalisation of every weight of D
     instance_noise: float = 0.0  # std of the Gaussian noise added to D's inputs at step 0 (0 = off)
     instance_noise_steps: int = 0  # the noise std decays linearly to 0 over this many steps (0 = the whole run)
