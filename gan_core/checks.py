@@ -95,6 +95,10 @@ def check_combinations(cfg: Any) -> None:
         bce = ", ".join(n for n in LOSSES.names() if LOSSES.get(n).bce)
         raise ConfigError("label_smoothing", f"one-sided label smoothing changes the real label of a binary "
                           f"cross-entropy loss ({bce}); loss {cfg.loss!r} has no labels. Set it to 0")
+    if cfg.label_flip > 0 and not loss.bce:
+        bce = ", ".join(n for n in LOSSES.names() if LOSSES.get(n).bce)
+        raise ConfigError("label_flip", f"label noise flips the real/fake labels of a binary cross-entropy loss "
+                          f"({bce}); loss {cfg.loss!r} has no labels. Set it to 0")
     if cfg.conditioning != "none":
         if cfg.pac > 1:
             raise ConfigError("pac", "PacGAN packs samples of different classes into one D input, which a "

@@ -32,7 +32,7 @@ from gan_core.models.stylegan import mixing_cutoffs
 from gan_core.noise import sample_noise
 from gan_core.optim import build_optimizer, build_schedule
 from gan_core.regularizers import (DIFFAUG, EMA, clip_grad_norm_, clip_weights_, diff_augment, finite,
-                                   gradient_penalty, instance_noise, instance_noise_std, r1_penalty)
+                                   flipped_labels, gradient_penalty, instance_noise, instance_noise_std, r1_penalty)
 
 # Order of the per-step metric vector (the columns of the run log, besides step/time/lr).
 # penalty: the unweighted gradient penalty (WGAN-GP) or R1 term of D's last update, 0 without one.
@@ -178,7 +178,11 @@ class Engine:
             fake = self._generate(self._z(real.shape[0]), y)  # conditional: fakes for the real batch's labels
         real_in, fake_in = self._d_input(real), self._d_input(fake)
         r, f = self._critic(real_in, y), self._critic(fake_in, y)
-        loss = self.loss.d_loss(r, f, **self._d_loss_kw)
+        if self.cfg.label_flip > 0:  # label noise: fresh random flips each D update
+            t_r, t_f = flipped_labels(r, f, self.cfg.label_flip, 1.0 - self.cfg.label_smoothing, self.gen)
+            loss = self.loss.d_loss(r, f, real_label=t_r, fake_label=t_f)
+        else:
+            loss = self.loss.d_loss(r, f, **self._d_loss_kw)
         penalty = self._zero
         if self.loss.gradient_penalty:
             penalty = gradient_penalty(lambda t: self._critic(t, y), real_in, fake_in, generator=self.gen)

@@ -29,17 +29,28 @@ class GANLoss:
     gradient_penalty: bool = False  # add lambda * GP (regularizers.gradient_penalty) to L_D
     d_batchnorm: bool = True  # False where batch norm in D breaks the objective (per-sample GP)
     weight_clipping: bool = False  # clamp D's weights to [-c, c] after every D step (WGAN)
-    bce: bool = False  # a binary cross-entropy objective: d_loss takes real_label (label smoothing)
+    bce: bool = False  # a binary cross-entropy objective: d_loss takes real_label / fake_label (smoothing, flipping)
 
 
 LOSSES: Registry[GANLoss] = Registry("loss")
 
 
-def ns_d_loss(r: Tensor, f: Tensor, real_label: float = 1.0) -> Tensor:
-    # L_D = -E[log D(x)] - E[log(1 - D(G(z)))]; with one-sided label smoothing the real target is
-    # t = real_label < 1: -E[t log D(x) + (1 - t) log(1 - D(x))] - E[log(1 - D(G(z)))]
-    real = F.softplus(-r) if real_label == 1.0 else real_label * F.softplus(-r) + (1 - real_label) * F.softplus(r)
-    return real.mean() + F.softplus(f).mean()
+def _bce(t: Tensor, target: float | Tensor) -> Tensor:
+    # -[y log sigma(t) + (1 - y) log(1 - sigma(t))] = y softplus(-t) + (1 - y) softplus(t), per element
+    if isinstance(target, float):
+        if target == 1.0:
+            return F.softplus(-t)
+        if target == 0.0:
+            return F.softplus(t)
+    return target * F.softplus(-t) + (1 - target) * F.softplus(t)
+
+
+def ns_d_loss(r: Tensor, f: Tensor, real_label: float | Tensor = 1.0, fake_label: float | Tensor = 0.0) -> Tensor:
+    # L_D = -E[log D(x)] - E[log(1 - D(G(z)))]: binary cross-entropy with targets 1 (real), 0 (fake).
+    # One-sided label smoothing: real target t = real_label < 1,
+    #   -E[t log D(x) + (1 - t) log(1 - D(x))] - E[log(1 - D(G(z)))].
+    # Label noise (flipping): per-sample target tensors, some reals labelled 0 and some fakes 1.
+    return _bce(r, real_label).mean() + _bce(f, fake_label).mean()
 
 
 def ns_g_loss(f: Tensor) -> Tensor:

@@ -143,6 +143,26 @@ option("label_smoothing", label="One-sided label smoothing", group="regularisati
            "mistakes. Try 0.1. 0 = off."))
 
 
+def flipped_labels(real: torch.Tensor, fake: torch.Tensor, p: float, real_label: float = 1.0,
+                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Label noise for D's BCE targets (Salimans et al. 2016; the "ganhacks" advice): each real
+    sample's target is 0 instead of `real_label` with probability p, each fake's 1 instead of 0.
+    `real`, `fake`: D's scores, for the shapes. -> (real targets, fake targets), drawn on the device."""
+    u_r = torch.rand(real.shape, device=real.device, generator=generator)
+    u_f = torch.rand(fake.shape, device=fake.device, generator=generator)
+    t_r = torch.where(u_r < p, 0.0, real_label).to(real.dtype)
+    t_f = (u_f < p).to(fake.dtype)
+    return t_r, t_f
+
+
+option("label_flip", label="Label noise (flip rate)", group="regularisation", lo=0.0, hi=0.5, step=0.01, fmt="%.2f",
+       relevant=lambda v: _loss(v).bce, help=(
+           "BCE losses only: in each D update every real sample is labelled fake, and every fake real, with "
+           "probability p: the targets become y ~ Bernoulli, L_D = -E[y log D(x) + (1-y) log(1 - D(x))] over both "
+           "batches. The noisy labels keep D from becoming certain, so G's gradients do not vanish (a "
+           "classic trick of the GAN tutorials). 0.05 is usual; above 0.2 D learns little. 0 = off."))
+
+
 def pack(x: torch.Tensor, m: int) -> torch.Tensor:
     """PacGAN packing: (B, C, H, W) -> (B/m, m C, H, W); (B, F) -> (B/m, m F)."""
     if m == 1:
@@ -291,6 +311,7 @@ __all__ = [
     "clip_weights_",
     "diff_augment",
     "finite",
+    "flipped_labels",
     "gradient_penalty",
     "instance_noise",
     "instance_noise_std",

@@ -18,6 +18,7 @@ from gan_core.regularizers import (
     clip_grad_norm_,
     clip_weights_,
     diff_augment,
+    flipped_labels,
     gradient_penalty,
     instance_noise,
     instance_noise_std,
@@ -112,6 +113,41 @@ def test_one_sided_label_smoothing(s):
     r, f1, f2 = (torch.tensor(v, dtype=torch.float64) for v in (REAL, FAKE, [0.7, -0.2]))
     assert (d(r, f1, real_label=t) - d(r, f2, real_label=t)).item() == pytest.approx((d(r, f1) - d(r, f2)).item(),
                                                                                      rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["ns", "minimax"])
+def test_label_noise_targets_against_the_formula(name):
+    """With per-sample targets y_r (reals) and y_f (fakes):
+    L_D = mean_i -[y_r log s(r_i) + (1 - y_r) log(1 - s(r_i))] + mean_j -[y_f log s(f_j) + (1 - y_f) log(1 - s(f_j))];
+    a flipped real (y = 0) is pushed down, a flipped fake (y = 1) pushed up."""
+    d = LOSSES.get(name).d_loss
+    y_r, y_f = [1.0, 0.0, 1.0, 0.9, 0.0], [0.0, 1.0, 0.0, 0.0]
+
+    def bce(t, y):
+        return -(y * math.log(sig(t)) + (1 - y) * math.log(1 - sig(t)))
+
+    want = sum(bce(t, y) for t, y in zip(REAL, y_r)) / len(REAL) + sum(bce(t, y) for t, y in zip(FAKE, y_f)) / len(FAKE)
+    T = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    assert d(T(REAL), T(FAKE), real_label=T(y_r), fake_label=T(y_f)).item() == pytest.approx(want, rel=1e-12)
+    # unflipped tensor targets give exactly the plain loss
+    assert d(T(REAL), T(FAKE), real_label=T([1.0] * 5), fake_label=T([0.0] * 4)).item() == pytest.approx(
+        d(T(REAL), T(FAKE)).item(), rel=1e-12)
+    gr, gf = grads(lambda r, f: d(r, f, real_label=T(y_r), fake_label=T(y_f)), REAL, FAKE)
+    assert gr[1] > 0 and gr[4] > 0 and gr[0] < 0  # flipped reals: descent lowers D(x); kept ones: raises it
+    assert gf[1] < 0 and gf[0] > 0  # the flipped fake is pushed up, the others down
+    assert gr[3] == pytest.approx(-(0.9 - sig(REAL[3])) / len(REAL), rel=1e-12)  # dL/dr = -(y - s(r)) / n
+
+
+def test_flipped_labels_rates_and_reproducibility():
+    r, f = torch.zeros(20000), torch.zeros(10000)
+    t_r, t_f = flipped_labels(r, f, 0.1, 0.9, torch.Generator().manual_seed(0))
+    assert t_r.unique().tolist() == [0.0, pytest.approx(0.9)] and t_f.unique().tolist() == [0.0, 1.0]
+    assert (t_r == 0).float().mean().item() == pytest.approx(0.1, abs=0.01)  # flipped reals
+    assert t_f.mean().item() == pytest.approx(0.1, abs=0.01)  # flipped fakes
+    again = flipped_labels(r, f, 0.1, 0.9, torch.Generator().manual_seed(0))
+    assert torch.equal(again[0], t_r) and torch.equal(again[1], t_f)
+    none = flipped_labels(r[:100], f[:100], 0.0, 1.0, torch.Generator().manual_seed(0))
+    assert none[0].eq(1).all() and none[1].eq(0).all()
 
 
 def test_only_bce_losses_take_label_smoothing_and_only_wgan_clips():

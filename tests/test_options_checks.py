@@ -14,8 +14,9 @@ from gan_core.options import GROUPS, all_options, cli_help, fields_in, is_releva
 
 FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 NEW = ["depth", "g_norm", "d_norm", "conditioning", "style_mixing", "clip_value", "r1_weight", "label_smoothing",
-       "spectral_norm", "instance_noise", "instance_noise_steps", "grad_clip", "pac", "diffaug", "ema_decay", "opt_g",
-       "opt_d", "momentum", "warmup_steps", "warmup_start", "lr_cycle_steps", "lr_min_factor"]
+       "label_flip", "spectral_norm", "instance_noise", "instance_noise_steps", "grad_clip", "pac", "diffaug",
+       "ema_decay", "opt_g", "opt_d", "momentum", "warmup_steps", "warmup_start", "lr_cycle_steps", "lr_min_factor",
+       "latent_dim", "width", "batch_size", "steps"]
 
 
 def test_every_option_is_a_config_field_with_label_help_and_group():
@@ -55,6 +56,8 @@ BAD = [
     (dict(batch_size=30, pac=4), "pac", ["multiple of"]),
     (dict(dataset="ring8", diffaug="color"), "diffaug", ["images", "none"]),
     (dict(loss="hinge", label_smoothing=0.1), "label_smoothing", ["ns", "minimax"]),
+    (dict(loss="lsgan", label_flip=0.05), "label_flip", ["ns", "minimax", "Set it to 0"]),
+    (dict(label_flip=0.6), "label_flip", ["[0, 0.5]"]),
     (dict(dataset="digits", arch="dcgan", loss="wgan-gp", d_norm="batch"), "d_norm", ["auto, layer or none"]),
     (dict(dataset="digits", arch="dcgan", r1_weight=1.0, d_norm="batch"), "d_norm", ["R1"]),
     (dict(loss="wgan", spectral_norm=True), "spectral_norm", ["use one"]),
@@ -101,6 +104,7 @@ GOOD = [
     dict(loss="ns", r1_weight=10.0, ema_decay=0.999, dataset="digits", arch="stylegan-lite"),
     dict(loss="hinge", spectral_norm=True, dataset="digits", arch="resnet", conditioning="projection"),
     dict(loss="minimax", label_smoothing=0.2, instance_noise=0.1, instance_noise_steps=500),
+    dict(loss="ns", label_smoothing=0.1, label_flip=0.05),
     dict(dataset="digits", arch="dcgan", diffaug="color,translation,cutout", g_norm="none", d_norm="none"),
     dict(pac=4, batch_size=64, grad_clip=1.0, opt_g="sgd", momentum=0.5),
     dict(schedule="cyclic", lr_cycle_steps=10, lr_min_factor=0.2),
