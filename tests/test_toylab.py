@@ -45,7 +45,7 @@ def test_plane_grid_is_row_y_column_x():
 def test_heat_map_values_are_d_outputs():
     torch.manual_seed(0)
     D = nn.Sequential(nn.Linear(2, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1))
-    critic = lambda x: D(x).squeeze(1)  # noqa: E731
+    critic = lambda x: D(x).squeeze(1)
     xs, ys, z = d_surface(critic, torch.sigmoid, 1.5, res=7)
     assert z.shape == (7, 7)
     for i, j in ((0, 0), (2, 5), (6, 3)):
@@ -57,7 +57,7 @@ def test_heat_map_values_are_d_outputs():
 
 def test_arrows_match_hand_computed_gradients_of_a_linear_d():
     lin = linear_critic()
-    critic = lambda x: lin(x).squeeze(1)  # noqa: E731
+    critic = lambda x: lin(x).squeeze(1)
     w = torch.tensor([0.8, -0.6])
     pts = torch.tensor([[0.0, 0.0], [1.0, 2.0], [-1.5, 0.5]])
     f = pts @ w + 0.1
@@ -77,7 +77,7 @@ def test_arrows_match_hand_computed_gradients_of_a_linear_d():
 
 def test_arrows_point_up_a_bump_of_d():
     c = torch.tensor([0.5, -0.25])
-    critic = lambda x: -((x - c) ** 2).sum(1)  # noqa: E731  D peaks at c
+    critic = lambda x: -((x - c) ** 2).sum(1)
     pts = torch.tensor([[2.0, 1.0], [-1.0, -1.0], [0.5, 1.0]])
     push = g_arrows(critic, LOSSES.get("wgan-gp").g_loss, pts)  # l = -D: push = grad D = -2 (x - c)
     assert np.allclose(push, (-2 * (pts - c)).numpy(), atol=1e-6)
@@ -96,7 +96,7 @@ def test_display_arrows_keep_directions_and_scale_the_longest():
 
 
 def test_manifold_is_g_over_a_noise_grid():
-    ident = lambda z: z  # noqa: E731
+    ident = lambda z: z
     lines = g_manifold(ident, 2, "uniform", lines=5, line_points=9)
     assert len(lines) == 10 and all(ln.shape == (9, 2) for ln in lines)
     assert np.allclose(lines[0][:, 1], -1.0) and np.allclose(lines[0][[0, -1], 0], [-1.0, 1.0])  # z2 = -1 row

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -115,7 +115,7 @@ def lab_charts(history: Sequence[dict], scores: Sequence[dict], height: int = 42
             kw = dict(secondary_y=j == 1) if i == 3 else {}
             fig.add_trace(go.Scatter(x=x[keep], y=y[keep], name=name, mode="lines", legendgroup=str(i),
                                      line=dict(color=colour, width=1.6)), row=row, col=col, **kw)
-    if "n_modes" in s and s["n_modes"]:
+    if s.get("n_modes"):
         fig.update_yaxes(range=[0, max(s["n_modes"]) + 0.5], row=2, col=2, secondary_y=False, title_text="modes")
         fig.update_yaxes(range=[0, 101], row=2, col=2, secondary_y=True, title_text="HQ %")
     else:
