@@ -93,7 +93,7 @@ top[0].button("Start training", type="primary", disabled=cfg is None, icon=":mat
 if st.session_state.get("start_error"):
     st.error(st.session_state.start_error)
 if cfg is not None:
-    with top[1].expander("Learning-rate schedule preview"):
+    with top[1].expander("Learning-rate schedule preview", expanded=cfg.schedule != "constant"):  # open when there is a curve to see
         s, g, d = lr_preview(cfg.to_dict())
         st.plotly_chart(lr_figure(s, g, d), key="lr_preview")
 

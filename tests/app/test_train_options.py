@@ -76,6 +76,8 @@ def test_lr_preview_follows_every_schedule(app):
         assert not at.error, (name, [e.value for e in at.error])
         charts = at.get("plotly_chart")
         assert charts, name
+        preview = next(e for e in at.expander if e.label == "Learning-rate schedule preview")
+        assert preview.proto.expanded == (name != "constant"), name  # a schedule's curve is shown without a click
     assert "cfg_warmup_steps" in keys(at) and "cfg_lr_min_factor" in keys(at)  # warm-up then cosine's parameters
 
 
