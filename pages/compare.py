@@ -57,8 +57,8 @@ if names:
     c = st.columns([2, 1, 1])
     default = next((k for k in ("fd_clf", "modes_covered", "g_loss") if k in names), names[0])
     metric = c[0].selectbox("Metric", names, index=names.index(default), format_func=lambda k: SCORE_LABELS.get(k, k))
-    x_key = c[1].radio("Against", ["step", "time"], horizontal=True, format_func=lambda k: {"step": "steps",
-                                                                                              "time": "wall time (s)"}[k])
+    x_key = c[1].radio("Against", ["step", "time"], horizontal=True,
+                       format_func=lambda k: {"step": "steps", "time": "wall time (s)"}[k])
     log_y = c[2].checkbox("Log scale", value=False)
     fig = overlay_figure({r.label: series(r, metric, x_key) for r in runs}, metric,
                          "step" if x_key == "step" else "training time (s)", log_y=log_y)

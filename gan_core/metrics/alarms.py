@@ -161,7 +161,8 @@ class AlarmDetector:
         self._explode_run = self._explode_run + 1 if worst else 0
         if worst and self._explode_run >= EXPLODE_WINDOWS:
             k, v, ref = worst
-            self.diverged = divergence_alarm(step, f"exploding loss: |{k}| = {v:.3g} at step {step}, {v / ref:.0f}x its "
+            self.diverged = divergence_alarm(step, f"exploding loss: |{k}| = {v:.3g} at step {step}, "
+                                                   f"{v / ref:.0f}x its "
                                                    f"early level ({ref:.3g}) for {EXPLODE_WINDOWS} logged windows")
             return self.diverged
         return None

@@ -153,7 +153,8 @@ def no_classifier_message(dataset: str) -> str:
 _CACHE: dict[tuple[str, str], Classifier] = {}
 
 
-def load_classifier(dataset: str, directory: str | Path | None = None, device: str | torch.device = "cpu") -> Classifier:
+def load_classifier(dataset: str, directory: str | Path | None = None,
+                    device: str | torch.device = "cpu") -> Classifier:
     """The shipped (or user-trained) classifier for `dataset`; ClassifierError when there is none."""
     path = classifier_path(dataset, directory)
     if not path.is_file():

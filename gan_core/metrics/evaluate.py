@@ -125,7 +125,8 @@ def add_commands(sub) -> None:
                        description="Train the dataset's small CNN on its training split, measure its test split, and "
                        "write pretrained/classifier-<dataset>.safetensors + .json (the model card).")
     t.add_argument("--dataset", required=True, help="a labelled image dataset: digits, fashion-mnist, mnist, kmnist")
-    t.add_argument("--epochs", type=int, help="passes over the training split (default 4; 40 for datasets under 10,000 images)")
+    t.add_argument("--epochs", type=int,
+                   help="passes over the training split (default 4; 40 for datasets under 10,000 images)")
     t.add_argument("--out-dir", help="where to write (default pretrained/)")
     t.add_argument("--data-dir", default="data", help="data directory (as for train)")
     t.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])

@@ -38,7 +38,8 @@ def weights_file(download: bool = False) -> Path:
     try:
         import torch_fidelity  # noqa: F401
     except ImportError:
-        raise InceptionUnavailable("Inception FID/IS need the torch-fidelity package: pip install torch-fidelity") from None
+        raise InceptionUnavailable(
+            "Inception FID/IS need the torch-fidelity package: pip install torch-fidelity") from None
     env = os.environ.get(ENV)
     if env:
         p = Path(env).expanduser()
@@ -59,7 +60,8 @@ def weights_file(download: bool = False) -> Path:
     except Exception as e:  # noqa: BLE001: offline, proxy, disk full: all mean "not available"
         raise InceptionUnavailable(
             f"Inception weights could not be downloaded ({type(e).__name__}: {e}); this machine seems offline. "
-            f"Download {WEIGHTS_URL} elsewhere and set {ENV}=/path/to/it. The classifier-based scores still work.") from None
+            f"Download {WEIGHTS_URL} elsewhere and set {ENV}=/path/to/it. The classifier-based scores still "
+            "work.") from None
     return cached
 
 
@@ -107,4 +109,5 @@ def inception_scores(real: torch.Tensor, fake: torch.Tensor, download: bool = Fa
         fid.update(f, real=False)
         isc.update(f)
     is_mean, is_std = isc.compute()
-    return {"inception_fid": float(fid.compute()), "inception_score": float(is_mean), "inception_score_std": float(is_std)}
+    return {"inception_fid": float(fid.compute()), "inception_score": float(is_mean),
+            "inception_score_std": float(is_std)}
