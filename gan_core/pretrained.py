@@ -256,12 +256,13 @@ def _inside(directory: Path, stem_or_file: str, suffix: str) -> Path:
 def _check_safetensors_bytes(head: bytes, size: int, where: str) -> None:
     """A safetensors file starts with an 8-byte little-endian header length and a JSON header '{'.
     Pickles (protocol 2+: 0x80) and torch.save zip archives ('PK') are named as such and refused."""
+    n = int.from_bytes(head[:8], "little") if len(head) >= 8 else -1
+    if len(head) >= 9 and 2 <= n <= size - 8 and head[8:9] == b"{":
+        return  # (a valid header length may itself start with 0x80 or 'PK', so this is checked first)
     if head[:1] == b"\x80" or head[:2] == b"PK":
         raise PretrainedError(f"{where}: this is a pickle / torch.save file, not safetensors; pickled weights are "
                               "never loaded (they can run code). Export with `python -m gan_core export`.")
-    n = int.from_bytes(head[:8], "little") if len(head) >= 8 else -1
-    if len(head) < 9 or not 2 <= n <= size - 8 or head[8:9] != b"{":
-        raise PretrainedError(f"{where}: not a safetensors file (expected an 8-byte header length and a JSON header)")
+    raise PretrainedError(f"{where}: not a safetensors file (expected an 8-byte header length and a JSON header)")
 
 
 def _load_checked(weights: Path, card: ModelCard, device: str | torch.device) -> tuple[torch.nn.Module, TrainConfig, ModelCard]:
@@ -457,7 +458,7 @@ def scores_from_eval(path: str | Path) -> dict[str, Any]:
         raise PretrainedError(f"--scores {path}: cannot read the eval JSON ({e})") from e
     if not isinstance(doc, dict) or not isinstance(doc.get("scores"), dict):
         raise PretrainedError(f"--scores {path}: expected the JSON printed by `python -m gan_core eval`")
-    keep = {k: doc[k] for k in ("n", "kind", "classifier", "seconds") if k in doc}
+    keep = {k: doc[k] for k in ("checkpoint", "n", "kind", "classifier", "seconds") if k in doc}
     return {**doc["scores"], "eval": keep}
 
 

@@ -223,7 +223,7 @@ def test_pretrained_dir_is_the_repo_folder() -> None:
     assert PRETRAINED_DIR == Path(__file__).resolve().parent.parent / "pretrained"
 
 
-SHIPPED = ["ring8-mlp", "digits-dcgan", "fmnist-dcgan", "fmnist-cdcgan", "fmnist-stylegan"]
+SHIPPED = ["ring8-mlp", "ring8-mlp-pacgan", "digits-dcgan", "fmnist-dcgan", "fmnist-cdcgan", "fmnist-stylegan"]
 
 
 def test_shipped_models_are_listed() -> None:
