@@ -304,6 +304,8 @@ class Session:
     interactions: list[float] = field(default_factory=list)  # full-rerun round trips (s)
     progress_gaps: list[float] = field(default_factory=list)  # s between progress changes while running
     finished_ui_s: float | None = None  # click -> "Finished N steps" shown
+    disk_done_at: float | None = None  # when status.json first said the run ended
+    runs_dir: Path | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -347,9 +349,9 @@ async def click_start(sess: Session, t_go: float, timeout_ms: int) -> None:
 async def set_device(page, choice: str, timeout_ms: int) -> float:
     """Choose `choice` in the Device select box; seconds until the sidebar shows it."""
     sidebar = page.get_by_test_id("stSidebar")
-    await sidebar.get_by_role("combobox", name="Device").click()
+    await sidebar.get_by_role("combobox", name="Device").click(timeout=timeout_ms)
     option = page.get_by_role("option", name=choice, exact=True)
-    await option.click()
+    await option.click(timeout=timeout_ms)
     t0 = time.monotonic()
     needles = ["will run on cpu"] if choice == "cpu" else ["cuda' was chosen", "will run on cuda"]
     await page.wait_for_function(SIDEBAR_HAS_JS, arg=needles, polling=50, timeout=timeout_ms)
@@ -367,7 +369,7 @@ async def probe_session(sess: Session, interact_every: float, offset: float, sto
     while not stop.is_set():
         device = "cuda" if device == "cpu" else "cpu"
         try:
-            sess.interactions.append(await set_device(sess.page, device, timeout_ms))
+            sess.interactions.append(await set_device(sess.page, device, min(timeout_ms, 60_000)))
         except Exception as e:  # noqa: BLE001 - recorded as a failure of this page
             sess.errors.append(f"interaction: {type(e).__name__}: {str(e)[:200]}")
             return
@@ -404,12 +406,27 @@ async def watch_session(sess: Session, t_click: float, steps: int, interact_ever
                 last_text, last_change = text, now
             if text.startswith("finished"):
                 break
+            if sess.run_id and sess.disk_done_at is None and run_state(sess) in ("finished", "failed", "stopped"):
+                sess.disk_done_at = now
+            if sess.disk_done_at is not None and now - sess.disk_done_at > 90:
+                sess.errors.append(f"page still shows {text[:60]!r} 90 s after its run ended (stale page)")
+                return
             await asyncio.sleep(0.1)
     finally:
         stop.set()
-        await prober
+        try:
+            await asyncio.wait_for(prober, 90)
+        except asyncio.TimeoutError:
+            sess.errors.append("a rerun probe hung for 90 s")
     await page.get_by_text(finished_text).first.wait_for(state="visible", timeout=timeout_ms)
     sess.finished_ui_s = time.monotonic() - t_click
+
+
+def run_state(sess: Session) -> str:
+    try:
+        return json.loads((sess.runs_dir / sess.run_id / "status.json").read_text())["state"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "?"
 
 
 def run_states(runs_dir: Path) -> dict[str, str]:
@@ -462,7 +479,7 @@ async def load_test(args: argparse.Namespace) -> int:
             for i in range(args.sessions):
                 ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
                 ctx.set_default_timeout(timeout_ms)
-                sessions.append(Session(i, await ctx.new_page(), ctx))
+                sessions.append(Session(i, await ctx.new_page(), ctx, runs_dir=runs_dir))
             t0 = time.monotonic()
             await asyncio.gather(*(setup_page(s, server.url, args.steps, timeout_ms) for s in sessions))
             print(f"{args.sessions} pages loaded and set up in {time.monotonic() - t0:.1f} s "
@@ -494,7 +511,11 @@ async def load_test(args: argparse.Namespace) -> int:
                 await asyncio.sleep(0.2)
             if t_drained is None:
                 failures.append(f"runs not done after {args.timeout:.0f} s: {run_states(runs_dir)}")
-            results = await asyncio.wait_for(asyncio.gather(*watchers, return_exceptions=True), args.page_timeout * 2)
+            done, pending = await asyncio.wait(watchers, timeout=args.page_timeout * 2)
+            for w in pending:
+                w.cancel()
+            results = [w.exception() if w.done() and not w.cancelled() and w.exception() else
+                       (asyncio.TimeoutError("the page watcher did not end") if w in pending else None) for w in watchers]
             for s, r in zip(sessions, results):
                 if isinstance(r, BaseException):
                     s.errors.append(f"watch: {type(r).__name__}: {str(r)[:300]}")

@@ -491,12 +491,6 @@ class RunManager:
         with self._lock:
             self._seen[owner] = time.monotonic()
 
-    def viewers(self, within_s: float = 10.0) -> int:
-        """Sessions that sent a heartbeat in the last `within_s` seconds: the pages polling now."""
-        now = time.monotonic()
-        with self._lock:
-            return sum(1 for t in self._seen.values() if now - t <= within_s)
-
     def adopt(self, run_id: str, owner: str) -> None:
         """A reloaded page (new session) takes over a run it reattached to by its URL."""
         with self._lock:

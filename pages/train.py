@@ -22,16 +22,6 @@ from ui.session import add_run, get_manager, my_run_ids, session_owner
 MAX_CONFIG_BYTES = 100_000
 
 POLL_S = 1.0
-# All pages together rerun their live fragment at most about this often per second. Every rerun
-# runs in this one process under the GIL (measured ~30 ms each on the busy 2-core test machine,
-# bench/load_test.py), so 10 pages polling every second took most of the server's CPU time and
-# starved the training threads; with more than 4 viewers each page polls less often (up to 5 s),
-# which keeps polling near 4 x 30 ms = 0.12 s of CPU per second.
-FRAGMENT_RERUNS_PER_S = 4.0
-
-
-def poll_interval(viewers: int) -> float:
-    return min(5.0, max(POLL_S, viewers / FRAGMENT_RERUNS_PER_S))
 
 st.title("Train a GAN")
 manager = get_manager()
@@ -242,6 +232,6 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None) -> None:
 # the one shown.
 active = _active_ids()
 if active:
-    st.fragment(run_every=poll_interval(manager.viewers()))(live_panel)(chosen, active)
+    st.fragment(run_every=POLL_S)(live_panel)(chosen, active)
 else:
     live_panel(chosen, None)

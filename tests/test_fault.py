@@ -327,19 +327,3 @@ def test_closed_tab_stops_its_run_keeps_the_checkpoint_and_it_can_be_continued(t
         beating.set()
         mgr.stop_all()
 
-
-def test_viewers_counts_recent_heartbeats_only(tmp_path, monkeypatch):
-    """The Train page polls less often when many pages are open (pages/train.py poll_interval)."""
-    import gan_core.run as run_mod
-
-    mgr = RunManager(tmp_path / "runs")
-    now = [1000.0]
-    monkeypatch.setattr(run_mod.time, "monotonic", lambda: now[0])
-    for i in range(12):
-        mgr.heartbeat(f"s{i}")
-    assert mgr.viewers() == 12
-    now[0] += 6.0
-    mgr.heartbeat("s0")
-    assert mgr.viewers(within_s=5.0) == 1 and mgr.viewers(within_s=10.0) == 12
-    now[0] += 20.0
-    assert mgr.viewers() == 0
