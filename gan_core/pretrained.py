@@ -437,7 +437,8 @@ def export_generator(checkpoint_path: str | Path, out_path: str | Path, *, name:
             sd, dtype = half, "float16"
         else:
             notes = (notes + " " if notes else "") + f"kept float32: fp16 moved outputs by up to {diff:.4g}"
-    blob = save({f"G.{k}": v for k, v in sd.items()}, metadata={"format": "gan_core/1", "g_only": "true"})
+    # one metadata key: safetensors writes its metadata map in no fixed order, and the SHA-256 should not vary
+    blob = save({f"G.{k}": v for k, v in sd.items()}, metadata={"format": "gan_core/1"})
     meta = {k: v for k, v in meta.items() if k in ("step", "train_seconds", "device", "run_id", "sample_shape",
                                                   "num_classes")}
     meta["g_only"] = True
