@@ -175,7 +175,7 @@ def _sample(args: argparse.Namespace) -> int:
         raise ConfigError("--n", f"must be from 1 to 1000000, got {args.n}")
     device = resolve_device(args.device)
     G, _D, cfg, _meta = load_models(args.checkpoint, device)
-    x = sample(G, cfg.latent_dim, args.n, seed=args.seed, device=device)
+    x = sample(G, cfg.latent_dim, args.n, seed=args.seed, device=device, noise=cfg.noise)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.save(out, x)

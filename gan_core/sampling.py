@@ -9,13 +9,16 @@ import torch
 from PIL import Image, ImageDraw
 from torchvision.utils import make_grid
 
+from gan_core.noise import sample_noise
+
 
 @torch.no_grad()
 def sample(G: torch.nn.Module, latent_dim: int, n: int, seed: int = 0, device: str | torch.device = "cpu",
-           batch: int = 1000) -> np.ndarray:
+           batch: int = 1000, noise: str = "gaussian") -> np.ndarray:
     """n samples as float32: images (N, C, H, W) in [0, 1]; 2-D points (N, 2) in data coordinates.
 
-    z is drawn on the CPU from `seed`, so the same seed gives the same samples on any device.
+    z is drawn on the CPU from `seed`, so the same seed gives the same samples on any device, from
+    the distribution the model was trained with (`noise`: cfg.noise, gaussian or uniform).
     """
     was_training = G.training
     G.eval()
@@ -23,7 +26,7 @@ def sample(G: torch.nn.Module, latent_dim: int, n: int, seed: int = 0, device: s
     out = []
     try:
         for start in range(0, n, batch):
-            z = torch.randn(min(batch, n - start), latent_dim, generator=gen).to(device)
+            z = sample_noise(noise, min(batch, n - start), latent_dim, generator=gen).to(device)
             x = G(z).float().cpu()
             if x.dim() == 4:
                 x = ((x + 1) / 2).clamp_(0, 1)  # Tanh range [-1, 1] -> [0, 1]

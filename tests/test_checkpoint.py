@@ -143,3 +143,16 @@ def test_weights_for_another_architecture_are_refused(trained, tmp_path):
     side.write_text(json.dumps(doc))
     with pytest.raises(CheckpointError, match="do not match"):
         load_models(w)
+
+
+def test_sample_draws_z_from_the_models_noise_distribution():
+    """A model trained on uniform z must be sampled with uniform z: an identity 'generator' shows
+    which distribution sample() drew from (uniform stays inside [-1, 1], Gaussian does not)."""
+    import torch
+
+    from gan_core.sampling import sample
+
+    G = torch.nn.Identity()
+    uni = sample(G, 2, 5000, seed=0, noise="uniform")
+    gau = sample(G, 2, 5000, seed=0)
+    assert abs(uni).max() <= 1.0 and abs(gau).max() > 2.0

@@ -19,6 +19,7 @@ import torch
 
 from gan_core.metrics.classifier import ClassifierError, load_classifier
 from gan_core.metrics.scores import TOY_SAMPLES, image_scores, points_scores
+from gan_core.noise import sample_noise
 
 LIVE_IMAGE_SAMPLES = 1000  # generated images scored during training (eval uses --n)
 LIVE_REAL_IMAGES = 2000  # real images whose features are the live reference
@@ -36,7 +37,8 @@ class Scorer:
     images, or real points) and a fixed evaluation noise are computed here, not per call."""
 
     def __init__(self, dataset: str, data, device: torch.device | str, latent_dim: int, n: int | None = None,
-                 n_real: int | None = None, seed: int = 0, classifier_dir: str | None = None, live: bool = False):
+                 n_real: int | None = None, seed: int = 0, classifier_dir: str | None = None, live: bool = False,
+                 noise: str = "gaussian"):
         self.kind = data.kind
         self.dataset = dataset
         self.device = torch.device(device)
@@ -64,7 +66,8 @@ class Scorer:
                 self.real = data.x[idx.to(data.x.device)].to(self.device)
                 self.real_feats = self.clf.features_and_probs(self.real)
         # the same z every time, so a change of score is a change of G, not of the noise
-        self.z = torch.randn(self.n, latent_dim, generator=torch.Generator().manual_seed(seed + 2))
+        # drawn from the model's own noise distribution (cfg.noise): uniform-noise models see uniform z
+        self.z = sample_noise(noise, self.n, latent_dim, generator=torch.Generator().manual_seed(seed + 2))
 
     @property
     def available(self) -> bool:
@@ -177,7 +180,7 @@ def _eval_checkpoint(args, device) -> dict[str, Any]:
     G, _D, cfg, meta = load_models(args.checkpoint, device)
     data = load_dataset(cfg, device="cpu")
     scorer = Scorer(cfg.dataset, data, device, cfg.latent_dim, n=args.n, n_real=args.n_real, seed=args.seed,
-                    classifier_dir=args.classifier_dir)
+                    classifier_dir=args.classifier_dir, noise=cfg.noise)
     out: dict[str, Any] = {"checkpoint": str(args.checkpoint), "dataset": cfg.dataset, "step": meta.get("step"),
                            "n": args.n, "kind": data.kind}
     if data.kind == "image":

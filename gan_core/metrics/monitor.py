@@ -65,7 +65,8 @@ class Monitor:
             alarms[:] = kept
         if self.every > 0:
             t0 = time.perf_counter()
-            self.scorer = Scorer(cfg.dataset, data, engine.device, cfg.latent_dim, seed=cfg.seed, live=True)
+            self.scorer = Scorer(cfg.dataset, data, engine.device, cfg.latent_dim, seed=cfg.seed, live=True,
+                                 noise=cfg.noise)
             preload()  # the libraries' import time belongs to the set-up, not to the first scoring
             if not self.scorer.available:
                 self._fire(Alarm("notice", engine.step, f"Scores: {self.scorer.unavailable}", level="info",
