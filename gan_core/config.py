@@ -35,7 +35,7 @@ class TrainConfig:
     arch: str = "mlp"  # registry name: mlp | dcgan | resnet | stylegan-lite
     latent_dim: int = 100  # size of the noise vector z
     noise: str = "gaussian"  # distribution of z: gaussian N(0, I) | uniform U[-1, 1]^d (gan_core.noise)
-    width: int = 128  # MLP: first hidden width (doubles per layer); conv nets: base channel count
+    width: int = 128  # mlp: first hidden width (doubles per layer); toy-mlp: every hidden layer; conv nets: base channels
     depth: int = 0  # extra layers per stage beyond the classic design (0 = the paper's network)
     g_norm: str = "auto"  # normalisation in G: auto (the architecture's) | batch | layer | none
     d_norm: str = "auto"  # normalisation in D: auto (the architecture's; none with GP/R1) | batch | layer | none

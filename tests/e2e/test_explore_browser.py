@@ -14,6 +14,7 @@ import torch
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import expect
+from waits import wait_until as _wait_until
 
 from gan_core.checkpoint import save_checkpoint
 from gan_core.config import TrainConfig
@@ -42,15 +43,6 @@ def _write_run(runs_dir) -> None:
                                           "arch": cfg.arch, "dataset": cfg.dataset})
 
 
-def _wait_until(pred, timeout_s: float, what: str, interval_s: float = 0.2):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        time.sleep(interval_s)
 
 
 def _slider(page, key: str):

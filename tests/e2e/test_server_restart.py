@@ -23,6 +23,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import expect
+from waits import wait_until as _wait_until
 
 expect.set_options(timeout=30_000)  # a shared, busy 2-core machine renders slowly
 
@@ -100,15 +101,6 @@ def _progress_step(page) -> int | None:
         return None
 
 
-def _wait_until(pred, timeout_s: float, what: str, interval_s: float = 0.2):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        time.sleep(interval_s)
 
 
 def _status(run_dir: Path) -> dict:

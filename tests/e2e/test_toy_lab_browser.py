@@ -16,6 +16,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import expect
+from waits import wait_until as _wait_until
 
 LIVE_TIMEOUT_MS = 90_000
 FRESH = '[data-testid="stElementContainer"]:not([data-stale="true"])'
@@ -44,15 +45,6 @@ def _counters(page) -> tuple[int, int, int] | None:
     return tuple(int(g.replace(",", "")) for g in m.groups()) if m else None
 
 
-def _wait_until(pred, timeout_s: float, what: str, interval_s: float = 0.25):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        time.sleep(interval_s)
 
 
 def _fingerprint(page) -> float:
@@ -94,7 +86,13 @@ def test_lab_play_pause_and_step(page, streamlit_server):
         play.click()  # Pause sets "paused" (no toggle), so a second click cannot restart the game
         expect(play).to_contain_text("Play", timeout=LIVE_TIMEOUT_MS)
     expect(_button(page, "lab_step")).to_be_enabled(timeout=LIVE_TIMEOUT_MS)
-    paused = _wait_until(lambda: _counters(page), 30, "the counter after pausing")
+    # the play tick that was running when Pause landed may still be drawn: wait for a settled counter
+    def settled():
+        a = _counters(page)
+        time.sleep(0.7)
+        return a if a and a == _counters(page) else None
+
+    paused = _wait_until(settled, 30, "the counter to settle after pausing")
     time.sleep(2.0)  # nothing to wait *for*: this checks that nothing changes
     assert _counters(page) == paused
     fp = _fingerprint(page)

@@ -16,6 +16,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import expect
+from waits import wait_until as _wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 STEPS = 100_000  # far more than the test lets run, so the run is still active when Stop is pressed
@@ -52,15 +53,6 @@ def _step(text: str) -> int | None:
     return int(m.group(1).replace(",", "")) if m else None
 
 
-def _wait_until(pred, timeout_s: float, interval_s: float = 0.25, what: str = "condition"):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        time.sleep(interval_s)
 
 
 def _run_id(url: str) -> str | None:
@@ -105,7 +97,9 @@ def test_train_ring8_live_stop_and_reattach(page, streamlit_server):
                 what="the 2-D samples scatter")
     first = _wait_until(lambda: max(page.evaluate(CHART_POINTS_JS)["metrics"] or [0]), LIVE_TIMEOUT_MS / 1000,
                         what="a metrics chart with points")
-    assert page.locator(f'{FRESH} [data-testid="stPlotlyChart"]').count() >= 2
+    # a chart being redrawn is briefly stale (not counted by FRESH): wait for both
+    _wait_until(lambda: page.locator(f'{FRESH} [data-testid="stPlotlyChart"]').count() >= 2, 30,
+                what="the metrics chart and the scatter together")
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
     # ---- it updates: the step number grows and the metrics trace gains points
