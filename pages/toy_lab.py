@@ -128,6 +128,10 @@ def view(playing: bool, slow: bool, layers: list[str]) -> None:
     lab: ToyLab | None = st.session_state.get(STATE)
     if lab is None:
         return
+    # The state of now, not the one this fragment was registered with: an auto-refresh that the
+    # browser queued before a Pause click can run after it, and must not train one more tick
+    # behind the user's back (the page would show a step count the lab has already passed).
+    playing = playing and bool(st.session_state.get("lab_playing"))
     if playing:
         if slow and not lab.finished:
             lab.step_phase()

@@ -16,7 +16,7 @@ from gan_core.run import LimitError
 from gan_core.store import read_json, read_jsonl, runs_root
 from ui.config_form import config_form, load_into_form, lr_preview
 from ui.figures import lr_figure, metrics_figure, points_figure
-from ui.scores import alarm_banners, score_charts, score_settings
+from ui.scores import alarm_banners, live_figures, score_charts, score_settings
 from ui.session import add_run, get_manager, my_run_ids, session_owner
 
 MAX_CONFIG_BYTES = 100_000
@@ -213,8 +213,10 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None) -> None:
     cols = run.log.since(0)
     with left:
         if cols.get("step"):
-            st.plotly_chart(metrics_figure(cols), key=f"metrics_{run_id}")
-            score_charts(cols, dict(run.scores), key=run_id, class_names=run.scores.get("class_names"))
+            kept = live_figures(run_id)  # refreshed in place from poll to poll
+            kept["metrics"] = metrics_figure(cols, reuse=kept.get("metrics"))
+            st.plotly_chart(kept["metrics"], key=f"metrics_{run_id}")
+            score_charts(cols, dict(run.scores), key=run_id, class_names=run.scores.get("class_names"), kept=kept)
         else:
             st.caption("Waiting for the first metrics...")
     with right:

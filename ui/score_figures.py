@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures import downsample
+from ui.figures import downsample, reusable, signature, swap_data
 
 # (title, ((column, legend name), ...), better) in display order; panels without data are left out.
 SCORE_PANELS = (
@@ -30,40 +30,60 @@ LOWER_IS_BETTER = {"fd_clf", "kid_clf", "kl", "js", "fd"}
 
 def _points(xs: Sequence[float], ys: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     """The (x, y) pairs where y is a finite number (scores are only in some rows)."""
-    pairs = [(x, float(y)) for x, y in zip(xs, ys) if isinstance(y, (int, float)) and math.isfinite(y)]
-    if not pairs:
+    try:  # the common case, numbers and None (-> NaN), in one numpy pass
+        y = np.asarray(ys, dtype=float)
+    except (TypeError, ValueError):  # a column with text in it: keep its numbers only
+        y = np.array([float(v) if isinstance(v, (int, float)) else np.nan for v in ys], dtype=float)
+    if y.ndim != 1 or not len(y):
         return np.zeros(0), np.zeros(0)
-    x, y = zip(*pairs)
-    return downsample(x, y)
+    x = np.asarray(xs[:len(y)], dtype=float)
+    keep = np.isfinite(y[:len(x)])
+    if not keep.any():
+        return np.zeros(0), np.zeros(0)
+    return downsample(x[keep], y[:len(x)][keep])
+
+
+def score_traces(cols: dict[str, list], x_key: str = "step") -> tuple[list[tuple], list[tuple]]:
+    """(panels with at least one finite value, their traces as (panel index, column, name, x, y))."""
+    xs = cols.get(x_key, [])
+    panels, traces = [], []
+    for title, series, better in SCORE_PANELS:
+        mine = [(key, name, *_points(xs, cols[key])) for key, name in series if key in cols]
+        mine = [t for t in mine if len(t[2])]
+        if mine:
+            traces += [(len(panels), *t) for t in mine]
+            panels.append((title, series, better))
+    return panels, traces
 
 
 def score_panels(cols: dict[str, list]) -> list[tuple[str, tuple, str]]:
     """The panels that have at least one finite value."""
-    return [p for p in SCORE_PANELS if any(len(_points(cols.get("step", []), cols.get(k, []))[0])
-                                           for k, _ in p[1] if k in cols)]
+    return score_traces(cols)[0]
 
 
-def score_figure(cols: dict[str, list], x_key: str = "step", height_per_row: int = 210) -> go.Figure | None:
-    """The live score chart: one small panel per score present; None before the first scoring."""
-    panels = score_panels(cols)
+def score_figure(cols: dict[str, list], x_key: str = "step", height_per_row: int = 210,
+                 reuse: go.Figure | None = None) -> go.Figure | None:
+    """The live score chart: one small panel per score present; None before the first scoring.
+    `reuse`: the previous poll's figure, refreshed in place when its panels are still the same."""
+    panels, traces = score_traces(cols, x_key)
     if not panels:
         return None
+    sig = signature(traces)
+    if reusable(reuse, sig):
+        return swap_data(reuse, traces)
     ncols = 2 if len(panels) > 1 else 1
     nrows = -(-len(panels) // ncols)
     fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=[f"{t} ({b})" for t, _, b in panels],
                         vertical_spacing=min(0.3, 0.5 / nrows), horizontal_spacing=0.1)
     colours = ("#2ca02c", "#d62728")
-    xs = cols.get(x_key, [])
-    for i, (_title, series, _b) in enumerate(panels):
-        r, c = i // ncols + 1, i % ncols + 1
-        for (key, name), colour in zip(series, colours):
-            x, y = _points(xs, cols.get(key, []))
-            if len(x):
-                fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines+markers", marker=dict(size=5),
-                                         line=dict(color=colour, width=1.6), showlegend=len(series) > 1),
-                              row=r, col=c)
+    for i, key, name, x, y in traces:
+        series = panels[i][1]
+        colour = colours[[k for k, _ in series].index(key)]
+        fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines+markers", marker=dict(size=5),
+                                 line=dict(color=colour, width=1.6), showlegend=len(series) > 1),
+                      row=i // ncols + 1, col=i % ncols + 1)
     fig.update_layout(height=max(240, height_per_row * nrows), margin=dict(l=40, r=10, t=40, b=30),
-                      uirevision="keep", legend=dict(orientation="h", y=-0.12))
+                      uirevision="keep", legend=dict(orientation="h", y=-0.12), meta=sig)
     fig.update_annotations(font_size=12)
     return fig
 
