@@ -88,7 +88,7 @@ async def soak(args: argparse.Namespace) -> int:
             await start.click()
             await page.wait_for_function(
                 "() => { const el = document.querySelector('[data-testid=\"stElementContainer\"]:not([data-stale=\"true\"]) "
-                "[data-testid=\"stProgress\"]'); return el && el.innerText.includes('steps/s'); }", timeout=timeout_ms)
+                "[data-testid=\"stProgress\"]'); return el && el.innerText.includes('running ·'); }", timeout=timeout_ms)  # past 'starting' (data loading)
             run_dirs = list(runs_dir.iterdir())
             assert len(run_dirs) == 1, run_dirs
             run_dir = run_dirs[0]
