@@ -16,8 +16,8 @@ from gan_core.run import LimitError
 from gan_core.store import read_json, read_jsonl, runs_root
 from ui.config_form import config_form, load_into_form, lr_preview
 from ui.figures import lr_figure, metrics_figure, points_figure
-from ui.scores import alarm_banners, live_figures, score_charts, score_settings
-from ui.session import add_run, get_manager, my_run_ids, session_owner
+from ui.scores import alarm_banners, score_charts, score_settings
+from ui.session import add_run, get_manager, live_figures, my_run_ids, session_owner
 
 MAX_CONFIG_BYTES = 100_000
 

@@ -55,11 +55,6 @@ def score_traces(cols: dict[str, list], x_key: str = "step") -> tuple[list[tuple
     return panels, traces
 
 
-def score_panels(cols: dict[str, list]) -> list[tuple[str, tuple, str]]:
-    """The panels that have at least one finite value."""
-    return score_traces(cols)[0]
-
-
 def score_figure(cols: dict[str, list], x_key: str = "step", height_per_row: int = 210,
                  reuse: go.Figure | None = None) -> go.Figure | None:
     """The live score chart: one small panel per score present; None before the first scoring.

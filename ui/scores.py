@@ -53,7 +53,7 @@ def alarm_banners(alarms: list[dict[str, Any]] | None) -> None:
 def score_charts(cols: dict[str, list], latest: dict[str, Any] | None, key: str,
                  class_names: tuple[str, ...] | list[str] | None = None, kept: dict | None = None) -> None:
     """Live score panels and the latest histogram; a caption until the first scoring.
-    `kept`: a dict that holds the score figure between polls of a live view (see live_figures)."""
+    `kept`: a dict that holds the score figure between polls of a live view (ui.session.live_figures)."""
     fig = score_figure(cols, reuse=kept.get("scores") if kept is not None else None)
     if kept is not None:
         kept["scores"] = fig
@@ -76,13 +76,3 @@ def score_charts(cols: dict[str, list], latest: dict[str, Any] | None, key: str,
                    "not comparable with published FIDs. `python -m gan_core eval` adds Inception FID/IS where the "
                    "Inception weights are available.")
 
-
-def live_figures(run_id: str) -> dict:
-    """This session's figures of the run its live view shows, kept between polls so that a poll
-    refreshes their data instead of building them again (ui.figures.swap_data). Only one run's
-    figures are kept: choosing another run starts afresh."""
-    kept = st.session_state.setdefault("live_figures", {})
-    if kept.get("run") != run_id:
-        kept.clear()
-        kept["run"] = run_id
-    return kept

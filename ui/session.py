@@ -50,3 +50,14 @@ def add_run(run_id: str) -> None:
         ids.remove(run_id)
     ids.insert(0, run_id)
     st.query_params["run"] = run_id
+
+
+def live_figures(run_id: str) -> dict:
+    """This session's figures of the run its live view shows, kept between polls so that a poll
+    refreshes their data instead of building them again (ui.figures.swap_data). Only one run's
+    figures are kept: choosing another run starts afresh."""
+    kept = st.session_state.setdefault("live_figures", {})
+    if kept.get("run") != run_id:
+        kept.clear()
+        kept["run"] = run_id
+    return kept
