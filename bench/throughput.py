@@ -211,8 +211,7 @@ def run_core(ctx: dict, warmup: int, measure: int) -> tuple[int, float]:
     # step (and writes its last sample and checkpoint); that end-of-run work is not per-step
     # throughput and must fall outside the timed window (before 1 Dec 2026 the final scoring fell
     # inside it and cost the core ~12% of a 100-step window). Periodic scoring is reported below.
-    probe = core_config(ctx, 1)
-    cfg = core_config(ctx, warmup + measure + probe.log_every)
+    cfg = core_config(ctx, warmup + measure + TrainConfig().log_every)
     if warmup % cfg.log_every or measure % cfg.log_every:
         raise SystemExit(f"warmup and measure must be multiples of log_every={cfg.log_every}")
     marks: dict[int, float] = {}
@@ -244,14 +243,19 @@ def scoring_cost(ctx: dict, repeats: int = 3) -> tuple[float, int]:
     run_dir = Path(ctx["tmp"]) / "score-cost"
     run_dir.mkdir(exist_ok=True)
     monitor = Monitor(cfg, ctx["data"], engine, run_dir, [], {})
+    seconds = median_seconds(lambda: (monitor._score(engine), sync(ctx["device"])), repeats)
+    monitor.close()
+    return seconds, cfg.score_every
+
+
+def median_seconds(fn, repeats: int) -> float:
+    """Median wall time of `repeats` calls of fn()."""
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        monitor._score(engine)
-        sync(ctx["device"])
+        fn()
         times.append(time.perf_counter() - t)
-    monitor.close()
-    return statistics.median(times), cfg.score_every
+    return statistics.median(times)
 
 
 def checkpoint_cost(ctx: dict, repeats: int = 3) -> float:
@@ -261,12 +265,7 @@ def checkpoint_cost(ctx: dict, repeats: int = 3) -> float:
     cfg = core_config(ctx, 10)
     run = TrainingRun(cfg, Path(ctx["tmp"]) / "ckpt-cost")
     engine = Engine(cfg, ctx["data"], ctx["device"])
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        run._checkpoint(engine)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return median_seconds(lambda: run._checkpoint(engine), repeats)
 
 
 CONTENDERS = {"classic": run_classic, "bare": run_bare, "core": run_core}
