@@ -11,6 +11,8 @@ D: DBlock [conv3x3, act, conv3x3, avgpool] (+ avgpool/1x1-conv shortcut), then n
    LeakyReLU(0.2) (as in DCGAN's and StyleGAN's D) rather than SNGAN's ReLU: no unit of D is dead
    for a whole batch, so every weight of D learns from the first step.
 
+`head="dense"` (StyleGAN-lite's D) replaces the pooling with StyleGAN's epilogue, conv3x3 and a
+dense layer over the flattened s0 x s0 map, so D sees where things are, not only which textures.
 `depth` adds residual blocks without resampling at the lowest resolution. Weights start from
 Xavier-uniform (gain sqrt(2) inside the residual branches), as in the SNGAN code.
 """
@@ -113,9 +115,11 @@ class ResNetGenerator(nn.Module):
 
 class ResNetDiscriminator(nn.Module):
     def __init__(self, *, channels: int, resolution: int, width: int = 64, depth: int = 0, norm: str = "none",
-                 mbstd: bool = False):
+                 mbstd: bool = False, head: str = "pool"):
         super().__init__()
-        _s0, n = plan(resolution)
+        if head not in ("pool", "dense"):
+            raise ValueError(f"head must be 'pool' or 'dense', got {head!r}")
+        s0, n = plan(resolution)
         chans = [width * 2 ** min(i, n - 1) for i in range(n)]
         self.mbstd = mbstd
         blocks = [DBlock(channels, chans[0], norm, first=True)]
@@ -125,6 +129,11 @@ class ResNetDiscriminator(nn.Module):
         self.tail = nn.Sequential(*[DBlock(c if i == 0 else chans[-1], chans[-1], norm, down=False)
                                     for i in range(depth)])
         self.feature_dim = chans[-1] if depth else c
+        self.head_kind = head
+        if head == "dense":  # StyleGAN's epilogue: conv3x3, then a dense layer over all s0 x s0 positions
+            self.epi_conv = nn.Conv2d(self.feature_dim, chans[-1], 3, 1, 1)
+            self.epi_dense = nn.Linear(chans[-1] * s0 * s0, chans[-1])
+            self.feature_dim = chans[-1]
         self.fc = nn.Linear(self.feature_dim, 1)
         _xavier(self.fc, 1.0)
 
@@ -134,6 +143,8 @@ class ResNetDiscriminator(nn.Module):
             std = (h.var(0, unbiased=False) + 1e-8).sqrt().mean()  # how varied the batch is: a scalar
             h = torch.cat([h, std.expand(h.shape[0], 1, *h.shape[2:])], 1)
         h = self.tail(h)
+        if self.head_kind == "dense":  # sees where things are: (B, c, s0, s0) -> (B, c * s0 * s0) -> (B, c)
+            return _lrelu(self.epi_dense(_lrelu(self.epi_conv(h)).flatten(1)))
         return _lrelu(h).mean((2, 3))  # global average pooling: (B, c) (see the module docstring)
 
     def head(self, h: torch.Tensor) -> torch.Tensor:
