@@ -170,7 +170,8 @@ option("style_mixing", label="Style-mixing probability", group="model", lo=0.0, 
     label="StyleGAN-lite (style-based)",
     help="A small style-based generator (Karras et al. 2019): a mapping network z -> w, a learned "
     "constant input, AdaIN style modulation and per-pixel noise at every layer; styles can be mixed "
-    "between two latents at sampling time. D is residual with a minibatch-stddev channel. Pairs well "
+    "between two latents at sampling time. D is residual with a minibatch-stddev channel and StyleGAN's "
+    "dense last layers (it sees the whole shape, not only textures). Pairs well "
     "with the non-saturating loss, R1 and EMA (the style-based preset). Images only; slower per step "
     "than DCGAN.",
     image_only=True, g_norms=(), default_g_norm="adain", default_d_norm="none",
