@@ -135,3 +135,28 @@ def test_dense_head_tells_where_things_are(head):
         assert acc < 0.9  # documents why the style-based D does not pool
     _, Ds = build_models("stylegan-lite", shape=(1, 28, 28), latent_dim=8, width=4)
     assert Ds.head_kind == "dense"
+
+
+def test_mapping_network_learns_at_one_percent():
+    """SlowLinear (the mapping network's layers): same function as a Linear with weights
+    lr_mul * stored, but an Adam step moves those effective weights lr_mul times as far."""
+    from gan_core.models.stylegan import MAPPING_LR_MUL, SlowLinear
+
+    torch.manual_seed(0)
+    slow = SlowLinear(8, 8, lr_mul=0.01)
+    plain = torch.nn.Linear(8, 8)
+    with torch.no_grad():
+        plain.weight.copy_(slow.weight * 0.01)
+        plain.bias.copy_(slow.bias * 0.01)
+    x = torch.randn(16, 8)
+    assert torch.allclose(slow(x), plain(x), atol=1e-6)
+    moved = []
+    for net, eff in ((slow, lambda: slow.weight * 0.01), (plain, lambda: plain.weight)):
+        before = eff().detach().clone()
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        net(x).pow(2).sum().backward()
+        opt.step()
+        moved.append((eff().detach() - before).abs().max().item())
+    assert moved[0] == pytest.approx(0.01 * moved[1], rel=1e-2)  # Adam: a step of ~lr per stored weight
+    _G, _ = build_models("stylegan-lite", shape=(1, 28, 28), latent_dim=8, width=4)
+    assert all(m.lr_mul == MAPPING_LR_MUL == 0.01 for m in _G.mapping.net if isinstance(m, SlowLinear))

@@ -28,6 +28,10 @@ textures and could not learn to tell a collapsed G's few shapes from real clothe
 for 200 steps against such a G: loss 1.39 = chance; with the dense epilogue: 0.18), so G
 collapsed with D at chance.
 
+The mapping network learns at 1% of G's learning rate (StyleGAN's lr multiplier, `SlowLinear`).
+With the full rate it folded w onto about two dimensions and each class became a few prototypes;
+at 1%, same command, step 3000: FD_clf 18.1 and recall 0.38 instead of 29.6 and 0.08.
+
 Initialisation: the mapping network's layers get He init for LeakyReLU(0.2) and zero biases,
 and A's weights std 1/sqrt(w_dim), so that w and the styles vary with z from the first step.
 With PyTorch's default Linear init w shrank ~3x per layer and was mostly the biases: the
@@ -46,20 +50,38 @@ from gan_core.models.resnet import ResNetDiscriminator, _check_square
 from gan_core.options import option
 
 MAPPING_LAYERS = 4
+# The mapping network learns at 1% of G's LR (StyleGAN's lr multiplier). At the full LR it folded w
+# onto ~2 dimensions (3 principal directions held 97% of w's variance after 12k steps): every class
+# became a few prototypes (precision 0.93, recall 0.007).
+MAPPING_LR_MUL = 0.01
 W_AVG_BETA = 0.995  # w_avg <- lerp(w_avg, mean w of the batch, 1 - beta) in training
 
 
+class SlowLinear(nn.Linear):
+    """A Linear layer that learns lr_mul times as fast: the parameters are stored divided by lr_mul
+    and multiplied back in forward, so an optimiser step of size ~lr on them (Adam) moves the
+    effective weights by ~lr * lr_mul. StyleGAN's learning-rate multiplier for the mapping network,
+    without touching the optimiser or the LR schedules. He init for LeakyReLU(0.2), zero bias."""
+
+    def __init__(self, cin: int, cout: int, lr_mul: float):
+        super().__init__(cin, cout)
+        self.lr_mul = lr_mul
+        with torch.no_grad():
+            nn.init.kaiming_normal_(self.weight, a=0.2, nonlinearity="leaky_relu")
+            self.weight /= lr_mul
+            nn.init.zeros_(self.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight * self.lr_mul, self.bias * self.lr_mul)
+
+
 class MappingNetwork(nn.Module):
-    def __init__(self, z_dim: int, w_dim: int, layers: int = MAPPING_LAYERS):
+    def __init__(self, z_dim: int, w_dim: int, layers: int = MAPPING_LAYERS, lr_mul: float = MAPPING_LR_MUL):
         super().__init__()
         mods: list[nn.Module] = []
         for i in range(layers):
-            mods += [nn.Linear(z_dim if i == 0 else w_dim, w_dim), nn.LeakyReLU(0.2)]
+            mods += [SlowLinear(z_dim if i == 0 else w_dim, w_dim, lr_mul), nn.LeakyReLU(0.2)]
         self.net = nn.Sequential(*mods)
-        for m in self.net:
-            if isinstance(m, nn.Linear):  # He init for LeakyReLU(0.2), zero bias: w keeps unit variance
-                nn.init.kaiming_normal_(m.weight, a=0.2, nonlinearity="leaky_relu")
-                nn.init.zeros_(m.bias)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         z = z * (z.pow(2).mean(1, keepdim=True) + 1e-8).rsqrt()  # pixel norm: |z| ~ sqrt(dim)
