@@ -250,3 +250,21 @@ def test_shipped_model_generates_documented_samples(name: str) -> None:
         assert card.num_ws == G.num_ws > 1
         mixed = G.mix(z[:2], z[2:4], crossover=card.num_ws // 2, generator=torch.Generator().manual_seed(0))
         assert mixed.shape == (2, *card.sample_shape)
+
+
+@pytest.mark.parametrize("name", ["digits-dcgan", "fmnist-dcgan", "fmnist-cdcgan", "fmnist-stylegan"])
+def test_shipped_image_models_are_not_collapsed(name: str) -> None:
+    """The dataset's shipped classifier labels 1,000 samples: every class appears and none takes more
+    than a quarter of them (a collapsed generator, like the first StyleGAN-lite that was shipped
+    with 6 of 10 classes and 44% bags, fails)."""
+    from gan_core.metrics.classifier import class_histogram, load_classifier
+
+    G, cfg, card = load_pretrained(name)
+    clf = load_classifier(cfg.dataset)
+    n = 1000
+    z = torch.randn(n, card.latent_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        x = G(z, torch.arange(n) % card.n_classes) if card.conditional else G(z)
+    hist = class_histogram(clf.features_and_probs(x)[1], clf.n_classes)
+    assert (hist > 0).all(), f"{name}: classes never generated: {hist.tolist()}"
+    assert hist.max() <= n // 4, f"{name}: one class dominates: {hist.tolist()}"
