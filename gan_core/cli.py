@@ -128,10 +128,11 @@ def _train(args: argparse.Namespace) -> int:
 
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
     if args.resume:
-        extra = sorted(set(given) - {"steps"}) + (["--preset"] if args.preset else []) + (["--out"] if args.out else [])
+        extra = sorted(set(given) - {"steps", "time_limit"}) + (["--preset"] if args.preset else []) + (["--out"] if args.out else [])
         if extra:
-            raise ConfigError("--resume", f"continues the run's own config; only --steps may be given with it, not {', '.join(extra)}")
-        run = TrainingRun.resume_from(args.resume, steps=given.get("steps"))
+            raise ConfigError("--resume", "continues the run's own config; only --steps and --time-limit may be given "
+                              f"with it, not {', '.join(extra)}")
+        run = TrainingRun.resume_from(args.resume, steps=given.get("steps"), time_limit=given.get("time_limit"))
         cfg, out = run.cfg, run.dir
         _check_tensorboard(cfg)
     else:
@@ -157,7 +158,9 @@ def _train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         run.stop()
     bar.close()
-    print(f"{run.state}: {run.step}/{cfg.steps} steps on {run.device_used}; run directory {out}")
+    why = " (time limit reached)" if run.ended_by == "time_limit" else ""
+    print(f"{run.state}{why}: {run.step}/{cfg.steps} steps in {run.train_seconds:.1f} s on {run.device_used}; "
+          f"run directory {out}")
     if run.state == "failed":
         print(f"error: {run.error}", file=sys.stderr)
         return 1

@@ -72,6 +72,7 @@ class TrainConfig:
     lr_min_factor: float = 0.0  # cosine / cyclic schedules: lowest LR as a fraction of the base LR
     batch_size: int = 64  # samples per batch for D and G
     steps: int = 2000  # generator steps (one step = d_steps D updates + 1 G update)
+    time_limit: float = 0.0  # seconds of training (pauses excluded) after which the run ends as finished; 0 = none
     d_steps: int = 1  # discriminator updates per generator update
     # --- run
     seed: int = 0  # seeds data sampling, init and the fixed noise batch

@@ -77,6 +77,11 @@ option("batch_size", label="Batch size", group="size", lo=1, hi=4096, step=16, c
 option("steps", label="Steps", group="size", lo=1, hi=10_000_000, step=500, check=False, unit="steps", help=(
     "Generator updates to train for (each after d_steps D updates). Cosine and warm-up-then-cosine "
     "schedules end at this step; a stopped run can continue from its checkpoint to more steps."))
+option("time_limit", label="Time limit (seconds)", group="size", lo=0.0, hi=7 * 86400.0, step=60.0, fmt="%.0f",
+       unit="s", help=(
+    "Train for at most this many seconds (pauses not counted), then finish with the final sample grid, "
+    "checkpoint and scores, whichever of steps and seconds comes first. Plan a lesson in minutes: 60 for a "
+    "quick look, 300 for good samples. 0 = no limit (train all the steps)."))
 option("d_steps", label="D steps per G step", group="optimisation", lo=1, hi=100, step=1, check=False, help=(
     "Train D this many times per G update: a critic should be near-optimal before G follows its "
     "gradient (5 with WGAN and WGAN-GP, 1 with BCE losses)."))

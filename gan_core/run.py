@@ -109,6 +109,8 @@ class TrainingRun:
         self.created = time.time()
         self.train_seconds = 0.0  # wall time spent training (pauses excluded)
         self.last_checkpoint_step: int | None = None
+        self.ended_by: str | None = None  # why a finished run ended: "steps" or "time_limit"
+        self._time_base = 0.0  # train_seconds when this start (or continuation) began: the time limit counts from it
         self.alarms: list[dict[str, Any]] = []  # fired alarms (gan_core.metrics.alarms), oldest first
         self.scores: dict[str, Any] = {}  # the latest scoring, histograms included (gan_core.metrics.monitor)
         self._monitor: Monitor | None = None
@@ -129,15 +131,19 @@ class TrainingRun:
         self._write_status()
 
     @classmethod
-    def resume_from(cls, run_dir: str | Path, steps: int | None = None, owner: str | None = None) -> "TrainingRun":
+    def resume_from(cls, run_dir: str | Path, steps: int | None = None, owner: str | None = None,
+                    time_limit: float | None = None) -> "TrainingRun":
         """A run that continues an earlier one from its last checkpoint: same config (optionally
-        more steps), step count continued, metrics appended."""
+        more steps, or another time limit), step count continued, metrics appended. A time limit
+        counts from the continuation: a run that ended by its limit trains that long again."""
         run_dir = Path(run_dir)
         if not (run_dir / "config.json").is_file():
             raise CheckpointError(f"{run_dir}: not a run directory (no config.json)")
         cfg = TrainConfig.from_dict(read_json(run_dir / "config.json"))
         if steps is not None:
             cfg = cfg.replace(steps=steps).validate()
+        if time_limit is not None:
+            cfg = cfg.replace(time_limit=float(time_limit)).validate()
         return cls(cfg, run_dir, run_dir.name, owner=owner, resume=True)
 
     def _prepare_resume(self) -> None:
@@ -200,7 +206,9 @@ class TrainingRun:
             "id": self.id, "state": self.state, "step": self.step, "steps": self.cfg.steps,
             "error": self.error, "device": self.device_used, "created": self.created,
             "train_seconds": round(self.train_seconds, 3), "steps_per_s": round(rate, 2),
-            "eta_s": round(left / rate, 1) if rate > 0 and self.active else None,
+            "eta_s": _eta(left / rate if rate > 0 else None, self.cfg.time_limit, self.train_seconds - self._time_base)
+            if self.active else None,
+            "time_limit": self.cfg.time_limit, "ended_by": self.ended_by,
             "last_checkpoint_step": self.last_checkpoint_step, "dataset": self.cfg.dataset,
             "arch": self.cfg.arch, "loss": self.cfg.loss, "alarms": list(self.alarms),
         }
@@ -272,6 +280,7 @@ class TrainingRun:
         cfg = self.cfg
         last_io = last_ckpt = time.monotonic()
         t_mark = time.monotonic()
+        time_base = self._time_base = self.train_seconds
         while engine.step < cfg.steps and not self._stop.is_set():
             if not self._running.is_set():
                 self.state = "paused"
@@ -292,14 +301,19 @@ class TrainingRun:
                     force = True
                 else:
                     force = False
-            if force or self.step % cfg.log_every == 0 or self.step == cfg.steps:
+            # The time limit counts training time only (pauses excluded): one clock read per step.
+            # A continued run gets the whole limit again (time_base: its training time when it started).
+            timed_out = (cfg.time_limit > 0
+                         and self.train_seconds - time_base + time.monotonic() - t_mark >= cfg.time_limit)
+            if force or timed_out or self.step % cfg.log_every == 0 or self.step == cfg.steps:
                 w = engine.flush()
                 now = time.monotonic()
                 self.train_seconds += now - t_mark
                 t_mark = now
                 self._recent.append((self.train_seconds, self.step))
                 row = {"step": w.step, "time": round(self.train_seconds, 4), **w.values}
-                row.update(self._monitor.on_window(engine, row))  # scores every score_every steps; alarms
+                # scores every score_every steps, and once more at the end of the run; alarms
+                row.update(self._monitor.on_window(engine, row, final=timed_out))
                 self.log.append(row)
                 pending.append(row)
                 self._monitor.raise_if_diverged()  # an exploding loss ends the run as a NaN does
@@ -315,6 +329,9 @@ class TrainingRun:
                     on_progress(self)
             if force or self.step % cfg.sample_every == 0:
                 self._sample(engine, real_preview)
+            if timed_out:
+                self.ended_by = "time_limit"
+                break
         self.train_seconds += time.monotonic() - t_mark
         # a last window of fewer than log_every steps
         if engine._count:
@@ -326,7 +343,9 @@ class TrainingRun:
         pending.clear()
         self._sample(engine, real_preview)
         self._checkpoint(engine)
-        self.state = "finished" if engine.step >= cfg.steps else "stopped"
+        if engine.step >= cfg.steps and self.ended_by is None:
+            self.ended_by = "steps"
+        self.state = "finished" if self.ended_by is not None else "stopped"
 
     def _sample(self, engine: Engine, real_preview: np.ndarray | None) -> None:
         """Render the fixed-noise batch: a grid for images, a scatter for 2-D points."""
@@ -355,6 +374,13 @@ class TrainingRun:
 
     def _write_status(self) -> None:
         atomic_write_json(self.dir / "status.json", self.status())
+
+
+def _eta(by_steps: float | None, time_limit: float, trained: float) -> float | None:
+    """Seconds left: the steps still to train at the current rate, or what remains of the time
+    limit, whichever is shorter (None while the rate is unknown and there is no limit)."""
+    left = [t for t in (by_steps, max(0.0, time_limit - trained) if time_limit > 0 else None) if t is not None]
+    return round(min(left), 1) if left else None
 
 
 def release_accelerator_memory() -> None:

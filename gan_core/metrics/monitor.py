@@ -88,10 +88,11 @@ class Monitor:
                                  level="info", title="TensorBoard not installed"))
 
     # ------------------------------------------------------------------ hooks
-    def on_window(self, engine, row: dict[str, Any]) -> dict[str, Any]:
-        """Called with each logged row; returns the score columns to add to it (when scored)."""
+    def on_window(self, engine, row: dict[str, Any], final: bool = False) -> dict[str, Any]:
+        """Called with each logged row; returns the score columns to add to it (when scored).
+        `final`: the run ends after this row (a time limit), so it is scored as the last step is."""
         extra: dict[str, Any] = {}
-        if self._next is not None and (engine.step >= self._next or engine.step >= self.cfg.steps):
+        if self._next is not None and (engine.step >= self._next or engine.step >= self.cfg.steps or final):
             t0 = time.perf_counter()
             extra = self._score(engine)
             self.score_seconds += time.perf_counter() - t0
