@@ -14,7 +14,7 @@ import time
 import traceback
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from gan_core.config import TrainConfig
 from gan_core.data import DataError, load_dataset
 from gan_core.engine import Divergence, Engine, resolve_device
 from gan_core.metrics.monitor import Monitor
+from gan_core.run_names import read_name, suggest_name, validate_name, write_name
 from gan_core.sampling import grid_image, png_bytes, points_image
 from gan_core.store import (append_jsonl, atomic_write_bytes, atomic_write_json, new_run_id, read_json, read_jsonl,
                             runs_root)
@@ -96,11 +97,14 @@ class RunLog:
 
 class TrainingRun:
     def __init__(self, cfg: TrainConfig, run_dir: str | Path, run_id: str | None = None, owner: str | None = None,
-                 resume: bool = False):
+                 resume: bool = False, name: str | None = None):
         self.cfg = cfg.validate()
         self.dir = Path(run_dir)
         self.id = run_id or self.dir.name
         self.owner = owner
+        # a readable name (gan_core.run_names); a continued run keeps the one on disk
+        self.name = validate_name(name) if name is not None else (
+            resume and read_name(self.dir) or suggest_name(self.cfg))
         self.log = RunLog()
         self.state = "queued"
         self.error: str | None = None
@@ -169,7 +173,8 @@ class TrainingRun:
         self._thread.start()
 
     def pause(self) -> None:
-        if self.state == "running":
+        """Pause before the next step (a run still starting pauses as soon as it is ready)."""
+        if self.state in ("starting", "running"):
             self._running.clear()
 
     def resume(self) -> None:
@@ -199,15 +204,24 @@ class TrainingRun:
         (t0, s0), (t1, s1) = self._recent[0], self._recent[-1]
         return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
+    def rename(self, name: str) -> str:
+        """Give the run another name (validated; ConfigError otherwise); status.json follows at once."""
+        self.name = validate_name(name)
+        self._write_status()
+        return self.name
+
     def status(self) -> dict[str, Any]:
+        """What readers show. steps_per_s and eta_s are None unless the run is training right now:
+        a paused or queued run has no rate and no time left to show."""
+        running = self.state == "running"
         rate = self.steps_per_s()
         left = self.cfg.steps - self.step
         return {
-            "id": self.id, "state": self.state, "step": self.step, "steps": self.cfg.steps,
+            "id": self.id, "name": self.name, "state": self.state, "step": self.step, "steps": self.cfg.steps,
             "error": self.error, "device": self.device_used, "created": self.created,
-            "train_seconds": round(self.train_seconds, 3), "steps_per_s": round(rate, 2),
+            "train_seconds": round(self.train_seconds, 3), "steps_per_s": round(rate, 2) if running else None,
             "eta_s": _eta(left / rate if rate > 0 else None, self.cfg.time_limit, self.train_seconds - self._time_base)
-            if self.active else None,
+            if running else None,
             "time_limit": self.cfg.time_limit, "ended_by": self.ended_by,
             "last_checkpoint_step": self.last_checkpoint_step, "dataset": self.cfg.dataset,
             "arch": self.cfg.arch, "loss": self.cfg.loss, "alarms": list(self.alarms),
@@ -433,8 +447,11 @@ class RunManager:
       start by themselves when a slot frees ($GAN_MAX_RUNS_CPU, $GAN_MAX_RUNS_CUDA).
     - One owner (browser session) may have at most `per_owner` runs queued or active
       ($GAN_MAX_RUNS_PER_SESSION), so one user cannot fill the queue.
-    - A run whose owner has not been seen for `orphan_timeout_s` (tab closed; $GAN_ORPHAN_TIMEOUT_S)
-      is stopped, keeping its checkpoint. Pages call `heartbeat(owner)` while they poll.
+    - A run whose owner has not been seen for `orphan_timeout_s` (tab closed; $GAN_ORPHAN_TIMEOUT_S,
+      default 300 s) is stopped, keeping its checkpoint. Every page of the app calls
+      `heartbeat(owner, runs)` at least every `heartbeat_every_s` while its session has active runs,
+      so a run keeps training while any page is open; `unwatched_s` tells pages how long a run has
+      gone unwatched, so they can warn before the reaper stops it.
     """
 
     def __init__(self, root: str | Path | None = None, limits: dict[str, int] | None = None,
@@ -447,17 +464,18 @@ class RunManager:
         self._runs: dict[str, TrainingRun] = {}
         self._queue: list[str] = []
         self._seen: dict[str, float] = {}  # owner -> last heartbeat (monotonic)
+        self._watched: dict[str, float] = {}  # run id -> last heartbeat of a page that lists it (any owner)
         self._lock = threading.Lock()
         self._watchdog: threading.Thread | None = None
         self._closed = threading.Event()
         _share_cpu_threads(self.limits["cpu"])
 
     # ------------------------------------------------------------------ starting runs
-    def submit(self, cfg: TrainConfig, owner: str | None = None) -> TrainingRun:
+    def submit(self, cfg: TrainConfig, owner: str | None = None, name: str | None = None) -> TrainingRun:
         cfg.validate()
         self._check_owner_limit(owner)
         run_id = new_run_id()
-        return self._enqueue(TrainingRun(cfg, self.root / run_id, run_id, owner=owner))
+        return self._enqueue(TrainingRun(cfg, self.root / run_id, run_id, owner=owner, name=name))
 
     def resume(self, run_id: str, owner: str | None = None, steps: int | None = None) -> TrainingRun:
         """Continue a stopped or interrupted run from its last checkpoint (same id and directory)."""
@@ -513,9 +531,38 @@ class RunManager:
                     run.start()
 
     # ------------------------------------------------------------------ sessions
-    def heartbeat(self, owner: str) -> None:
+    @property
+    def heartbeat_every_s(self) -> float:
+        """How often an open page must heartbeat: six times per orphan timeout, 1 to 30 s."""
+        return max(1.0, min(30.0, self.orphan_timeout_s / 6))
+
+    def heartbeat(self, owner: str, runs: Iterable[str] = ()) -> None:
+        """A page of `owner` is open; it also lists `runs` (which another session may own now)."""
+        now = time.monotonic()
         with self._lock:
-            self._seen[owner] = time.monotonic()
+            self._seen[owner] = now
+            for run_id in runs:
+                if run_id in self._runs:
+                    self._watched[run_id] = now
+
+    def _last_seen(self, run: TrainingRun, now: float) -> float:
+        """When a page last showed it (caller holds the lock); `now` for runs nobody owns yet."""
+        return max(self._seen.get(run.owner, now), self._watched.get(run.id, -float("inf")))
+
+    def unwatched_s(self, owner: str, runs: Iterable[str] = ()) -> dict[str, float]:
+        """Seconds since a page last showed each active run of `owner` or in `runs`."""
+        now = time.monotonic()
+        wanted = set(runs)
+        with self._lock:
+            return {r.id: now - self._last_seen(r, now) for r in self._runs.values()
+                    if r.active and r.owner is not None and (r.owner == owner or r.id in wanted)}
+
+    def rename(self, run_id: str, name: str) -> str:
+        """Rename a run (ConfigError for a bad name): live runs in memory, others in their status.json."""
+        run = self.get(run_id)
+        if run is not None:
+            return run.rename(name)
+        return write_name(self.root / run_id, name)
 
     def adopt(self, run_id: str, owner: str) -> None:
         """A reloaded page (new session) takes over a run it reattached to by its URL."""
@@ -530,7 +577,7 @@ class RunManager:
         now = time.monotonic()
         with self._lock:
             orphans = [r for r in self._runs.values() if r.active and r.owner is not None
-                       and now - self._seen.get(r.owner, now) > self.orphan_timeout_s]
+                       and now - self._last_seen(r, now) > self.orphan_timeout_s]
         for r in orphans:
             r.error = (f"Stopped because no page showed it for {self.orphan_timeout_s:.0f} s (tab closed?). "
                        "The checkpoint is kept; resume it from the Runs page.")

@@ -1,0 +1,126 @@
+"""Short readable run names ("fmnist-dcgan · lr 1 · bs 32") instead of timestamps.
+
+A class compares runs by what was changed, so a name is the preset it started from plus the key
+settings that differ from that preset (or, without a preset, dataset, architecture and loss).
+The name lives in the run's status.json under "name" (written by TrainingRun with every status
+update; a rename rewrites the file atomically), so the Runs and Compare pages read it with
+`read_name(run_dir)` without loading anything else. Names are text a person typed: 1 to
+`MAX_LEN` printable characters, refused with a clear error otherwise (never trimmed silently
+beyond surrounding whitespace).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gan_core.config import PRESETS, ConfigError, TrainConfig
+from gan_core.store import atomic_write_json, read_json
+
+MAX_LEN = 60
+SEP = " · "
+
+# Key settings in order of interest, with the short label a name shows for each.
+_KEY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("loss", ""), ("lr", "lr"), ("batch_size", "bs"), ("d_steps", "D steps"), ("schedule", ""),
+    ("conditioning", "cond"), ("spectral_norm", "SN"), ("r1_weight", "R1"), ("pac", "pac"), ("ema_decay", "EMA"),
+    ("width", "width"), ("latent_dim", "z"), ("opt_g", "G"), ("opt_d", "D"), ("steps", "steps"), ("seed", "seed"),
+)
+
+
+def _num(v: float) -> str:
+    """1e-3 -> '1e-3', 0.0002 -> '2e-4', 1.0 -> '1', 32 -> '32' (short enough for a select box)."""
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    if isinstance(v, int) or float(v).is_integer():
+        return str(int(v))
+    if abs(v) < 0.01 or abs(v) >= 1e5:
+        mant, exp = f"{v:.2e}".split("e")
+        return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
+    return f"{v:.3g}"
+
+
+def _lr(cfg: TrainConfig) -> str:
+    if cfg.lr_g == cfg.lr_d:
+        return f"lr {_num(cfg.lr_g)}"
+    return f"lr G {_num(cfg.lr_g)} D {_num(cfg.lr_d)}"
+
+
+def _setting(cfg: TrainConfig, field: str, label: str) -> str:
+    if field == "lr":
+        return _lr(cfg)
+    v = getattr(cfg, field)
+    if isinstance(v, str):
+        return f"{label} {v}" if label else v
+    if isinstance(v, bool):
+        return label if v else f"no {label}"
+    return f"{label} {_num(v)}"
+
+
+def _dataset_label(cfg: TrainConfig) -> str:
+    kind, _, path = cfg.dataset.partition(":")
+    return Path(path).stem or kind if path else kind
+
+
+def _same(a: TrainConfig, b: TrainConfig, field: str) -> bool:
+    if field == "lr":
+        return a.lr_g == b.lr_g and a.lr_d == b.lr_d
+    return getattr(a, field) == getattr(b, field)
+
+
+def suggest_name(cfg: TrainConfig, preset: str | None = None) -> str:
+    """A name of at most MAX_LEN characters: the preset (when `cfg` still has its dataset and
+    architecture) plus the key settings that differ from it, else dataset, architecture, loss and
+    learning rate."""
+    base_cfg = None
+    if preset in PRESETS:
+        base_cfg = TrainConfig(**{**TrainConfig().to_dict(), **PRESETS[preset].fields})
+        if cfg.dataset != base_cfg.dataset or cfg.arch != base_cfg.arch:
+            base_cfg = None  # the preset's name would mislead
+    if base_cfg is not None:
+        parts = [preset]
+        extra = [(f, lab) for f, lab in _KEY_FIELDS if not _same(cfg, base_cfg, f)]
+    else:
+        parts = [f"{_dataset_label(cfg)} {cfg.arch}"]
+        extra = [("loss", ""), ("lr", "lr")] + [(f, lab) for f, lab in _KEY_FIELDS[2:]
+                                                if not _same(cfg, TrainConfig(), f)]
+    for field, label in extra:
+        part = _setting(cfg, field, label)
+        if len(SEP.join([*parts, part])) > MAX_LEN:
+            break
+        parts.append(part)
+    return SEP.join(parts)[:MAX_LEN]
+
+
+def validate_name(name: object) -> str:
+    """The name without surrounding whitespace; ConfigError('name', ...) when it is not 1 to
+    MAX_LEN printable characters."""
+    if not isinstance(name, str):
+        raise ConfigError("name", f"must be text, got {type(name).__name__}")
+    text = name.strip()
+    if not text:
+        raise ConfigError("name", f"must not be empty; allowed: 1 to {MAX_LEN} printable characters")
+    if len(text) > MAX_LEN:
+        raise ConfigError("name", f"is {len(text)} characters long; allowed: 1 to {MAX_LEN}")
+    if not text.isprintable():
+        raise ConfigError("name", "contains a control character (tab, newline, ...); allowed: printable characters")
+    return text
+
+
+def read_name(run_dir: str | Path) -> str | None:
+    """The run's name from its status.json; None for runs from before names, or unreadable files."""
+    try:
+        name = read_json(Path(run_dir) / "status.json").get("name")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and name else None
+
+
+def write_name(run_dir: str | Path, name: str) -> str:
+    """Rename a run that no thread of this process writes (finished, or from an earlier server):
+    status.json rewritten atomically with the validated name, which is returned."""
+    name = validate_name(name)
+    path = Path(run_dir) / "status.json"
+    status = read_json(path)
+    status["name"] = name
+    atomic_write_json(path, status)
+    return name
