@@ -191,10 +191,25 @@ option("lr_min_factor", label="Minimum LR factor m", group="schedule", lo=0.0, h
        help="Lowest LR of cosine and cyclical schedules, as a fraction of the base LR (0 = down to zero).")
 
 
+class _PreviewOptimizer(torch.optim.Optimizer):
+    """The smallest thing torch's schedulers accept as an optimiser: one parameter group, a step
+    that does nothing. torch.optim.SGD would do, but constructing any real optimiser (and its
+    step) imports torch._dynamo on first use, 2-8 s on a busy 2-core machine, and the Train
+    page draws this preview on its first load. The schedulers only read and write param_groups."""
+
+    def __init__(self, lr: float):  # no super().__init__: that is the call that imports torch._dynamo
+        self.defaults = {"lr": lr}
+        self.state: dict = {}
+        self.param_groups = [{"params": [], "lr": lr}]
+
+    def step(self, closure=None):  # the LR is all a preview needs: nothing to update
+        return None
+
+
 def lr_curve(cfg: TrainConfig, lr: float, max_points: int = 2000) -> tuple[list[int], list[float]]:
     """The learning rate the chosen schedule gives over training, for a preview chart.
 
-    Computed by stepping the real torch scheduler on a dummy optimiser. Runs longer than
+    Computed by stepping the real torch scheduler on a dummy optimiser (_PreviewOptimizer). Runs longer than
     `max_points` steps are previewed on a time-scaled copy (the run and every step-count
     parameter divided by the same factor, rounded), which is exact for constant and cosine
     schedules and places step drops, warm-up ends and cycle turns to within one scaling factor.
@@ -202,8 +217,7 @@ def lr_curve(cfg: TrainConfig, lr: float, max_points: int = 2000) -> tuple[list[
     scale = max(1, -(-cfg.steps // max_points))
     scaled = {f: max(2 if f == "lr_cycle_steps" else 1, round(getattr(cfg, f) / scale)) for f in STEP_FIELDS}
     small = cfg.replace(steps=max(1, cfg.steps // scale), **scaled)
-    p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=lr)
+    opt = _PreviewOptimizer(lr)
     sched = build_schedule(opt, small)
     steps, lrs = [], []
     for t in range(small.steps + 1):

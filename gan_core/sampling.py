@@ -7,7 +7,6 @@ import io
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
-from torchvision.utils import make_grid
 
 from gan_core.noise import sample_noise
 
@@ -36,11 +35,33 @@ def sample(G: torch.nn.Module, latent_dim: int, n: int, seed: int = 0, device: s
     return torch.cat(out).numpy().astype(np.float32) if out else np.zeros((0,), np.float32)
 
 
+def make_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2, pad_value: float = 0.0) -> torch.Tensor:
+    """torchvision.utils.make_grid(images, nrow, padding, normalize=True, value_range=(-1, 1),
+    pad_value): the same tensor (a test compares them), without importing torchvision, whose
+    import (torch._dynamo through torchvision.ops) took 2.7 s of the app's first page load.
+
+    (N, C, H, W) in [-1, 1] -> (3 or C, rows * (H + p) + p, cols * (W + p) + p) in [0, 1]."""
+    x = images.float().clamp(-1, 1).sub(-1).div(2)  # the same float ops as make_grid's norm_ip
+    if x.shape[1] == 1:  # grey -> RGB, as make_grid does
+        x = torch.cat((x, x, x), 1)
+    n, c, h, w = x.shape
+    if n == 1:
+        return x[0]
+    cols = min(nrow, n)
+    rows = -(-n // cols)
+    hp, wp = h + padding, w + padding
+    grid = x.new_full((c, hp * rows + padding, wp * cols + padding), pad_value)
+    for k in range(n):
+        r, col = divmod(k, cols)
+        grid[:, r * hp + padding:(r + 1) * hp, col * wp + padding:(col + 1) * wp] = x[k]
+    return grid
+
+
 def grid_image(images: torch.Tensor, nrow: int | None = None) -> Image.Image:
-    """(N, C, H, W) in [-1, 1] -> one PIL image (torchvision's make_grid)."""
+    """(N, C, H, W) in [-1, 1] -> one PIL image (as torchvision's make_grid draws it)."""
     n = images.shape[0]
-    nrow = nrow or max(1, int(round(n**0.5)))
-    grid = make_grid(images.float(), nrow=nrow, padding=1, normalize=True, value_range=(-1, 1), pad_value=1.0)
+    nrow = nrow or max(1, round(n**0.5))
+    grid = make_grid(images.float(), nrow=nrow, padding=1, pad_value=1.0)
     arr = (grid.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
     if arr.shape[2] == 1:
         arr = arr[:, :, 0]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
-from sklearn.datasets import make_moons, make_swiss_roll  # imported early: see digits.py
 
 from gan_core.data import Raw, SourceRequest, register_source
 
@@ -85,6 +85,33 @@ def _spiral(req: SourceRequest) -> Raw:
                extent=_extent(x))
 
 
+def make_moons(n_samples: int, noise: float, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's make_moons (shuffled), the same numbers from the same seed (a test compares
+    them), without importing scikit-learn: its import (scipy, pandas) took 2 s of the first page's
+    load, and importing it lazily from a training thread risks the pandas import deadlock that
+    digits.py describes."""
+    out, inn = n_samples // 2, n_samples - n_samples // 2
+    gen = np.random.RandomState(random_state)
+    x = np.vstack([np.append(np.cos(np.linspace(0, np.pi, out)), 1 - np.cos(np.linspace(0, np.pi, inn))),
+                   np.append(np.sin(np.linspace(0, np.pi, out)), 1 - np.sin(np.linspace(0, np.pi, inn)) - 0.5)]).T
+    y = np.hstack([np.zeros(out, dtype=np.intp), np.ones(inn, dtype=np.intp)])
+    idx = np.arange(n_samples)
+    gen.shuffle(idx)  # sklearn.utils.shuffle
+    x, y = x[idx], y[idx]
+    x += gen.normal(scale=noise, size=x.shape)
+    return x, y
+
+
+def make_swiss_roll(n_samples: int, noise: float, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's make_swiss_roll (no hole), the same numbers from the same seed (see make_moons)."""
+    gen = np.random.RandomState(random_state)
+    t = 1.5 * np.pi * (1 + 2 * gen.uniform(size=n_samples))
+    y = 21 * gen.uniform(size=n_samples)
+    x = np.vstack((t * np.cos(t), y, t * np.sin(t)))
+    x += noise * gen.standard_normal(size=(3, n_samples))
+    return x.T, t
+
+
 def _moons(req: SourceRequest) -> Raw:
     pts, lab = make_moons(n_samples=N_POINTS, noise=0.05, random_state=1234)
     x = torch.tensor(pts, dtype=torch.float32) - torch.tensor([0.5, 0.25])  # centred on the origin
@@ -105,7 +132,7 @@ def _gaussian(req: SourceRequest) -> Raw:
     return Raw(x=x, y=None, kind="points", source=f"{N_POINTS:,} points from N(0, 0.5^2 I)", extent=2.0)
 
 
-_TOY = dict(kind="points", shape=(2,), size=N_POINTS)
+_TOY = {"kind": "points", "shape": (2,), "size": N_POINTS}
 register_source(
     "ring8", label="Ring of 8 Gaussians", raw=_mixture_source("ring8", "8 Gaussians (radius 1, std 0.01)", extent=1.6),
     help="2-D mixture of 8 Gaussians on a circle of radius 1 (std 0.01), the PacGAN protocol. "

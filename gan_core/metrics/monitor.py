@@ -31,11 +31,19 @@ TENSORBOARD_HELP = "TensorBoard logging needs the tensorboard package: pip insta
 
 
 def tensorboard_available() -> bool:
+    """Whether TensorBoard logging can work: the tensorboard package is installed. Found without
+    importing it (find_spec): importing torch.utils.tensorboard took 1.3 s (tensorboard, its
+    TensorFlow stub, boto3) of the Train page's first load, which asks this to draw a checkbox.
+    The run imports it for real when asked, and says so if that fails (Monitor)."""
+    import importlib.util
+    import sys
+
+    if "torch.utils.tensorboard" in sys.modules:  # imported already (None: known to be missing)
+        return sys.modules["torch.utils.tensorboard"] is not None
     try:
-        from torch.utils.tensorboard import SummaryWriter  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec("tensorboard") is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def d_outputs_are_probabilities(loss_name: str) -> bool:
