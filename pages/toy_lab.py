@@ -15,6 +15,14 @@ because a refresh never trains for more than PLAY_BUDGET_S; nothing runs when no
 (a closed tab cannot leave a thread behind), and the controls need no locks: every call into the
 lab happens in this session's script thread. The lab object (small models, a few MB) lives in
 this session's state and goes with it.
+
+Why the view is a canvas component and the refresh draws *before* it trains (issue 15): with a
+Plotly view redrawn by a fragment that first trained, the heat map was blank or greyed out in most
+screenshots during Play on a 2-core machine. The canvas (ui/components/lab_canvas.py) is updated
+in place with a frame of a few kB; the fast fragment sends that frame as its first elements, so
+they are never stale for long (Streamlit fades what a running rerun has not re-sent yet) and then
+trains for the next frame. The charts and the scores, which are slower to make, refresh in a
+fragment of their own every CHART_TICK_S. Pausing reruns the page, which draws the exact state.
 """
 
 from __future__ import annotations
@@ -24,20 +32,22 @@ import streamlit as st
 from gan_core.config import PRESETS, ConfigError, TrainConfig, preset
 from gan_core.data import DATASETS, DataError
 from gan_core.toylab import PHASE_TEXT, ToyLab, check_lab_config
+from ui.components.lab_canvas import lab_canvas
 from ui.config_form import config_form, load_into_form
-from ui.toy_figures import LAYERS, lab_charts, lab_figure
+from ui.toy_figures import LAYERS, encode_frame, lab_charts
 
 LAB_PRESET = "ring8-lab"  # what the lab starts with
 FORM_KEY = "labcfg_"  # prefix of the lab's form widgets (the Train page's are "cfg_")
 LAB_PRESETS = [k for k, p in PRESETS.items() if DATASETS.get(p.fields.get("dataset", "ring8")).kind == "points"]
-TICK_S = 0.3  # refresh period while playing
+TICK_S = 0.08  # refresh period of the view while playing (a refresh that overruns skips a tick)
 SLOW_TICK_S = 2.0  # slow motion: one half-iteration (D phase or G phase) per refresh
-PLAY_BUDGET_S = 0.15  # training time per refresh while playing
+PLAY_BUDGET_S = 0.03  # training time per refresh while playing (the rest of a tick draws)
+CHART_TICK_S = 2.0  # refresh period of the charts and scores under the view while playing
 STATE = "toylab"  # session_state key of this session's ToyLab
 
 st.title("2-D lab: the adversarial game, step by step")
 st.caption("Real points (green), G's points (purple), D's output over the plane (heat map), the direction in "
-           "which G's loss pushes each fake point (red arrows) and the image of a grid of noise space under G "
+           "which G's loss pushes each fake point (dark arrows with a white outline) and the image of a grid of noise space under G "
            "(grey lines). Press **Play**, or step through the game one move at a time.")
 
 
@@ -124,7 +134,9 @@ layers = st.pills("Layers", list(LAYERS), format_func=LAYERS.get, selection_mode
 
 
 def view(playing: bool, slow: bool, layers: list[str]) -> None:
-    """Train a little (when playing), then draw the view, the explanation and the charts."""
+    """Draw the view (counters, explanation, canvas) and then, when playing, train for the next refresh.
+
+    In slow motion the half-iteration comes first instead: its explanation describes the picture."""
     lab: ToyLab | None = st.session_state.get(STATE)
     if lab is None:
         return
@@ -132,16 +144,8 @@ def view(playing: bool, slow: bool, layers: list[str]) -> None:
     # browser queued before a Pause click can run after it, and must not train one more tick
     # behind the user's back (the page would show a step count the lab has already passed).
     playing = playing and bool(st.session_state.get("lab_playing"))
-    if playing:
-        if slow and not lab.finished:
-            lab.step_phase()
-        else:
-            lab.run_for(PLAY_BUDGET_S)
-        if lab.error or lab.finished:
-            st.session_state.lab_playing = False
-            st.rerun()  # the whole page: controls and polling change
-    if not lab.scores or lab.scores[-1]["step"] != lab.step:
-        lab.score()
+    if playing and slow and not lab.finished:
+        lab.step_phase()
     snap = lab.snapshot()
     rate = f" · {lab.steps_per_s():.0f} steps/s" if playing and not slow else ""
     st.markdown(f"Step **{snap.step:,}** · D updates {snap.d_updates:,} · G updates {snap.g_updates:,}{rate} · "
@@ -154,7 +158,7 @@ def view(playing: bool, slow: bool, layers: list[str]) -> None:
                 "(the lab restarts).")
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(lab_figure(snap, layers), key="lab_view", config={"displayModeBar": False})
+        lab_canvas(encode_frame(snap, layers), key="lab_view")
     with right:
         last = lab.last
         if slow or (last is not None and last.kind in ("D", "G", "both")):
@@ -165,16 +169,32 @@ def view(playing: bool, slow: bool, layers: list[str]) -> None:
         what = ("P(real) = sigmoid(D(x)): red where D calls a point fake, blue where it calls it real"
                 if snap.heat_is_probability else f"D's raw score (loss '{lab.cfg.loss}' has no probability): "
                 "blue high (real-looking), red low")
-        st.caption(f"**Heat map**: {what}. **Arrows**: -∂L_G/∂x at each fake point, scaled together (the longest "
-                   "is drawn the same length every time; the direction is exact). "
+        st.caption(f"**Heat map**: {what}. **Arrows** (dark, with a white outline that shows on dark red and "
+                   "dark blue): -∂L_G/∂x at each fake point, scaled together (the longest is drawn the same length "
+                   "every time; the direction is exact). "
                    + ("**Grey lines**: G applied to a grid of noise space." if snap.manifold is not None else
                       "G's manifold is drawn for a 1-D or 2-D latent only."))
-        s = lab.scores[-1]
-        modes = (f" · {s['modes_covered']:.0f}/{s['n_modes']:.0f} modes covered, {s['hq_pct']:.1f}% high quality"
-                 if "modes_covered" in s else "")
-        st.caption(f"Scores of 2,500 samples at step {s['step']:,.0f}: KL {s['kl']:.3f}, JS {s['js']:.3f} nats{modes}")
+    if playing and not slow:
+        lab.run_for(PLAY_BUDGET_S)  # the frame above is already on its way to the browser
+    if playing and (lab.error or lab.finished):
+        st.session_state.lab_playing = False
+        st.rerun()  # the whole page: controls and polling change
+
+
+def charts() -> None:
+    """Scores of the current step and the charts of the whole game (slower to make than a frame)."""
+    lab: ToyLab | None = st.session_state.get(STATE)
+    if lab is None:
+        return
+    if not lab.scores or lab.scores[-1]["step"] != lab.step:
+        lab.score()
+    s = lab.scores[-1]
+    modes = (f" · {s['modes_covered']:.0f}/{s['n_modes']:.0f} modes covered, {s['hq_pct']:.1f}% high quality"
+             if "modes_covered" in s else "")
+    st.caption(f"Scores of 2,500 samples at step {s['step']:,.0f}: KL {s['kl']:.3f}, JS {s['js']:.3f} nats{modes}")
     st.plotly_chart(lab_charts(lab.history, lab.scores), key="lab_charts", config={"displayModeBar": False})
 
 
 period = (SLOW_TICK_S if slow else TICK_S) if playing else None
 st.fragment(run_every=period)(view)(playing, slow, list(layers or []))
+st.fragment(run_every=CHART_TICK_S if playing else None)(charts)()

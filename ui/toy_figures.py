@@ -1,7 +1,13 @@
-"""Plotly figures of the 2-D lab: pure functions, a Snapshot (numpy arrays) in, go.Figure out."""
+"""Pictures of the 2-D lab: pure functions, a Snapshot (numpy arrays) in, data for the browser out.
+
+The view itself is drawn by a canvas component (ui/components/lab_canvas.py, which says why) from
+the compact frame `encode_frame` makes; `lab_figure` is the same picture as a Plotly figure (kept
+for export and comparisons), `lab_charts` the charts under the view.
+"""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -19,8 +25,18 @@ LAYERS = {  # key -> label of the toggle
 }
 REAL_COLOUR = "#2ca02c"
 FAKE_COLOUR = "#9467bd"
-ARROW_COLOUR = "#d62728"
+# G's arrows: a near-black stroke inside a white halo. The heat map runs from dark red through
+# white to dark blue, so no single colour stands out on all of it (the old red arrows vanished on
+# the dark red of a confident D): the dark stroke shows on the light middle, the halo on both
+# dark ends (tests/test_toylab.py checks the contrast against every colour of the palette).
+ARROW_COLOUR = "#111111"
+ARROW_HALO = "#ffffff"
 MANIFOLD_COLOUR = "rgba(60,60,60,0.55)"
+HEAT_PALETTE = (  # ColorBrewer RdBu (Plotly's "RdBu"): 0 red (fake) -> 1 blue (real)
+    "rgb(103,0,31)", "rgb(178,24,43)", "rgb(214,96,77)", "rgb(244,165,130)", "rgb(253,219,199)", "rgb(247,247,247)",
+    "rgb(209,229,240)", "rgb(146,197,222)", "rgb(67,147,195)", "rgb(33,102,172)", "rgb(5,48,97)")
+HEAT_ALPHA = 0.75  # the heat map is blended over white, so the points on it stay the strongest colours
+POINT_SCALE_STEPS = 8000  # int16 steps per `extent` when points are packed (covers +-4 extents)
 
 
 def _polylines(lines: Iterable[np.ndarray]) -> tuple[list[float | None], list[float | None]]:
@@ -54,33 +70,113 @@ def lab_figure(snap, layers: Sequence[str] = tuple(LAYERS), height: int = 560) -
     if "heat" in layers:
         prob = snap.heat_is_probability
         fig.add_trace(go.Heatmap(
-            x=snap.heat_x, y=snap.heat_y, z=snap.heat, name="D", colorscale="RdBu", opacity=0.75,
+            x=snap.heat_x, y=snap.heat_y, z=snap.heat, name="D", colorscale="RdBu", opacity=HEAT_ALPHA,
             zmin=0.0 if prob else None, zmax=1.0 if prob else None, zmid=None if prob else 0.0,
-            colorbar=dict(title=dict(text="P(real)" if prob else "D score", side="right"), thickness=12, len=0.8),
+            colorbar={"title": {"text": "P(real)" if prob else "D score", "side": "right"}, "thickness": 12, "len": 0.8},
             hovertemplate="x %{x:.2f}, y %{y:.2f}<br>" + ("P(real) %{z:.3f}" if prob else "D %{z:.3f}")
             + "<extra></extra>"))
     if "manifold" in layers and snap.manifold is not None:
         xs, ys = _polylines(snap.manifold)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="G's manifold", hoverinfo="skip",
-                                 line=dict(color=MANIFOLD_COLOUR, width=1)))
+                                 line={"color": MANIFOLD_COLOUR, "width": 1}))
     if "real" in layers:
         fig.add_trace(go.Scatter(x=snap.real[:, 0], y=snap.real[:, 1], mode="markers", name="real",
-                                 marker=dict(size=5, color=REAL_COLOUR, line=dict(width=0.5, color="white"))))
+                                 marker={"size": 5, "color": REAL_COLOUR, "line": {"width": 0.5, "color": "white"}}))
     if "arrows" in layers:
         xs, ys = _polylines(arrow_segments(snap.fake, snap.arrows))
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="-∇ L_G (G's push)", hoverinfo="skip",
-                                 line=dict(color=ARROW_COLOUR, width=1.2)))
+        for colour, width in ((ARROW_HALO, 3.4), (ARROW_COLOUR, 1.4)):  # halo under the stroke
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="-∇ L_G (G's push)", hoverinfo="skip",
+                                     line={"color": colour, "width": width}, showlegend=colour == ARROW_COLOUR))
     if "fake" in layers:
         fig.add_trace(go.Scatter(x=snap.fake[:, 0], y=snap.fake[:, 1], mode="markers", name="fake G(z)",
-                                 marker=dict(size=5, color=FAKE_COLOUR, line=dict(width=0.5, color="white"))))
+                                 marker={"size": 5, "color": FAKE_COLOUR, "line": {"width": 0.5, "color": "white"}}))
     e = snap.extent
-    fig.update_layout(height=height, margin=dict(l=30, r=10, t=10, b=30), uirevision="lab",
-                      legend=dict(orientation="h", y=-0.06), plot_bgcolor="white")
+    fig.update_layout(height=height, margin={"l": 30, "r": 10, "t": 10, "b": 30}, uirevision="lab",
+                      legend={"orientation": "h", "y": -0.06}, plot_bgcolor="white")
     # Equal scales (a circle looks round) by shrinking the plot area, not by widening one range:
     # the view stays exactly [-e, e]^2, the square the heat map covers.
     fig.update_xaxes(range=[-e, e], showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(range=[-e, e], scaleanchor="x", scaleratio=1, showgrid=False, zeroline=False, constrain="domain")
     return fig
+
+
+# ---------------------------------------------------------------------------- frames for the canvas view
+def heat_to_u8(heat: np.ndarray, is_probability: bool) -> tuple[np.ndarray, float, float]:
+    """D's displayed output as palette indices 0..255 -> (u8 of heat's shape, value at 0, value at 255).
+
+    P(real) maps [0, 1] onto the palette, so a colour means the same probability in every frame. A raw
+    score (losses without a probability) maps [-m, m] with m its largest |value| in this frame: 0 is
+    the palette's white middle, as Plotly's zmid=0 drew it. NaN shows as the middle; +-inf as the ends."""
+    z = np.asarray(heat, dtype=np.float64)
+    if is_probability:
+        lo, hi = 0.0, 1.0
+    else:
+        finite = np.abs(z[np.isfinite(z)])
+        m = float(finite.max()) if finite.size else 0.0
+        m = m if m > 0 else 1.0
+        lo, hi = -m, m
+    with np.errstate(invalid="ignore"):
+        u = np.clip((z - lo) / (hi - lo), 0.0, 1.0)
+    return np.rint(np.nan_to_num(u, nan=0.5) * 255).astype(np.uint8), lo, hi
+
+
+def pack_points(xy: np.ndarray, extent: float) -> dict:
+    """(N, 2) points as little-endian int16 pairs in base64, in steps of extent / POINT_SCALE_STEPS:
+    4 bytes a point (JSON floats take about 20) with a step far below a pixel. Points beyond +-4
+    extents (and NaN) are put at the edge of that range: outside the view, as they should be."""
+    scale = float(extent) / POINT_SCALE_STEPS
+    a = np.asarray(xy, dtype=np.float64).reshape(-1, 2) / scale
+    q = np.clip(np.nan_to_num(a, nan=32767.0, posinf=32767.0, neginf=-32767.0), -32767, 32767)
+    return {"q": base64.b64encode(np.rint(q).astype("<i2").tobytes()).decode("ascii"), "scale": scale}
+
+
+def unpack_points(packed: dict) -> np.ndarray:
+    """The inverse of pack_points -> (N, 2) (what the canvas component decodes in JavaScript)."""
+    q = np.frombuffer(base64.b64decode(packed["q"]), dtype="<i2").astype(np.float64)
+    return q.reshape(-1, 2) * packed["scale"]
+
+
+FRAME_LABELS = {  # legend and colour-bar words of the canvas view (the page may pass its own)
+    "real": "real", "fake": "fake G(z)", "arrows": "-∇ L_G (G's push)", "manifold": "G's manifold",
+    "heat_probability": "P(real)", "heat_score": "D score",
+}
+
+
+def _num(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def encode_frame(snap, layers: Sequence[str] = tuple(LAYERS), labels: dict[str, str] | None = None) -> dict:
+    """One frame of the canvas view: a Snapshot as JSON-ready data of a few kB (the Plotly figure of
+    the same picture is about 160 kB of JSON and takes the browser far longer to draw).
+
+    The heat map goes as palette indices (heat_to_u8, res*res bytes), points and arrows as packed
+    int16 (pack_points), the manifold as one packed array with the length of each polyline. Layers
+    that are switched off are not sent."""
+    words = {**FRAME_LABELS, **(labels or {})}
+    layers = [k for k in LAYERS if k in layers]
+    e = float(snap.extent)
+    heat = None
+    if "heat" in layers:
+        u8, lo, hi = heat_to_u8(snap.heat, snap.heat_is_probability)
+        heat = {"res": int(u8.shape[0]), "u8": base64.b64encode(u8.tobytes()).decode("ascii"),
+                "lo_label": _num(lo), "hi_label": _num(hi)}
+    manifold = None
+    if "manifold" in layers and snap.manifold:
+        manifold = {"points": pack_points(np.concatenate([np.asarray(m).reshape(-1, 2) for m in snap.manifold]), e),
+                    "lengths": [len(m) for m in snap.manifold]}
+    return {
+        "step": int(snap.step), "extent": e, "layers": layers, "heat": heat, "manifold": manifold,
+        "real": pack_points(snap.real, e) if "real" in layers else None,
+        "fake": pack_points(snap.fake, e),  # always: the arrows start on them
+        "arrows": pack_points(snap.arrows, e) if "arrows" in layers else None,
+        "palette": list(HEAT_PALETTE), "heat_alpha": HEAT_ALPHA,
+        "colours": {"real": REAL_COLOUR, "fake": FAKE_COLOUR, "arrow": ARROW_COLOUR, "arrow_halo": ARROW_HALO,
+                    "manifold": MANIFOLD_COLOUR},
+        "labels": {"real": words["real"], "fake": words["fake"], "arrows": words["arrows"],
+                   "manifold": words["manifold"],
+                   "heat": words["heat_probability"] if snap.heat_is_probability else words["heat_score"]},
+    }
 
 
 CHARTS = (
@@ -112,16 +208,16 @@ def lab_charts(history: Sequence[dict], scores: Sequence[dict], height: int = 42
                 continue
             x, y = downsample(src["step"], src[key])
             keep = ~np.isnan(y)
-            kw = dict(secondary_y=j == 1) if i == 3 else {}
+            kw = {"secondary_y": j == 1} if i == 3 else {}
             fig.add_trace(go.Scatter(x=x[keep], y=y[keep], name=name, mode="lines", legendgroup=str(i),
-                                     line=dict(color=colour, width=1.6)), row=row, col=col, **kw)
+                                     line={"color": colour, "width": 1.6}), row=row, col=col, **kw)
     if s.get("n_modes"):
         fig.update_yaxes(range=[0, max(s["n_modes"]) + 0.5], row=2, col=2, secondary_y=False, title_text="modes")
         fig.update_yaxes(range=[0, 101], row=2, col=2, secondary_y=True, title_text="HQ %")
     else:
         fig.add_annotation(text="mode counts need a Gaussian mixture (ring8, grid25)", showarrow=False,
-                           xref="x4 domain", yref="y4 domain", x=0.5, y=0.5, font=dict(color="grey"))
+                           xref="x4 domain", yref="y4 domain", x=0.5, y=0.5, font={"color": "grey"})
     fig.update_xaxes(title_text="step", row=2)
-    fig.update_layout(height=height, margin=dict(l=40, r=10, t=40, b=30), legend=dict(orientation="h", y=-0.15),
+    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 40, "b": 30}, legend={"orientation": "h", "y": -0.15},
                       uirevision="lab-charts")
     return fig

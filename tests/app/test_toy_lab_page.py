@@ -1,7 +1,13 @@
-"""AppTest of the 2-D lab page: the view, single steps (D, G, both), play/pause, settings."""
+"""AppTest of the 2-D lab page: the view, single steps (D, G, both), play/pause, settings.
+
+AppTest does not run the canvas component's JavaScript; it sees the component's element with the
+frame the page sent it (json_args), which is what these tests read. The drawing itself is tested in
+the browser (tests/e2e/test_toy_lab_browser.py)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from pathlib import Path
 
@@ -31,25 +37,40 @@ def counters(at) -> tuple[int, int, int]:
     raise AssertionError(f"no step counter in {[m.value for m in at.markdown]}")
 
 
+def view_frame(at) -> dict:
+    """The frame the page sent to the canvas view (one component, keyed lab_view)."""
+    (view,) = at.get("component_instance")
+    return json.loads(view.proto.json_args)["frame"]
+
+
 def test_view_and_single_steps(lab):
     at = lab
     assert not at.exception
     assert at.sidebar.selectbox(key="labcfg_preset").value == "ring8-lab"
     assert at.sidebar.selectbox(key="labcfg_arch").value == "toy-mlp"
     assert counters(at) == (0, 0, 0)
-    view = at.get("plotly_chart")
-    assert len(view) == 2  # the view and the charts under it
+    assert len(at.get("plotly_chart")) == 1  # the charts under the view (the view is a canvas)
+    frame = view_frame(at)
+    assert frame["step"] == 0 and frame["heat"]["res"] ** 2 == len(base64.b64decode(frame["heat"]["u8"]))
+    assert frame["layers"] == ["heat", "real", "fake", "arrows", "manifold"]
+    fake0 = frame["fake"]["q"]
     at.button(key="lab_step").click().run()
     assert counters(at) == (1, 1, 1)
+    assert view_frame(at)["step"] == 1 and view_frame(at)["fake"]["q"] != fake0  # G moved its points
     assert any("One iteration" in i.value for i in at.info)
+    fake1 = view_frame(at)["fake"]["q"]
     at.button(key="lab_step_d").click().run()
     assert counters(at) == (1, 2, 1)
+    assert view_frame(at)["fake"]["q"] == fake1  # a D step leaves the fake points where they are
     assert any("Discriminator step" in i.value for i in at.info)
     assert any("next: G phase" in m.value for m in at.markdown)
     at.button(key="lab_step_g").click().run()
     assert counters(at) == (2, 2, 2)
     assert any("Generator step" in i.value for i in at.info)
     assert any("modes covered" in c.value for c in at.caption)
+    at.pills(key="lab_layers").set_value(["heat", "fake"]).run()  # layers switched off are not sent
+    frame = view_frame(at)
+    assert frame["layers"] == ["heat", "fake"] and frame["arrows"] is None and frame["manifold"] is None
     assert not at.exception
 
 
