@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures import downsample, reusable, signature, swap_data
+from ui.figures import (
+    FONT,
+    axis_name,
+    downsample,
+    integer_axis,
+    legend_name,
+    panel_legends,
+    reusable,
+    signature,
+    swap_data,
+)
+from ui.metric_labels import LABELS, hover, label, label_with_unit, metric
 
 # (title, ((column, legend name), ...), better) in display order; panels without data are left out.
+# Legend names are short: each legend sits under its own panel's title; hovers carry the full label.
 SCORE_PANELS = (
-    ("Frechet distance (classifier features)", (("fd_clf", "FD"),), "lower is better"),
+    ("Fréchet distance (classifier features)", (("fd_clf", "FD"),), "lower is better"),
     ("KID (classifier features)", (("kid_clf", "KID"),), "lower is better"),
-    ("Precision / recall (k-NN manifolds)", (("precision", "precision"), ("recall", "recall")), "higher is better"),
+    ("Precision and recall", (("precision", "precision"), ("recall", "recall")), "higher is better"),
     ("Classes covered", (("classes_covered", "classes"),), "higher is better"),
     ("Modes covered (PacGAN)", (("modes_covered", "modes"),), "higher is better"),
     ("High-quality samples (%)", (("hq_pct", "within 3 std"),), "higher is better"),
-    ("KL / JS of grid histograms", (("kl", "KL(real || G)"), ("js", "JS")), "lower is better"),
-    ("Frechet distance (points)", (("fd", "FD"),), "lower is better"),
-    ("Diversity of the fixed-noise batch", (("diversity", "vs real = 1"),), "falls on collapse"),
+    ("KL and JS of grid histograms", (("kl", "KL(real ‖ G)"), ("js", "JS")), "lower is better"),
+    ("Fréchet distance (points)", (("fd", "FD"),), "lower is better"),
+    ("Diversity of the fixed-noise batch", (("diversity", "real = 1"),), "falls on collapse"),
 )
-SCORE_LABELS = {key: f"{title}: {name}" if len(series) > 1 else title
-                for title, series, _ in SCORE_PANELS for key, name in series}
-LOWER_IS_BETTER = {"fd_clf", "kid_clf", "kl", "js", "fd"}
+SCORE_LABELS = {key: label(key) for _title, series, _ in SCORE_PANELS for key, _name in series}
+LOWER_IS_BETTER = {k for k, m in LABELS.items() if m.better == "lower"}
 
 
 def _points(xs: Sequence[float], ys: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -55,7 +67,16 @@ def score_traces(cols: dict[str, list], x_key: str = "step") -> tuple[list[tuple
     return panels, traces
 
 
-def score_figure(cols: dict[str, list], x_key: str = "step", height_per_row: int = 210,
+def _score_axes(fig: go.Figure, panels: list[tuple], traces: list[tuple]) -> None:
+    """Whole-number axes for the counts (classes and modes covered): ticks at 9 and 9.5 read as
+    nonsense. Data-dependent, so applied on a fresh build and on a refreshed figure alike."""
+    for i, (_title, series, _better) in enumerate(panels):
+        if all(metric(k).integer for k, _ in series):
+            top = max((float(np.max(t[-1])) for t in traces if t[0] == i and len(t[-1])), default=1.0)
+            fig.layout[axis_name("yaxis", i)].update(integer_axis(top))
+
+
+def score_figure(cols: dict[str, list], x_key: str = "step", height_per_row: int = 230,
                  reuse: go.Figure | None = None) -> go.Figure | None:
     """The live score chart: one small panel per score present; None before the first scoring.
     `reuse`: the previous poll's figure, refreshed in place when its panels are still the same."""
@@ -64,46 +85,66 @@ def score_figure(cols: dict[str, list], x_key: str = "step", height_per_row: int
         return None
     sig = signature(traces)
     if reusable(reuse, sig):
-        return swap_data(reuse, traces)
+        with reuse.batch_update():
+            swap_data(reuse, traces)
+            _score_axes(reuse, panels, traces)
+        return reuse
     ncols = 2 if len(panels) > 1 else 1
     nrows = -(-len(panels) // ncols)
     fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=[f"{t} ({b})" for t, _, b in panels],
-                        vertical_spacing=min(0.3, 0.5 / nrows), horizontal_spacing=0.1)
+                        vertical_spacing=min(0.3, 0.6 / nrows), horizontal_spacing=0.12)
     colours = ("#2ca02c", "#d62728")
+    with_legend = [i for i, (_t, series, _b) in enumerate(panels) if len(series) > 1]
     for i, key, name, x, y in traces:
         series = panels[i][1]
         colour = colours[[k for k, _ in series].index(key)]
-        fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines+markers", marker=dict(size=5),
-                                 line=dict(color=colour, width=1.6), showlegend=len(series) > 1),
+        shown = i in with_legend
+        fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines+markers", marker={"size": 6},
+                                 line={"color": colour, "width": 2}, showlegend=shown,
+                                 legend=legend_name(with_legend.index(i)) if shown else None,
+                                 hovertemplate=hover(key, x_key)),
                       row=i // ncols + 1, col=i % ncols + 1)
-    fig.update_layout(height=max(240, height_per_row * nrows), margin=dict(l=40, r=10, t=40, b=30),
-                      uirevision="keep", legend=dict(orientation="h", y=-0.12), meta=sig)
-    fig.update_annotations(font_size=12)
+    fig.update_layout(height=max(260, height_per_row * nrows), margin={"l": 50, "r": 10, "t": 60, "b": 30},
+                      uirevision="keep", meta=sig, font={"size": FONT - 1}, showlegend=bool(with_legend))
+    fig.update_annotations(font_size=FONT)
+    panel_legends(fig, with_legend)
+    fig.update_xaxes(tickformat="~s")
+    _score_axes(fig, panels, traces)
     return fig
 
 
 def histogram_figure(counts: Sequence[int], names: Sequence[str] | None = None, title: str = "",
-                     height: int = 240) -> go.Figure:
+                     height: int = 260) -> go.Figure:
     """Bar chart of the predicted classes (or nearest modes) of the generated samples."""
     names = list(names) if names and len(names) == len(counts) else [str(i) for i in range(len(counts))]
-    fig = go.Figure(go.Bar(x=names, y=list(counts), marker_color="#ff7f0e"))
-    fig.update_layout(height=height, margin=dict(l=30, r=10, t=30 if title else 10, b=30), title=title or None,
-                      yaxis_title="samples")
+    fig = go.Figure(go.Bar(x=names, y=list(counts), marker_color="#ff7f0e",
+                           hovertemplate="%{x}: %{y:,d} samples<extra></extra>"))
+    fig.update_layout(height=height, margin={"l": 50, "r": 10, "t": 40 if title else 10, "b": 30},
+                      title=title or None, yaxis_title="samples", font={"size": FONT - 1},
+                      xaxis={"type": "category"})
+    fig.update_yaxes(integer_axis(max(counts, default=1)))
     return fig
 
 
-def overlay_figure(series: dict[str, tuple[Sequence[float], Sequence[Any]]], metric: str, x_title: str = "step",
-                   height: int = 380, log_y: bool = False) -> go.Figure:
-    """One metric of several runs on one chart: {run label: (x, y)}."""
+def overlay_figure(series: dict[str, tuple[Sequence[float], Sequence[Any]]], metric_key: str,
+                   x_title: str = "step", height: int = 420, log_y: bool = False) -> go.Figure:
+    """One metric of several runs on one chart: {run label: (x, y)}. The legend (run labels)
+    is this chart's only one, under it; the y axis and hovers use the metric's readable label."""
     fig = go.Figure()
-    for label, (x, y) in series.items():
+    x_hover = "step" if x_title == "step" else "time"
+    for run_label, (x, y) in series.items():
         px, py = _points(x, y)
         if len(px):
-            fig.add_trace(go.Scatter(x=px, y=py, name=label, mode="lines+markers" if len(px) < 60 else "lines",
-                                     marker=dict(size=5)))
-    fig.update_layout(height=height, margin=dict(l=40, r=10, t=30, b=40), xaxis_title=x_title,
-                      yaxis_title=SCORE_LABELS.get(metric, metric), legend=dict(orientation="h", y=-0.2),
-                      uirevision=metric)
+            fig.add_trace(go.Scatter(x=px, y=py, name=run_label, mode="lines+markers" if len(px) < 60 else "lines",
+                                     marker={"size": 6}, line={"width": 2},
+                                     hovertemplate="<b>%{fullData.name}</b><br>"
+                                     + hover(metric_key, x_hover).replace("<extra></extra>", "") + "<extra></extra>"))
+    fig.update_layout(height=height, margin={"l": 50, "r": 10, "t": 30, "b": 40}, xaxis_title=x_title,
+                      yaxis_title=label_with_unit(metric_key), legend={"orientation": "h", "y": -0.2},
+                      uirevision=metric_key, font={"size": FONT})
     if log_y:
         fig.update_yaxes(type="log")
+    elif metric(metric_key).integer:
+        tops = [float(np.nanmax(_points(x, y)[1])) for x, y in series.values() if len(_points(x, y)[1])]
+        fig.update_yaxes(integer_axis(max(tops, default=1.0)))
     return fig
