@@ -1,6 +1,12 @@
-"""GAN playground: `streamlit run app.py`. A router over the pages in pages/."""
+"""GAN playground: `streamlit run app.py`. A router over the pages in pages/.
+
+Every page keeps this session's runs alive (ui.session.keep_runs_alive): a teacher who starts a
+run and lectures from Explore or the 2-D lab does not lose it.
+"""
 
 import streamlit as st
+
+from ui.session import keep_runs_alive
 
 st.set_page_config(page_title="GAN playground", page_icon=":material/blur_on:", layout="wide")
 
@@ -12,4 +18,6 @@ pages = [
     st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
     st.Page("pages/toy_lab.py", title="2-D lab", icon=":material/scatter_plot:"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+keep_runs_alive()
+page.run()

@@ -67,13 +67,32 @@ def _same(a: TrainConfig, b: TrainConfig, field: str) -> bool:
     return getattr(a, field) == getattr(b, field)
 
 
+def preset_config(preset: str) -> TrainConfig:
+    return TrainConfig(**{**TrainConfig().to_dict(), **PRESETS[preset].fields})
+
+
+def closest_preset(cfg: TrainConfig) -> str | None:
+    """The preset with cfg's dataset and architecture that differs from it in the fewest fields
+    (the form shows it when it loads a run's config), or None."""
+    mine = cfg.to_dict()
+    best: tuple[int, str] | None = None
+    for name in PRESETS:
+        base = preset_config(name).to_dict()
+        if base["dataset"] != mine["dataset"] or base["arch"] != mine["arch"]:
+            continue
+        diff = sum(base[k] != v for k, v in mine.items())
+        if best is None or diff < best[0]:
+            best = (diff, name)
+    return best[1] if best else None
+
+
 def suggest_name(cfg: TrainConfig, preset: str | None = None) -> str:
     """A name of at most MAX_LEN characters: the preset (when `cfg` still has its dataset and
     architecture) plus the key settings that differ from it, else dataset, architecture, loss and
     learning rate."""
     base_cfg = None
     if preset in PRESETS:
-        base_cfg = TrainConfig(**{**TrainConfig().to_dict(), **PRESETS[preset].fields})
+        base_cfg = preset_config(preset)
         if cfg.dataset != base_cfg.dataset or cfg.arch != base_cfg.arch:
             base_cfg = None  # the preset's name would mislead
     if base_cfg is not None:

@@ -1,20 +1,26 @@
 """Train page: choose a configuration, start a run in the background, watch it live.
 
 The training thread never calls Streamlit: it writes into its RunLog, and the live panel below
-reads it from a fragment that reruns every second while the run is active.
+reads it from a fragment that reruns every second while the run is active. The controls are
+outside that fragment, so the fragment reruns the whole page when the watched run changes state
+(after a Step the run pauses again by itself: the buttons must follow).
+
+The sidebar shows the config of the run being watched (also after a reload: ?run=<id>), so what
+the form says and what the page shows never disagree; editing it and pressing Start makes a new
+run from that config.
 """
 
+import json
 import time
 
 import streamlit as st
 
-import json
-
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import ConfigError, TrainConfig
-from gan_core.run import LimitError
+from gan_core.run import ACTIVE, LimitError
+from gan_core.run_names import closest_preset, read_name, suggest_name, validate_name
 from gan_core.store import read_json, read_jsonl, runs_root
-from ui.config_form import config_form, load_into_form, lr_preview
+from ui.config_form import KEY, config_form, load_into_form, lr_preview
 from ui.figures import lr_figure, metrics_figure, points_figure
 from ui.scores import alarm_banners, score_charts, score_settings
 from ui.session import add_run, get_manager, live_figures, my_run_ids, session_owner
@@ -26,8 +32,34 @@ POLL_S = 1.0
 st.title("Train a GAN")
 manager = get_manager()
 owner = session_owner()
+ids = my_run_ids()
+current = st.query_params.get("run")
+if current not in ids:
+    current = ids[0] if ids else None
 
-manager.heartbeat(owner)
+
+def _run_config(run_id: str) -> TrainConfig | None:
+    run = manager.get(run_id)
+    if run is not None:
+        return run.cfg
+    try:
+        return TrainConfig.from_dict(read_json(runs_root() / run_id / "config.json"))
+    except (OSError, ValueError):  # ConfigError is a ValueError: a config from an older version
+        return None
+
+
+def _run_name(run_id: str) -> str:
+    run = manager.get(run_id)
+    return run.name if run is not None else (read_name(runs_root() / run_id) or run_id)
+
+
+# The form follows the watched run: on a reload, a shared link, or another choice in "Your runs"
+# (before the form's widgets exist, so their values can still be set).
+if current is not None and (st.session_state.get("form_run") != current or KEY + "dataset" not in st.session_state):
+    watched_cfg = _run_config(current)
+    if watched_cfg is not None:
+        load_into_form(watched_cfg, preset=closest_preset(watched_cfg))
+    st.session_state.form_run = current
 
 
 def _import_config() -> None:
@@ -51,8 +83,27 @@ def _import_config() -> None:
     st.session_state.import_error = None
 
 
+def _start(cfg: TrainConfig | None, name: str | None) -> None:
+    if cfg is None or name is None:  # a click on the disabled button (e.g. a hand-made message): the reason is shown
+        return
+    try:
+        run = manager.submit(cfg, owner=owner, name=name)
+    except (LimitError, ConfigError) as e:
+        st.session_state.start_error = str(e)
+        return
+    st.session_state.start_error = None
+    st.session_state.form_run = run.id  # the form already shows its config
+    add_run(run.id)
+
+
 with st.sidebar:
     st.header("Configuration")
+    if current is not None and st.session_state.get("form_run") == current:
+        st.info(f"Settings of run **{_run_name(current)}**: change any and start a new run from them.",
+                icon=":material/visibility:")
+        from_run = st.container()  # its button needs the form's config: drawn below
+    else:
+        from_run = None
     cfg, form_error = config_form()
     score_settings()  # score_every and tensorboard (the form reads their values)
     with st.expander("Export / import config"):
@@ -65,21 +116,28 @@ with st.sidebar:
             st.error(st.session_state.import_error)
 
 
-def _start(cfg: TrainConfig) -> None:
-    try:
-        run = manager.submit(cfg, owner=owner)
-    except (LimitError, ConfigError) as e:
-        st.session_state.start_error = str(e)
-        return
-    st.session_state.start_error = None
-    add_run(run.id)
-
-
-if form_error:
-    st.error(f"Cannot start: {form_error}")
+# The run's name: the suggestion follows the form until the user types a name of their own.
+suggestion = suggest_name(cfg, st.session_state.get("preset")) if cfg is not None else None
+if suggestion and st.session_state.get("run_name", "") in ("", st.session_state.get("run_name_suggested")):
+    st.session_state.run_name = suggestion
+st.session_state.run_name_suggested = suggestion
 top = st.columns([1, 3])
-top[0].button("Start training", type="primary", disabled=cfg is None, icon=":material/play_arrow:",
-              on_click=_start, args=(cfg,))
+top[0].text_input("Run name", key="run_name", max_chars=None,
+                  help="Shown wherever runs are listed; suggested from the preset and what you changed.")
+try:
+    run_name = validate_name(st.session_state.get("run_name", ""))
+    name_error = None
+except ConfigError as e:
+    run_name, name_error = None, f"Run {e}"
+    top[0].error(name_error)
+blocked = form_error or name_error
+if blocked:
+    st.error(f"Cannot start: {blocked}")
+top[0].button("Start training", type="primary", disabled=bool(blocked), icon=":material/play_arrow:",
+              on_click=_start, args=(cfg, run_name))
+if from_run is not None:
+    from_run.button("New run from this config", icon=":material/content_copy:", disabled=bool(blocked),
+                    on_click=_start, args=(cfg, run_name), help="Same as Start training: the form's settings.")
 if st.session_state.get("start_error"):
     st.error(st.session_state.start_error)
 if cfg is not None:
@@ -87,7 +145,6 @@ if cfg is not None:
         s, g, d = lr_preview(cfg.to_dict())
         st.plotly_chart(lr_figure(s, g, d), key="lr_preview")
 
-ids = my_run_ids()
 if not ids:
     st.info("Choose a configuration in the sidebar and press **Start training**. The ring of 8 Gaussians "
             "trains in under a minute on a laptop CPU.")
@@ -95,17 +152,16 @@ if not ids:
 
 
 def _label(run_id: str) -> str:
-    """Stable text (no state in it: a select box whose labels change would reset itself)."""
-    run = manager.get(run_id)
-    if run is not None:
-        return f"{run_id} · {run.cfg.dataset} / {run.cfg.arch} / {run.cfg.loss}"
-    return f"{run_id} (from disk)"
+    """Name and id (no state in it: a select box whose labels change would reset itself)."""
+    return f"{_run_name(run_id)} · {run_id}"
 
 
-current = st.query_params.get("run", ids[0])
-if current not in ids:
-    current = ids[0]
-chosen = st.selectbox("Your runs", ids, index=ids.index(current), format_func=_label)
+def _choose() -> None:
+    st.query_params["run"] = st.session_state.your_runs  # the form follows on this rerun
+
+
+st.session_state.your_runs = current  # the URL decides (a new run, a reload, a link): the box follows
+chosen = st.selectbox("Your runs", ids, format_func=_label, key="your_runs", on_change=_choose)
 if chosen != st.query_params.get("run"):
     st.query_params["run"] = chosen
 run = manager.get(chosen)
@@ -118,14 +174,32 @@ def _stop(run_id: str) -> None:
         r.join(5.0)  # the run writes its checkpoint before the thread ends
 
 
+state_drawn = run.state if run is not None else None  # read once: every button follows the same state
 if run is not None:
     c = st.columns(5)
-    c[0].button("Pause", disabled=run.state not in ("running", "starting"), icon=":material/pause:", on_click=run.pause)
-    c[1].button("Resume", disabled=run.state != "paused", icon=":material/play_arrow:", on_click=run.resume)
-    c[2].button("Step", disabled=run.state != "paused", icon=":material/skip_next:", on_click=run.step_once,
+    c[0].button("Pause", disabled=state_drawn not in ("running", "starting"), icon=":material/pause:",
+                on_click=run.pause)
+    c[1].button("Resume", disabled=state_drawn != "paused", icon=":material/play_arrow:", on_click=run.resume)
+    c[2].button("Step", disabled=state_drawn != "paused", icon=":material/skip_next:", on_click=run.step_once,
                 help="One training step (d_steps D updates and one G update), then pause again.")
-    c[3].button("Stop", disabled=not run.active, icon=":material/stop:", on_click=_stop, args=(run.id,),
+    c[3].button("Stop", disabled=state_drawn not in ACTIVE, icon=":material/stop:", on_click=_stop, args=(run.id,),
                 help="End the run now; its checkpoint is written first.")
+
+
+def _rename(run_id: str) -> None:
+    try:
+        manager.rename(run_id, st.session_state[f"rename_{run_id}"])
+        st.session_state.rename_error = None
+    except (ConfigError, OSError) as e:
+        st.session_state.rename_error = f"Not renamed: run {e}"
+
+
+if run is not None or (runs_root() / chosen / "status.json").is_file():
+    with st.popover("Rename", icon=":material/edit:"):
+        st.text_input("New name", value=_run_name(chosen), key=f"rename_{chosen}", on_change=_rename,
+                      args=(chosen,))
+if st.session_state.get("rename_error"):
+    st.error(st.session_state.rename_error)
 
 
 def _continue(run_id: str, steps: int) -> None:
@@ -145,9 +219,14 @@ def _continue_controls(run_id: str, status: dict) -> None:
         return
     c = st.columns([1, 1, 2])
     default = max(int(status["steps"]), ck + 1)
-    steps = c[0].number_input("Train until step", ck + 1, 10_000_000, default, step=500, key=f"more_{run_id}")
+    # no min/max on the box: a number out of range must reach this check and be refused visibly
+    steps = c[0].number_input("Train until step", value=default, step=500, key=f"more_{run_id}")
+    bad = not ck + 1 <= steps <= 10_000_000
+    if bad:
+        c[0].error(f"Train until step: {steps:,} is not allowed; enter a step from {ck + 1:,} (after the "
+                   "checkpoint) to 10,000,000.")
     c[1].button("Continue from checkpoint", icon=":material/replay:", on_click=_continue, args=(run_id, int(steps)),
-                help=f"Same config; starts at the checkpoint's step {ck:,}; metrics are appended.")
+                disabled=bad, help=f"Same config; starts at the checkpoint's step {ck:,}; metrics are appended.")
 
 
 def _disk_view(run_id: str) -> None:
@@ -176,27 +255,29 @@ def _active_ids() -> frozenset[str]:
     return frozenset(i for i in my_run_ids() if (r := manager.get(i)) is not None and r.active)
 
 
-def live_panel(run_id: str, polling_for: frozenset[str] | None) -> None:
-    """The run's live view. `polling_for`: the active runs when polling began (None: static)."""
+def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str | None = None) -> None:
+    """The run's live view. `polling_for`: the active runs when polling began (None: static);
+    `state_drawn`: the shown run's state when the page (and its buttons) were drawn."""
     polling = polling_for is not None
     run = manager.get(run_id)
     if run is None:
         _disk_view(run_id)
         return
-    manager.heartbeat(owner)  # this session is still watching its runs
+    manager.heartbeat(owner, my_run_ids())  # this session is still watching its runs
     status = run.status()
-    if polling and _active_ids() != polling_for:
-        st.rerun()  # a run started or ended: redraw the page (controls, and polling on or off)
+    if polling and (_active_ids() != polling_for or status["state"] != state_drawn):
+        st.rerun()  # a run started, ended, paused or resumed: redraw the page (controls, polling on or off)
     state = status["state"]
     frac = status["step"] / status["steps"]
     if state == "queued":
         pos = manager.queue_position(run_id)
         text = f"Queued (position {pos}): starts by itself when a training slot frees."
-    else:
+    else:  # rate and time left only while training (None otherwise: a paused run has neither)
         rate = status["steps_per_s"]
         eta = status["eta_s"]
+        rate_txt = f" · {rate:.1f} steps/s" if rate is not None else ""
         eta_txt = f" · {time.strftime('%M:%S', time.gmtime(eta))} left" if eta is not None else ""
-        text = f"{state} · step {status['step']:,}/{status['steps']:,} · {rate:.1f} steps/s{eta_txt} · on {status['device']}"
+        text = f"{state} · step {status['step']:,}/{status['steps']:,}{rate_txt}{eta_txt} · on {status['device']}"
     st.progress(min(1.0, frac), text=text)
     if state == "finished":
         st.success(f"Finished {status['steps']:,} steps in {status['train_seconds']:.1f} s. Checkpoint: "
@@ -234,6 +315,6 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None) -> None:
 # the one shown.
 active = _active_ids()
 if active:
-    st.fragment(run_every=POLL_S)(live_panel)(chosen, active)
+    st.fragment(run_every=POLL_S)(live_panel)(chosen, active, state_drawn)
 else:
     live_panel(chosen, None)

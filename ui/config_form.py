@@ -17,10 +17,29 @@ from gan_core.losses import LOSSES
 from gan_core.models import ARCHS
 from gan_core.optim import SCHEDULES, lr_curve
 from ui.data_form import DATA_FIELDS, dataset_form, set_dataset_state
-from ui.option_widgets import changed_in, current_values, option_group
+from ui.option_widgets import changed_in, current_values, number_error, option_group, range_errors
 
 KEY = "cfg_"  # session_state key prefix of every form widget
 DEFAULT_PRESET = "ring8-mlp"
+# The form's own number boxes: label, allowed range (as TrainConfig.validate checks it), whole numbers.
+# No min/max on the boxes (see ui.option_widgets): a bad entry must reach number_error, not be replaced.
+NUMBERS: dict[str, tuple[str, float, float, bool]] = {
+    "seed": ("Seed", 0, 2**31 - 1, True),
+    "log_every": ("Log metrics every N steps", 1, 100_000, True),
+    "sample_every": ("Sample grid every N steps", 1, 10_000_000, True),
+    "n_fixed": ("Fixed-noise samples shown", 1, 2048, True),
+    "checkpoint_every_s": ("Checkpoint every N seconds", 0.0, 86400.0, False),  # > 0
+}
+
+
+def _number(field: str, key: str, container: Any = st, **kw: Any) -> str | None:
+    """One of the form's own number boxes, with its message under it when the value is not allowed."""
+    label, lo, hi, integer = NUMBERS[field]
+    value = container.number_input(label, key=key + field, **kw)
+    err = number_error(label, value, lo, hi, integer, lo_open=field == "checkpoint_every_s")
+    if err:
+        container.error(err)
+    return err
 
 
 def _preset_key(key: str) -> str:
@@ -87,9 +106,8 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
     option_group("schedule", key)  # the parameters of the chosen schedule only
     option_group("size", key)  # latent size, width, batch size, steps
     c1, _ = st.columns(2)
-    c1.number_input("Seed", 0, 2**31 - 1, key=key + "seed",
-                    help="Seeds the weights' initialisation, the batches, the noise and the fixed sample grid: the "
-                    "same seed and settings give the same run.")
+    number_errors = [_number("seed", key, c1, step=1, help="Seeds the weights' initialisation, the batches, the "
+                             "noise and the fixed sample grid: the same seed and settings give the same run.")]
     st.selectbox("Device", ["auto", "cpu", "cuda"], key=key + "device",
                  help="auto: the GPU when there is one, else the CPU.")
     try:
@@ -97,15 +115,17 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
     except RuntimeError as e:
         st.caption(f":red[{e}]")
     with st.expander("Logging"):
-        st.number_input("Log metrics every N steps", 1, 100_000, key=key + "log_every")
-        st.number_input("Sample grid every N steps", 1, 10_000_000, key=key + "sample_every")
-        st.number_input("Fixed-noise samples shown", 1, 2048, key=key + "n_fixed")
-        st.number_input("Checkpoint every N seconds", 1.0, 86400.0, key=key + "checkpoint_every_s")
+        number_errors += [_number(f, key, step=1) for f in ("log_every", "sample_every", "n_fixed")]
+        number_errors.append(_number("checkpoint_every_s", key, step=1.0))
         st.text_input("Data directory", key=key + "data_dir",
                       help="Looked in first for the MNIST-family and CIFAR-10 files (downloads go there too).")
 
     values = current_values(key)
     values.update(data_values)
+    number_errors = [e for e in number_errors if e] + range_errors(key)
+    if number_errors:  # each is also shown under its box
+        return None, number_errors[0] + (f" ({len(number_errors) - 1} more below their boxes)"
+                                         if len(number_errors) > 1 else "")
     try:
         cfg = TrainConfig(**values).validate()
     except ConfigError as e:

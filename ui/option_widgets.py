@@ -4,11 +4,17 @@ range and help text without any change here or in the page.
 
 Options that do not matter for the current values (the clipping constant without WGAN, SGD's
 momentum with Adam, ...) are not drawn, but keep their value, so switching back restores it.
+
+Number boxes have no min/max: with them, the browser only turned an out-of-range entry red and
+sent the previous value, so a run trained with a number the user had not chosen. Instead the
+typed value reaches `range_error`, which puts the allowed range under the box, and the form's
+validation blocks Start with the same reason.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,7 +38,35 @@ def keep(widget_key: str) -> None:
         st.session_state[widget_key] = st.session_state[widget_key]
 
 
-def option_widget(field: str, key: str, container: Any = st) -> None:
+def number_error(label: str, value: Any, lo: float, hi: float, integer: bool, *, lo_open: bool = False) -> str | None:
+    """What is wrong with a number typed into a box (None when it is allowed), saying what is."""
+    if integer:
+        allowed = f"a whole number from {int(lo):,} to {int(hi):,}"
+    elif lo_open:
+        allowed = f"a number above {lo:g} and at most {hi:g}"
+    else:
+        allowed = f"a number from {lo:g} to {hi:g}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"{label}: {value!r} is not a number; allowed: {allowed}."
+    if integer and not float(value).is_integer():
+        return f"{label}: {value:g} is not a whole number; allowed: {allowed}."
+    if value < lo or value > hi or (lo_open and value <= lo):
+        return f"{label}: {value:g} is out of range; allowed: {allowed}."
+    return None
+
+
+def range_error(field: str, value: Any) -> str | None:
+    """number_error for a registered option (its label and range from gan_core.options)."""
+    opts = all_options()
+    opt = opts.get(field)
+    if opt.lo is None or opt.hi is None:
+        return None
+    return number_error(opts.label(field), value, opt.lo, opt.hi, FIELD_TYPES[field] is int)
+
+
+def option_widget(field: str, key: str, container: Any = st) -> str | None:
+    """Draw the widget of option `field` (session-state key `key + field`) in `container`; a number
+    that is not allowed gets its message under the box, which is also returned."""
     """Draw the widget of option `field` (session-state key `key + field`) in `container`."""
     opts = all_options()
     opt, label, help_text = opts.get(field), opts.label(field), opts.help(field)
@@ -50,15 +84,21 @@ def option_widget(field: str, key: str, container: Any = st) -> None:
     elif kind is bool:
         container.checkbox(label, key=k, help=help_text)
     elif kind is int:
-        container.number_input(label, int(opt.lo), int(opt.hi), step=int(opt.step or 1), key=k, help=help_text)
+        value = container.number_input(label, step=int(opt.step or 1), key=k, help=help_text)
     else:
-        container.number_input(label, float(opt.lo), float(opt.hi), step=float(opt.step or 0.01),
-                               format=opt.fmt or "%.4f", key=k, help=help_text)
+        value = container.number_input(label, step=float(opt.step or 0.01), format=opt.fmt or "%.4f", key=k,
+                                       help=help_text)
+    if kind in (int, float):
+        err = range_error(field, value)
+        if err:
+            container.error(err)
+        return err
+    return None
 
 
 def option_group(group: str, key: str, skip: Iterable[str] = ()) -> list[str]:
     """Draw the relevant options of `group`: choices full width, numbers and switches in two
-    columns. Returns the fields drawn."""
+    columns. Returns the fields drawn (the form collects their range errors with `range_error`)."""
     values = current_values(key)
     drawn, small = [], []
     for field in fields_in(group):
@@ -77,6 +117,18 @@ def option_group(group: str, key: str, skip: Iterable[str] = ()) -> list[str]:
         for col, field in zip(cols, small[i:i + 2]):
             option_widget(field, key, col)
     return drawn
+
+
+def range_errors(key: str) -> list[str]:
+    """The range errors of every shown number option of the form with prefix `key`."""
+    values = current_values(key)
+    errors = []
+    for field in all_options().names():
+        if FIELD_TYPES.get(field) in (int, float) and is_relevant(field, values):
+            err = range_error(field, values[field])
+            if err:
+                errors.append(err)
+    return errors
 
 
 def changed_in(group: str, key: str) -> bool:

@@ -56,27 +56,78 @@ def _start_disabled(at) -> bool:
 
 
 # ---------------------------------------------------------------------------- Train: number boxes
-def test_train_numbers_out_of_range_are_kept_in_range(env):
-    """A browser cannot send a number outside a box's min/max, but a hand-made websocket message
-    can: the server keeps every value in range, and the page still draws."""
+def _number_ranges() -> dict[str, tuple[str, float, float]]:
+    """key -> (label, lo, hi) of every number box of the Train form."""
+    from gan_core.options import all_options
+    from ui.config_form import NUMBERS
+
+    opts = all_options()
+    out = {f"cfg_{f}": (opts.label(f), opts.get(f).lo, opts.get(f).hi) for f in opts.names()
+           if opts.get(f).lo is not None and opts.get(f).choices is None}
+    out.update({f"cfg_{f}": (label, lo, hi) for f, (label, lo, hi, _) in NUMBERS.items()})
+    return out
+
+
+def test_train_numbers_out_of_range_block_start_and_are_never_replaced(env):
+    """Every number box of the form, given a value outside its range: the box keeps what was typed
+    (no silent substitution), a message under it names the box and the allowed range, and Start is
+    disabled with the reason. (Issue 15: with min/max on the boxes, LR 1000 turned red and the run
+    trained with the previous value.) NaN and inf cannot be typed in a browser; from a hand-made
+    websocket message Streamlit itself resets them to the box's default: the page must still draw."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _ok(at, "first run")
-    boxes = {b.key: (b.min, b.max) for b in at.sidebar.number_input}
+    ranges = _number_ranges()
+    shown = {b.key for b in at.sidebar.number_input}
+    assert {"cfg_batch_size", "cfg_steps", "cfg_width", "cfg_lr_g", "cfg_seed", "cfg_log_every"} <= shown
     floats = {b.key for b in at.sidebar.number_input if b.proto.data_type == b.proto.FLOAT}
-    assert {"cfg_batch_size", "cfg_steps", "cfg_width", "cfg_lr_g", "cfg_seed"} <= set(boxes)
     assert {"cfg_lr_g", "cfg_beta1", "cfg_checkpoint_every_s"} <= floats
-    # NaN and inf only for float boxes: an integer box's value travels as a protobuf int64
-    for label, pick, keys in (("below min", lambda lo, hi: lo - 1, boxes), ("above max", lambda lo, hi: hi + 1, boxes),
-                              ("huge", lambda lo, hi: 1e300, floats), ("NaN", lambda lo, hi: math.nan, floats),
-                              ("-inf", lambda lo, hi: -math.inf, floats)):
-        for key in keys:
-            lo, hi = boxes[key]
-            at.sidebar.number_input(key=key).set_value(pick(lo, hi))
-        at.run()
-        _ok(at, label)
-        for key, (lo, hi) in boxes.items():
+    for key in sorted(shown & set(ranges)):
+        label, lo, hi = ranges[key]
+        bad_values = [lo - 1, hi + 1] + ([1e300] if key in floats else [])
+        for bad in bad_values:
+            good = at.sidebar.number_input(key=key).value
+            at.sidebar.number_input(key=key).set_value(bad).run()
+            _ok(at, f"{key} = {bad}")
             v = at.sidebar.number_input(key=key).value
-            assert v is not None and lo <= v <= hi, f"{label}: {key} = {v}, outside [{lo}, {hi}]"
+            assert v == bad or (math.isnan(bad) and math.isnan(v)), f"{key}: typed {bad}, the box holds {v}"
+            near_box = [e.value for e in at.sidebar.error if e.value.startswith(label + ":")]
+            assert near_box and "allowed" in near_box[0], f"{key} = {bad}: no message under the box: {_messages(at)}"
+            assert _start_disabled(at), f"{key} = {bad}: Start stays enabled"
+            assert any(m.startswith("Cannot start: " + label) for m in (e.value for e in at.main.error)), \
+                f"{key} = {bad}: no reason at the Start button: {[e.value for e in at.main.error]}"
+            at.sidebar.number_input(key=key).set_value(good).run()
+            assert not _start_disabled(at), f"{key}: back to {good}, Start still disabled: {_messages(at)}"
+    for key in sorted(floats):
+        for bad in (math.nan, -math.inf):
+            at.sidebar.number_input(key=key).set_value(bad).run()
+            _ok(at, f"{key} = {bad}")
+            assert math.isfinite(at.sidebar.number_input(key=key).value)
+
+
+@pytest.mark.parametrize("key, bad, words", [
+    ("cfg_lr_g", 1000.0, ["LR of G", "1000", "1e-06 to 1"]),
+    ("cfg_lr_d", -0.001, ["LR of D", "-0.001"]),
+    ("cfg_batch_size", 0, ["Batch size", "0", "1 to 4,096"]),
+    ("cfg_batch_size", -64, ["Batch size", "-64"]),
+    ("cfg_steps", 0, ["Steps", "1 to 10,000,000"]),
+    ("cfg_seed", -1, ["Seed", "0 to 2,147,483,647"]),
+])
+def test_a_bad_number_is_refused_where_it_was_typed_and_never_trained(env, key, bad, words):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.sidebar.number_input(key=key).set_value(bad).run()
+    _ok(at, f"{key} = {bad}")
+    near_box = " ".join(e.value for e in at.sidebar.error)
+    assert all(w in near_box for w in words), near_box
+    assert _start_disabled(at)
+    # the user corrects the box: the run trains with exactly the corrected value
+    fixed = 0.0005 if "lr" in key else 7 if key == "cfg_seed" else 32 if key == "cfg_batch_size" else 300
+    at.sidebar.number_input(key=key).set_value(fixed).run()
+    assert not _start_disabled(at), _messages(at)
+    next(b for b in at.main.button if b.label == "Start training").click().run()
+    run_id = at.query_params["run"]
+    run_id = run_id[0] if isinstance(run_id, list) else run_id
+    cfg = json.loads((env / "runs" / run_id / "config.json").read_text())
+    assert cfg[key.removeprefix("cfg_")] == fixed, cfg
 
 
 def test_train_number_combinations_block_start_with_the_reason(env):

@@ -88,7 +88,7 @@ def test_train_ring8_live_stop_and_reattach(page, streamlit_server):
     assert run_id, page.url
     expect(page.locator(PROGRESS).first).to_contain_text("steps/s", timeout=LIVE_TIMEOUT_MS)
     expect(page.locator(PROGRESS).first).to_contain_text(f"/{STEPS:,}")
-    expect(main.get_by_role("combobox", name="Your runs")).to_have_value(re.compile(rf"^{run_id} "))
+    expect(main.get_by_role("combobox", name="Your runs")).to_have_value(re.compile(rf" · {run_id}$"))
 
     # ---- the metrics chart and the 2-D samples scatter appear
     expect(main.get_by_text("Real points (grey) and G(fixed z)", exact=False).first).to_be_visible(
@@ -132,7 +132,7 @@ def test_train_ring8_live_stop_and_reattach(page, streamlit_server):
     assert _run_id(page.url) == run_id
     expect(main.get_by_text("Stopped at step", exact=False)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(page.locator(PROGRESS).first).to_contain_text(f"stopped · step {stop_step:,}/{STEPS:,}")
-    expect(main.get_by_role("combobox", name="Your runs")).to_have_value(re.compile(rf"^{run_id} "))
+    expect(main.get_by_role("combobox", name="Your runs")).to_have_value(re.compile(rf" · {run_id}$"))
     assert _run_id(page.url) == run_id
 
     expect(page.get_by_test_id("stException")).to_have_count(0)
