@@ -1,19 +1,107 @@
-"""Runs page: every run directory on disk (they survive a server restart)."""
+"""Runs page: every run directory on disk (they survive a server restart), one card each: the
+newest sample grid, name, state, progress, latest scores in words, the error or stop reason in
+full, and the actions a teacher needs: Open (watch it on the Train page) and Continue (train on
+from its last checkpoint). Long lists are filtered and shown a page at a time. The cards come
+from ui/run_cards.py; the run manager does the continuing."""
 
-import pandas as pd
 import streamlit as st
 
+from gan_core.checkpoint import CheckpointError
+from gan_core.config import ConfigError
+from gan_core.run import LimitError
 from gan_core.store import list_runs, runs_root
+from ui.run_cards import STATE_FILTERS, RunCard, matches, page_of, run_card
+from ui.session import add_run, get_manager, session_owner
+
+PER_PAGE = 10
+STATE_COLOURS = {"running": "green", "starting": "green", "queued": "blue", "paused": "orange", "finished": "blue",
+                 "stopped": "gray", "interrupted": "orange", "failed": "red"}
 
 st.title("Runs")
-runs = list_runs()
-if not runs:
+statuses = list_runs()
+if not statuses:
     st.info(f"No runs yet in {runs_root()}/. Start one on the Train page.")
     st.stop()
-table = pd.DataFrame([{k: r.get(k) for k in ("id", "state", "step", "steps", "dataset", "arch", "loss", "device",
-                                             "train_seconds", "error")} for r in runs])
-st.dataframe(table, hide_index=True)
-choice = st.selectbox("Open a run on the Train page", [r["id"] for r in runs])
-if st.button("Open"):
-    st.query_params["run"] = choice
-    st.switch_page("pages/train.py", query_params={"run": choice})
+manager = get_manager()
+msg = st.session_state.pop("runs_msg", None)
+if msg:
+    st.error(msg)
+
+c = st.columns([3, 2, 1])
+text = c[0].text_input("Filter", key="runs_filter", placeholder="name, id, dataset, architecture, loss...",
+                       help="Every word must appear in the run's name, id, dataset, architecture, loss or state.")
+state_filter = c[1].segmented_control("State", list(STATE_FILTERS), default="All", key="runs_state")
+shown = [s for s in statuses if matches(s, text or "", state_filter or "All")]
+chosen, pages = page_of(shown, int(st.session_state.get("runs_page", 1)), PER_PAGE)
+if pages > 1:
+    page = c[2].number_input(f"Page (of {pages})", 1, pages, key="runs_page")
+    chosen, _ = page_of(shown, int(page), PER_PAGE)
+st.caption(f"{len(shown):,} of {len(statuses):,} runs, newest first.")
+if not shown:
+    st.info("No run matches the filter.")
+
+
+def _open(run_id: str) -> None:
+    st.switch_page("pages/train.py", query_params={"run": run_id})
+
+
+def _continue(card: RunCard, steps: int) -> None:
+    """Train on from the checkpoint (same id and directory, metrics appended), then watch it."""
+    try:
+        run = manager.resume(card.id, owner=session_owner(), steps=steps)
+    except (LimitError, ConfigError, CheckpointError, OSError, ValueError) as e:
+        st.session_state.runs_msg = f"Cannot continue {card.name}: {e}"
+        return
+    add_run(run.id)
+    st.session_state.runs_open = run.id
+
+
+def _card(card: RunCard) -> None:
+    live = manager.get(card.id)
+    state = live.state if live is not None else card.state
+    with st.container(border=True):
+        left, mid, right = st.columns([1, 3, 2], vertical_alignment="top")
+        with left:
+            if card.thumbnail is not None:
+                st.image(str(card.thumbnail), width="stretch",
+                         caption=f"step {card.thumbnail_step:,}" if card.thumbnail_step is not None else None)
+            else:
+                st.caption("No samples yet")
+        with mid:
+            st.markdown(f"#### {card.name}")
+            st.markdown(f":{STATE_COLOURS.get(state, 'gray')}-badge[{state}] &nbsp; step **{card.step:,}** of "
+                        f"{card.steps:,} &nbsp; · &nbsp; {card.setup}")
+            st.progress(card.progress)
+            if card.error:
+                (st.error if state == "failed" else st.warning)(card.error)
+            st.caption(f"id {card.id}")
+        with right:
+            if card.scores:
+                st.markdown("  \n".join(f"{lab}: **{val}**" for lab, val in card.scores))
+                st.caption(f"scores at step {card.scores_step:,}" if card.scores_step is not None else "latest scores")
+            else:
+                st.caption("No scores yet")
+            b = st.columns(2)
+            if b[0].button("Open", key=f"open_{card.id}", icon=":material/visibility:",
+                           help="Watch this run on the Train page (charts, samples, controls)."):
+                _open(card.id)
+            if card.can_continue and state in ("stopped", "interrupted", "finished", "failed"):
+                with b[1].popover("Continue", icon=":material/replay:",
+                                  help=f"Train on from its checkpoint at step {card.checkpoint_step:,}."):
+                    target = max(card.steps, card.checkpoint_step + 1)
+                    if card.steps <= card.checkpoint_step:  # finished: offer as many steps again
+                        target = card.checkpoint_step + max(1, card.steps)
+                    steps = st.number_input("Train until step", card.checkpoint_step + 1, 10_000_000, target,
+                                            step=500, key=f"more_{card.id}")
+                    st.button("Continue from checkpoint", key=f"cont_{card.id}", type="primary",
+                              on_click=_continue, args=(card, int(steps)),
+                              help="Same config; starts at the checkpoint's step; metrics are appended.")
+            elif state in ("stopped", "interrupted", "finished", "failed"):
+                b[1].caption("No checkpoint to continue from")
+
+
+for status in chosen:
+    _card(run_card(status))
+
+if st.session_state.get("runs_open"):  # set by Continue's callback: watch the continued run
+    _open(st.session_state.pop("runs_open"))
