@@ -253,3 +253,13 @@ def test_runs_get_readable_names_that_can_be_edited_and_renamed(app):
     assert at.main.selectbox(key="your_runs").format_func(run_id).startswith("digits, lr 1e-3")
     at.main.text_input(key=f"rename_{run_id}").set_value("bad\tname").run()
     assert any("Not renamed" in e.value for e in at.main.error) and read_name(run.dir) == "digits, lr 1e-3"
+
+
+def test_the_server_does_not_watch_the_runs_it_writes():
+    """Training writes into runs/ (inside the app folder by default) all the time; Streamlit's file
+    watcher logged warnings and spent CPU on it. A class server needs no reload-on-save."""
+    import tomllib
+
+    server = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())["server"]
+    assert server["fileWatcherType"] == "none"
+    assert {"runs", "data"} <= set(server["folderWatchBlacklist"])  # also when a developer turns it on
