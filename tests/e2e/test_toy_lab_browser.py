@@ -39,9 +39,18 @@ VIEW_JS = """() => {
 }"""
 
 # The opacity the view is seen with: its own times all its ancestors' (Streamlit fades stale elements).
-OPACITY_JS = """(sel) => { let el = document.querySelector(sel), o = el ? 1 : 0;
+OPACITY_JS = """(sel) => { let el = [...document.querySelectorAll(sel)].sort((a, b) =>
+    b.getBoundingClientRect().height - a.getBoundingClientRect().height)[0], o = el ? 1 : 0;
   for (; el && el.nodeType === 1; el = el.parentElement) o *= parseFloat(getComputedStyle(el).opacity);
   return o; }"""
+
+
+# The page box of the largest element matching a selector (a rerun can leave an empty stale copy).
+BOX_JS = """(sel) => { let best = null;
+  for (const el of document.querySelectorAll(sel)) { const r = el.getBoundingClientRect();
+    if (r.width * r.height > 0 && (!best || r.width * r.height > best.width * best.height))
+      best = {x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height}; }
+  return best; }"""
 
 
 def heat_map_is_blank(png: bytes) -> bool:
@@ -161,14 +170,15 @@ def test_play_never_blanks_or_fades_the_heat_map(page, streamlit_server):
     bad = []
     for i in range(20):
         t = time.monotonic()
-        try:  # a view that cannot be found or measured within 5 s is as good as blank
-            box = page.locator(VIEW).first.bounding_box(timeout=5_000)
+        box = page.evaluate(BOX_JS, VIEW)
+        try:  # a view that cannot be shot within 5 s is as good as blank
             png = page.screenshot(clip=box, animations="allow", timeout=5_000) if box else None
-        except Exception as e:  # noqa: BLE001 (playwright's timeout, or an element replaced meanwhile)
-            png, box = None, repr(e)[:80]
+            why = "no view" if png is None else "blank" if heat_map_is_blank(png) else ""
+        except Exception as e:  # noqa: BLE001 (playwright's timeout: the page did not answer)
+            png, why = None, repr(e)[:60]
         opacity = page.evaluate(OPACITY_JS, VIEW)
-        if png is None or heat_map_is_blank(png) or opacity < 0.99:
-            bad.append((i, "no view" if png is None else "blank" if heat_map_is_blank(png) else "", round(opacity, 2)))
+        if why or opacity < 0.99:
+            bad.append((i, why, round(opacity, 2)))
         if shots and png:
             with open(os.path.join(shots, f"toy_lab_play_{i:02d}.png"), "wb") as f:
                 f.write(png)
