@@ -92,7 +92,13 @@ def load_checkpoint_cached(path: str, stamp: float) -> Explorable:
              "steps": f"{meta.get('step', '?')} of {cfg.steps}", "latent size": cfg.latent_dim,
              "sample shape": "x".join(map(str, shape))}
     run_id = meta.get("run_id") or Path(path).parent.parent.name
-    return _explorable(f"run:{path}:{stamp}", f"Run {run_id} ({cfg.arch} on {cfg.dataset})", G, cfg, shape=list(shape),
+    from gan_core.store import read_json
+
+    try:  # the run's name (status.json), else its id
+        name = read_json(Path(path).parent.parent / "status.json").get("name") or run_id
+    except (OSError, ValueError, AttributeError):
+        name = run_id
+    return _explorable(f"run:{path}:{stamp}", f"Run {name} ({cfg.arch} on {cfg.dataset})", G, cfg, shape=list(shape),
                        n_classes=n, class_names=_class_names(cfg.dataset, n), facts=facts)
 
 
@@ -110,20 +116,47 @@ def pca_cached(key: str, _ex: Explorable, k: int = PCA_K) -> Directions:
     return _ex.model.ganspace(k=k, n=PCA_SAMPLES, seed=0)
 
 
+def showcase_order(cards: list) -> list:
+    """Shipped models in the order a projector shows them best: images before 2-D points, larger
+    images before smaller (8x8 digits look like noise on a wall), then by the card's measured
+    quality: lower Fréchet distance for images, more modes covered and lower KL for points. The
+    first is what Explore opens on, so the choice is deliberate, not alphabetical."""
+
+    def num(card, key: str, default: float) -> float:
+        v = (card.scores or {}).get(key)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else default
+
+    def rank(card) -> tuple:
+        pixels = card.sample_shape[-1] * card.sample_shape[-2] if len(card.sample_shape) >= 2 else 0
+        return (card.kind != "image", -pixels, num(card, "fd_clf", float("inf")),
+                -num(card, "modes_covered", 0.0), num(card, "kl", float("inf")), card.name)
+
+    return sorted(cards, key=rank)
+
+
+def run_label(run: dict[str, Any]) -> str:
+    """'fmnist-dcgan · lr 1 · dcgan on fashion-mnist · finished at step 2,000': the run's name
+    (its id for runs from before names), then what it is and where it stands."""
+    step = run.get("step")
+    where = f"{run['state']} at step {step:,}" if isinstance(step, int) else str(run["state"])
+    return f"{run.get('name') or run['id']} · {run['arch']} on {run['dataset']} · {where}"
+
+
 def run_checkpoints() -> list[dict[str, Any]]:
-    """Runs that have a checkpoint, newest first: {id, state, step, steps, path}."""
+    """Runs that have a checkpoint, newest first: {id, name, state, step, steps, path, arch, dataset}."""
     out = []
     for r in list_runs():
         ck = Path(r["dir"]) / "checkpoints" / "last.safetensors"
         if ck.is_file() and ck.with_suffix(".json").is_file():
-            out.append({"id": Path(r["dir"]).name, "state": r.get("state", "?"), "step": r.get("step"),
+            name = r.get("name") if isinstance(r.get("name"), str) and r.get("name", "").strip() else None
+            out.append({"id": Path(r["dir"]).name, "name": name, "state": r.get("state", "?"), "step": r.get("step"),
                         "steps": r.get("steps"), "path": str(ck), "arch": r.get("arch"), "dataset": r.get("dataset")})
     return out
 
 
 def choose_model() -> Explorable | None:
     """The sidebar's model chooser. Returns the loaded model, or None (with a message shown)."""
-    cards = list_pretrained()
+    cards = showcase_order(list_pretrained())
     runs = run_checkpoints()
     st.session_state.setdefault("exk_source", SOURCES[0] if cards else SOURCES[1] if runs else SOURCES[2])
     source = st.radio("Model from", SOURCES, key="exk_source", horizontal=True,
@@ -150,10 +183,9 @@ def choose_model() -> Explorable | None:
             by_id = {r["id"]: r for r in runs}
             if st.session_state.get("exk_run") not in by_id:
                 st.session_state["exk_run"] = runs[0]["id"]
-            rid = st.selectbox("Run", list(by_id), key="exk_run", format_func=lambda i: (
-                f"{i} · {by_id[i]['arch']} on {by_id[i]['dataset']} · {by_id[i]['state']} at step {by_id[i]['step']}"))
+            rid = st.selectbox("Run", list(by_id), key="exk_run", format_func=lambda i: run_label(by_id[i]))
             path = by_id[rid]["path"]
-            if by_id[rid]["state"] in ("training", "queued", "paused"):
+            if by_id[rid]["state"] in ("running", "starting", "queued", "paused"):
                 st.caption("This run is still going: its checkpoint is refreshed every 30 s, and the page loads "
                            "the newest one when it changes.")
             return load_checkpoint_cached(path, Path(path).stat().st_mtime)

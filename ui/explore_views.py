@@ -28,8 +28,12 @@ from gan_core.latent import (
     render_gallery,
 )
 from ui.explore_source import PCA_K, Explorable, pca_cached
+from ui.metric_labels import format_value, label, metric
 
 MAX_SEED = 2**31 - 1
+# A model card's scores worth reading in the sidebar, most telling first (readable labels; the raw
+# keys, the KID spread and the sample counts stay in the card's JSON).
+SHOWN_SCORES = ("fd_clf", "precision", "recall", "classes_covered", "modes_covered", "hq_pct", "kl", "inception_fid")
 IN_TURN = -1  # class choice: sample i gets class i mod K
 DIRECTION_KINDS = ("PCA", "z axes", "Random")
 MAX_SLIDERS = 8
@@ -117,9 +121,10 @@ def model_facts(ex: Explorable) -> None:
     st.caption(" · ".join(f"{k}: {v}" for k, v in ex.facts.items()))
     if ex.command:
         st.code(ex.command, language="bash", wrap_lines=True)
-    scores = {k: v for k, v in ex.scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    if scores:
-        st.caption("Scores: " + ", ".join(f"{k} {v:.3g}" for k, v in list(scores.items())[:6]))
+    shown = [k for k in SHOWN_SCORES if isinstance(ex.scores.get(k), (int, float)) and not isinstance(ex.scores[k], bool)]
+    if shown:
+        st.caption("Scores: " + " · ".join(f"{label(k)} {format_value(k, ex.scores[k])}" for k in shown),
+                   help="; ".join(f"{label(k)}: {metric(k).help}" for k in shown))
 
 
 # ------------------------------------------------------------------------------------- gallery

@@ -7,6 +7,7 @@ changed URL means changed bytes, and the same URL means the same bytes.
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -224,3 +225,36 @@ def test_renders_each_pretrained_model():
     finally:
         torch.set_num_threads(threads)
 
+
+
+# ------------------------------------------------------------------ first impression (issue 15, finding 7)
+def test_opens_on_the_best_looking_shipped_model_with_readable_scores(runs):
+    """Not the 8x8 digits (noise on a projector) that alphabetical order put first: images before
+    points, larger before smaller, then the lowest Fréchet distance of the card's scores."""
+    from ui.explore_source import showcase_order
+
+    cards = list_pretrained()
+    if not any(c.name == "fmnist-cdcgan" for c in cards):
+        pytest.skip("the shipped Fashion-MNIST models are not in pretrained/")
+    order = [c.name for c in showcase_order(cards)]
+    assert order[0] == "fmnist-cdcgan" and order.index("digits-dcgan") > order.index("fmnist-dcgan")
+    assert order.index("ring8-mlp-pacgan") < order.index("ring8-mlp")  # 8 of 8 modes before 7 of 8
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/explore.py").run()
+    _ok(at)
+    assert at.sidebar.selectbox(key="exk_pretrained").value == "fmnist-cdcgan"
+    scores = next(c.value for c in at.sidebar.caption if c.value.startswith("Scores:"))
+    assert "Fréchet distance 2.25" in scores and "Classes covered 10" in scores
+    for raw in ("fd_clf", "kid_clf_std", "n_fake", "5e+03", "classes_covered"):
+        assert raw not in scores, raw
+
+
+def test_run_checkpoints_are_listed_by_name(runs, tmp_path):
+    status = runs["dcgan"].parent.parent / "status.json"
+    doc = json.loads(status.read_text())
+    status.write_text(json.dumps({**doc, "name": "digits dcgan · lr 1"}))
+    at = _page()
+    at.sidebar.radio(key="exk_source").set_value("Run checkpoint").run()
+    box = at.sidebar.selectbox(key="exk_run")
+    assert any(o.startswith("digits dcgan · lr 1 · dcgan on digits") for o in box.options), box.options
+    assert any(o.startswith("20260101-000002-bbbbbb · stylegan-lite") for o in box.options)  # no name: the id
