@@ -6,9 +6,22 @@ import pandas as pd
 import streamlit as st
 
 from gan_core.store import list_runs, runs_root
-from ui.compare import (RunDeleteError, RunImportError, config_diff, delete_run, export_zip, import_zip, load_run,
-                        metric_names, scores_table, series)
-from ui.score_figures import LOWER_IS_BETTER, SCORE_LABELS, overlay_figure
+from ui.compare import (
+    RunDeleteError,
+    RunImportError,
+    config_diff,
+    delete_run,
+    export_zip,
+    field_label,
+    import_zip,
+    load_run,
+    metric_names,
+    run_labels,
+    scores_table,
+    series,
+)
+from ui.metric_labels import label, label_with_unit, metric
+from ui.score_figures import LOWER_IS_BETTER, overlay_figure
 from ui.session import get_manager
 
 st.title("Compare runs")
@@ -50,19 +63,22 @@ runs = [runs_all[i] for i in chosen]
 if not runs:
     st.info("Pick one or more runs above.")
     st.stop()
+labels = run_labels(runs)  # name + the settings that differ between the chosen runs
 
 # ---- one metric, all chosen runs
 names = metric_names(runs)
 if names:
     c = st.columns([2, 1, 1])
     default = next((k for k in ("fd_clf", "modes_covered", "g_loss") if k in names), names[0])
-    metric = c[0].selectbox("Metric", names, index=names.index(default), format_func=lambda k: SCORE_LABELS.get(k, k))
+    metric_key = c[0].selectbox("Metric", names, index=names.index(default), format_func=label_with_unit,
+                                help="What each metric measures is in its hover text and in the table below.")
     x_key = c[1].radio("Against", ["step", "time"], horizontal=True,
                        format_func=lambda k: {"step": "steps", "time": "wall time (s)"}[k])
     log_y = c[2].checkbox("Log scale", value=False)
-    fig = overlay_figure({r.label: series(r, metric, x_key) for r in runs}, metric,
+    fig = overlay_figure({labels[r.id]: series(r, metric_key, x_key) for r in runs}, metric_key,
                          "step" if x_key == "step" else "training time (s)", log_y=log_y)
     st.plotly_chart(fig, key="overlay")
+    st.caption(f"**{label(metric_key)}**: {metric(metric_key).help}")
 else:
     st.caption("These runs have no metrics yet.")
 
@@ -72,13 +88,17 @@ table = scores_table(runs)
 score_cols = [k for k in (table[0].keys() if table else []) if k not in ("run", "state", "step", "dataset", "alarms")]
 if score_cols:
     c = st.columns([2, 1])
-    sort_by = c[0].selectbox("Sort by", score_cols, format_func=lambda k: SCORE_LABELS.get(k, k))
+    sort_by = c[0].selectbox("Sort by", score_cols, format_func=label_with_unit)
     best_first = c[1].checkbox("Best first", value=True)
     descending = (sort_by not in LOWER_IS_BETTER) == best_first
     table = scores_table(runs, sort_by=sort_by, descending=descending)
-st.dataframe(pd.DataFrame(table), hide_index=True)
-st.caption("The last value of each score. fd_clf / kid_clf are computed on the dataset classifier's features "
-           "(not Inception's): compare them between runs on the same dataset only.")
+# What people read: run labels and metric labels (the raw keys stay in the files)
+frame = pd.DataFrame([{**t, "run": labels.get(t["run"], t["run"])} for t in table])
+frame = frame.rename(columns={k: label_with_unit(k) for k in frame.columns if k not in ("run", "state", "alarms")}
+                     | {"run": "Run", "state": "State", "alarms": "Alarms"})
+st.dataframe(frame, hide_index=True)
+st.caption("The last value of each score. The Fréchet distance and KID are computed on the dataset classifier's "
+           "features (not Inception's): compare them between runs on the same dataset only.")
 
 # ---- config differences
 st.subheader("Config fields that differ")
@@ -86,7 +106,8 @@ diff = config_diff(runs)
 if len(runs) < 2:
     st.caption("Pick two or more runs to see how their configs differ.")
 elif diff:
-    st.dataframe(pd.DataFrame(diff), hide_index=True)
+    st.dataframe(pd.DataFrame([{"Setting": field_label(d["field"]), **{labels[r.id]: d[r.id] for r in runs}}
+                               for d in diff]), hide_index=True)
 else:
     st.caption("The chosen runs have the same config.")
 

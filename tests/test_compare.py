@@ -174,3 +174,19 @@ def test_eval_real_floor_for_points(capsys):
     assert main(["eval", "--real", "--dataset", "ring8", "--n", "2500"]) == 0
     s = json.loads(capsys.readouterr().out)["scores"]
     assert s["modes_covered"] == 8 and s["hq_pct"] > 98 and s["js"] < 0.02
+
+
+def test_run_labels_name_the_settings_that_differ(tmp_path):
+    """Issue 15, finding 6: 'which run had LR 1' is in each run's label."""
+    from ui.compare import run_labels
+
+    a = fake_run(tmp_path, "a", lr_g=1.0, lr_d=1.0)
+    b = fake_run(tmp_path, "b", lr_g=2e-4, lr_d=2e-4, device="cpu", seed=0)
+    c = fake_run(tmp_path, "c", lr_g=2e-4, lr_d=2e-4, device="cuda", seed=0)  # device: not a training setting
+    status = read_json(a / "status.json")
+    atomic_write_json(a / "status.json", {**status, "name": "ring8-mlp · lr 1"})
+    labels = run_labels([load_run(a), load_run(b), load_run(c)])
+    assert labels["a"] == "ring8-mlp · lr 1"  # the name already says it: not repeated
+    assert labels["b"] == "b · lr 2e-4" and labels["c"] == "c · lr 2e-4"  # same LR for G and D: one 'lr X'
+    same = run_labels([load_run(b), load_run(c)])
+    assert same == {"b": "b", "c": "c"}  # nothing that is trained differs

@@ -52,9 +52,15 @@ class RunData:
     alarms: list[dict[str, Any]] = field(default_factory=list)
 
     @property
+    def name(self) -> str:
+        """The run's name (status.json "name", gan_core.run_names), or its id for older runs."""
+        n = self.status.get("name")
+        return n.strip() if isinstance(n, str) and n.strip() else self.id
+
+    @property
     def label(self) -> str:
-        c = self.config
-        return f"{self.id} ({c.get('dataset')}/{c.get('arch')}/{c.get('loss')}, {self.status.get('state')})"
+        """Stable text for a select box: name, state and id (no comparison-dependent part)."""
+        return f"{self.name} · {self.status.get('state')} · {self.id}"
 
     def column(self, key: str) -> list[Any]:
         return [r.get(key, float("nan")) for r in self.rows]
@@ -88,6 +94,89 @@ def metric_names(runs: list[RunData]) -> list[str]:
                 if k not in NOT_METRICS and _num(v):
                     seen.setdefault(k, None)
     return list(seen)
+
+
+# ---------------------------------------------------------------------------- readable run labels
+# Config fields that change nothing about what is trained or how it is drawn: never a run's label.
+NOT_SETTINGS = {"device", "data_dir", "checkpoint_every_s", "tensorboard", "log_every", "sample_every",
+                "score_every", "n_fixed"}
+# Fields a label shows first when they differ (what a class varies), then the rest alphabetically.
+PRIORITY = ("dataset", "arch", "loss", "lr_g", "lr_d", "batch_size", "d_steps", "opt_g", "opt_d", "schedule",
+            "conditioning", "spectral_norm", "r1_weight", "gp_weight", "clip_value", "label_smoothing", "ema_decay",
+            "pac", "latent_dim", "width", "steps", "seed")
+SHORT = {"dataset": "", "arch": "", "loss": "", "schedule": "", "lr_g": "lr G", "lr_d": "lr D",
+         "batch_size": "batch", "d_steps": "D steps", "opt_g": "G", "opt_d": "D", "conditioning": "cond",
+         "spectral_norm": "SN", "r1_weight": "R1", "gp_weight": "GP", "clip_value": "clip",
+         "label_smoothing": "smoothing", "ema_decay": "EMA", "latent_dim": "z", "steps": "steps", "seed": "seed"}
+FIELD_LABELS = {"dataset": "Dataset", "arch": "Architecture", "loss": "Loss", "schedule": "LR schedule", "seed": "Seed",
+                "resolution": "Resolution", "channels": "Channels", "fit": "Fit to size", "hflip": "Horizontal flips",
+                "device": "Device", "data_dir": "Data folder", "log_every": "Log every N steps",
+                "sample_every": "Samples every N steps", "n_fixed": "Fixed-noise samples",
+                "checkpoint_every_s": "Checkpoint every (s)", "score_every": "Score every N steps",
+                "tensorboard": "TensorBoard logs"}
+
+
+def field_label(field_name: str) -> str:
+    """'lr_d' -> 'LR of D': the training form's own label (gan_core.options), where it has one."""
+    if field_name in FIELD_LABELS:
+        return FIELD_LABELS[field_name]
+    from gan_core.options import all_options
+
+    opts = all_options()
+    return opts.label(field_name) if field_name in opts else field_name.replace("_", " ").capitalize()
+
+
+def short_value(v: Any) -> str:
+    """1.0 -> '1', 0.0002 -> '2e-4', True -> 'on': short enough for a legend."""
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    if isinstance(v, (int, float)):
+        if float(v).is_integer() and abs(v) < 1e6:
+            return str(int(v))
+        if abs(v) < 0.01 or abs(v) >= 1e5:
+            mant, exp = f"{v:.2e}".split("e")
+            return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
+        return f"{v:.3g}"
+    return str(v)
+
+
+def _setting(field_name: str, value: Any) -> str:
+    short = SHORT.get(field_name, field_label(field_name))
+    return f"{short} {short_value(value)}".strip()
+
+
+def differing_fields(runs: list[RunData]) -> list[str]:
+    """Training settings whose values differ between the runs, most telling first."""
+    keys = {k for r in runs for k in r.config} - NOT_SETTINGS
+    diff = [k for k in keys if len({json.dumps(r.config.get(k), sort_keys=True) for r in runs}) > 1]
+    return sorted(diff, key=lambda k: (PRIORITY.index(k) if k in PRIORITY else len(PRIORITY), k))
+
+
+def run_labels(runs: list[RunData], max_settings: int = 3) -> dict[str, str]:
+    """{run id: 'name · lr 1 · batch 128'}: each run's name plus the settings that differ between the
+    compared runs, so a legend says which run had LR 1 without a look at the config table. Parts
+    the name already says are not repeated; labels stay unique (the id is added to duplicates)."""
+    fields = differing_fields(runs) if len(runs) > 1 else []
+    out: dict[str, str] = {}
+    for r in runs:
+        parts = []
+        c = r.config
+        for k in fields:
+            if k == "lr_d" and "lr_g" in fields and all(x.config.get("lr_g") == x.config.get("lr_d") for x in runs):
+                continue  # the same LR for both nets: one 'lr X' says it
+            if k == "lr_g" and all(x.config.get("lr_g") == x.config.get("lr_d") for x in runs):
+                part = f"lr {short_value(c.get('lr_g'))}"
+            else:
+                part = _setting(k, c.get(k, "(absent)"))
+            if part not in r.name:
+                parts.append(part)
+            if len(parts) == max_settings:
+                break
+        out[r.id] = " · ".join([r.name, *parts])
+    counts: dict[str, int] = {}
+    for v in out.values():
+        counts[v] = counts.get(v, 0) + 1
+    return {i: (f"{v} ({i})" if counts[v] > 1 else v) for i, v in out.items()}
 
 
 def config_diff(runs: list[RunData]) -> list[dict[str, Any]]:
@@ -275,5 +364,5 @@ def _check_safetensors(rel: str, raw: bytes) -> None:
 
     try:
         load(raw)  # parses the header and tensors; holds no code
-    except Exception as e:  # noqa: BLE001: any parse failure means "not a usable weights file"
+    except Exception as e:  # noqa: BLE001 (any parse failure means "not a usable weights file")
         raise RunImportError(f"{rel} is not a readable safetensors file ({type(e).__name__})") from None

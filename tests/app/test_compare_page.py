@@ -59,15 +59,44 @@ def test_overlay_diff_and_sorted_scores(root):
     at.radio[0].set_value("time").run()  # against wall time
     assert not at.exception
     assert "training time (s)" in at.get("plotly_chart")[0].proto.spec
-    diff = frame_with(at, "field")
-    assert set(diff["field"]) == {"lr_d", "batch_size"}
+    diff = frame_with(at, "Setting")
+    assert set(diff["Setting"]) == {"LR of D", "Batch size"}  # the form's labels, not lr_d / batch_size
     sort_box = next(s for s in at.selectbox if s.label == "Sort by")
     sort_box.set_value("fd").run()
-    scores = frame_with(at, "run")
-    assert list(scores["run"]) == [B, A, C]  # lowest FD first ("best first" for a lower-is-better score)
+    scores = frame_with(at, "Run")
+    assert _ids(scores["Run"]) == [B, A, C]  # lowest FD first ("best first" for a lower-is-better score)
     next(c for c in at.checkbox if c.label == "Best first").uncheck().run()
-    assert list(frame_with(at, "run")["run"]) == [C, A, B]
-    assert list(frame_with(at, "run")["fd"]) == [9.0, 4.0, 3.0]
+    assert _ids(frame_with(at, "Run")["Run"]) == [C, A, B]
+    assert list(frame_with(at, "Run")["Fréchet distance (points)"]) == [9.0, 4.0, 3.0]
+
+
+def _ids(labels) -> list[str]:
+    """Run ids from the table's run labels ('<name> · <differing settings>'; unnamed runs: the id)."""
+    return [str(v).split(" · ")[0] for v in labels]
+
+
+def test_runs_are_labelled_by_name_and_what_differs(root):
+    """Issue 15, finding 6: which run had which LR is in the legend and the tables, not only in
+    'config fields that differ' further down; raw metric keys nowhere."""
+    for run_id, name in ((A, "ring8 baseline"), (B, "ring8 fast D")):
+        status = json.loads((root / run_id / "status.json").read_text())
+        atomic_write_json(root / run_id / "status.json", {**status, "name": name})
+    at = page().run()
+    assert not at.exception, at.exception
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "ring8 baseline · lr D 2e-4 · batch 64" in spec
+    assert "ring8 fast D · lr D 1e-3 · batch 64" in spec
+    assert f"{C} · lr D 2e-4 · batch 128" in spec  # no name: the id, then its settings
+    assert any(o.startswith("ring8 fast D · finished") for o in at.multiselect[0].options)
+    runs_col = list(frame_with(at, "Run")["Run"])
+    assert "ring8 fast D · lr D 1e-3 · batch 64" in runs_col
+    diff = frame_with(at, "Setting")
+    assert "ring8 fast D · lr D 1e-3 · batch 64" in diff.columns
+    headers = " ".join(str(c) for f in at.dataframe for c in f.value.columns)
+    for raw in ("fd", "modes_covered", "d_loss", "g_loss", "lr_d", "batch_size"):
+        assert raw not in headers.split(" "), raw
+    metric_box = next(s for s in at.selectbox if s.label == "Metric")
+    assert "Modes covered" in metric_box.options and "modes_covered" not in metric_box.options
 
 
 def test_delete_needs_confirmation(root):
