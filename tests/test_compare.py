@@ -12,8 +12,17 @@ import pytest
 
 from gan_core.config import TrainConfig
 from gan_core.store import atomic_write_json, read_json
-from ui.compare import (RunDeleteError, RunImportError, config_diff, delete_run, export_zip, import_zip, load_run,
-                        metric_names, scores_table)
+from ui.compare import (
+    RunDeleteError,
+    RunImportError,
+    config_diff,
+    delete_run,
+    export_zip,
+    import_zip,
+    load_run,
+    metric_names,
+    scores_table,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
