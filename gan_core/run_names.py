@@ -28,11 +28,14 @@ _KEY_FIELDS: tuple[tuple[str, str], ...] = (
 
 
 def _num(v: float) -> str:
-    """1e-3 -> '1e-3', 0.0002 -> '2e-4', 1.0 -> '1', 32 -> '32' (short enough for a select box)."""
+    """1e-3 -> '1e-3', 0.0002 -> '2e-4', 1.0 -> '1', 32 -> '32', 20000 -> '20k' (short, for a select box)."""
     if isinstance(v, bool):
         return "on" if v else "off"
     if isinstance(v, int) or float(v).is_integer():
-        return str(int(v))
+        n = int(v)
+        if abs(n) >= 10_000 and n % 1000 == 0:  # steps 20k, 1M
+            return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k"
+        return str(n)
     if abs(v) < 0.01 or abs(v) >= 1e5:
         mant, exp = f"{v:.2e}".split("e")
         return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
