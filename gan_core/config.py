@@ -83,6 +83,10 @@ class TrainConfig:
     checkpoint_every_s: float = 30.0  # wall seconds between checkpoint refreshes
     score_every: int = 250  # steps between quality scores (FD, KID, coverage, ...) and collapse checks; 0 = off
     tensorboard: bool = False  # also write TensorBoard event files to <run>/tensorboard (needs the tensorboard package)
+    # --- speed (gan_core.accel): how the nets compute, never what
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (CUDA): autocast type of the nets; auto = bf16 where it is fast
+    channels_last: str = "auto"  # auto | on | off: NHWC layout for conv nets (auto = on CUDA only)
+    compile: bool = False  # torch.compile G and D (a compiling phase first; falls back to eager on failure)
 
     # ------------------------------------------------------------------ helpers
     def to_dict(self) -> dict[str, Any]:

@@ -117,6 +117,8 @@ class TrainingRun:
         self._time_base = 0.0  # train_seconds when this start (or continuation) began: the time limit counts from it
         self.alarms: list[dict[str, Any]] = []  # fired alarms (gan_core.metrics.alarms), oldest first
         self.scores: dict[str, Any] = {}  # the latest scoring, histograms included (gan_core.metrics.monitor)
+        self.phase: str | None = None  # "compiling" while torch.compile builds the nets (state "starting")
+        self.accel: dict[str, Any] = {}  # precision, channels_last, compiled, compile_error (gan_core.accel)
         self._monitor: Monitor | None = None
         self._stop = threading.Event()
         self._running = threading.Event()  # set = not paused
@@ -225,6 +227,7 @@ class TrainingRun:
             "time_limit": self.cfg.time_limit, "ended_by": self.ended_by,
             "last_checkpoint_step": self.last_checkpoint_step, "dataset": self.cfg.dataset,
             "arch": self.cfg.arch, "loss": self.cfg.loss, "alarms": list(self.alarms),
+            "phase": self.phase, "accel": self.accel,
         }
 
     # ------------------------------------------------------------------ the loop
@@ -248,6 +251,11 @@ class TrainingRun:
                 self.step = engine.step
             real_preview = data.x[:1000].numpy() if data.kind == "points" else None
             self._extent = data.extent or 1.6
+            if engine.compile_pending:  # torch.compile: seconds to a minute, shown as a phase of its own
+                self.phase = "compiling"
+                self._write_status()
+                engine.warm_up_compile()  # falls back to eager, with the reason in accel.compile_error
+            self.phase, self.accel = None, engine.accel.summary()
             self.state = "running"
             self._write_status()
             self._sample(engine, real_preview)
