@@ -27,7 +27,7 @@ msg = st.session_state.pop("runs_msg", None)
 if msg:
     st.error(msg)
 
-c = st.columns([3, 2, 1])
+c = st.columns([3, 3, 1])
 text = c[0].text_input("Filter", key="runs_filter", placeholder="name, id, dataset, architecture, loss...",
                        help="Every word must appear in the run's name, id, dataset, architecture, loss or state.")
 state_filter = c[1].segmented_control("State", list(STATE_FILTERS), default="All", key="runs_state")

@@ -107,7 +107,8 @@ PRIORITY = ("dataset", "arch", "loss", "lr_g", "lr_d", "batch_size", "d_steps", 
 SHORT = {"dataset": "", "arch": "", "loss": "", "schedule": "", "lr_g": "lr G", "lr_d": "lr D",
          "batch_size": "batch", "d_steps": "D steps", "opt_g": "G", "opt_d": "D", "conditioning": "cond",
          "spectral_norm": "SN", "r1_weight": "R1", "gp_weight": "GP", "clip_value": "clip",
-         "label_smoothing": "smoothing", "ema_decay": "EMA", "latent_dim": "z", "steps": "steps", "seed": "seed"}
+         "label_smoothing": "smoothing", "ema_decay": "EMA", "latent_dim": "z", "width": "width", "depth": "depth",
+         "steps": "steps", "seed": "seed", "resolution": "res"}
 FIELD_LABELS = {"dataset": "Dataset", "arch": "Architecture", "loss": "Loss", "schedule": "LR schedule", "seed": "Seed",
                 "resolution": "Resolution", "channels": "Channels", "fit": "Fit to size", "hflip": "Horizontal flips",
                 "device": "Device", "data_dir": "Data folder", "log_every": "Log every N steps",

@@ -22,7 +22,7 @@ STATE_FILTERS = {  # filter name -> states it keeps (None: all)
     "All": None,
     "Training": ACTIVE,
     "Finished": ("finished",),
-    "Stopped or failed": ("stopped", "interrupted", "failed"),
+    "Stopped": ("stopped", "interrupted", "failed"),  # or failed: what can be continued
 }
 TAIL_BYTES = 256 * 1024  # a scores.jsonl row (with its histograms) is well under this
 

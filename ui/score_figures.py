@@ -141,6 +141,7 @@ def overlay_figure(series: dict[str, tuple[Sequence[float], Sequence[Any]]], met
                                      + hover(metric_key, x_hover).replace("<extra></extra>", "") + "<extra></extra>"))
     fig.update_layout(height=height, margin={"l": 50, "r": 10, "t": 30, "b": 40}, xaxis_title=x_title,
                       yaxis_title=label_with_unit(metric_key), legend={"orientation": "h", "y": -0.2},
+                      showlegend=True,  # even for one run: the legend says which run it is
                       uirevision=metric_key, font={"size": FONT})
     if log_y:
         fig.update_yaxes(type="log")
