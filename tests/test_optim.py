@@ -141,7 +141,7 @@ def test_schedule_state_survives_json():
 
 @pytest.mark.parametrize("name", ["warmup-cosine", "cyclic", "step"])
 def test_live_chart_shows_the_real_rates_of_g_and_d_and_the_preview_matches_them(tmp_path, name):
-    """A real run logs lr_g and lr_d from its two schedulers; the live chart's "lr G"/"lr D"
+    """A real run logs lr_g and lr_d from its two schedulers; the live chart's G and D learning-rate
     traces are those values, and the preview drawn before training predicted exactly them."""
     from ui.figures import lr_figure, metrics_figure
 
@@ -162,8 +162,9 @@ def test_live_chart_shows_the_real_rates_of_g_and_d_and_the_preview_matches_them
     assert cols["lr_d"] == pytest.approx([prev_d[t] for t in steps], rel=1e-12)
     assert len(set(cols["lr_g"])) > 2  # the schedule really moved the rate
     fig = metrics_figure(cols)
-    traces = {t.name: t for t in fig.data}
-    assert list(traces["lr G"].y) == pytest.approx(cols["lr_g"]) and list(traces["lr D"].y) == pytest.approx(cols["lr_d"])
-    assert list(traces["lr G"].x) == steps
+    traces = {t.hovertemplate.split("<br>")[0]: t for t in fig.data}  # the readable label of each trace
+    lr_g, lr_d = traces["G learning rate"], traces["D learning rate"]
+    assert list(lr_g.y) == pytest.approx(cols["lr_g"]) and list(lr_d.y) == pytest.approx(cols["lr_d"])
+    assert list(lr_g.x) == steps
     preview = {t.name: t for t in lr_figure(*lr_curve(cfg, cfg.lr_g), prev_d).data}
-    assert list(preview["lr G"].y) == prev_g and list(preview["lr D"].y) == prev_d
+    assert list(preview["G learning rate"].y) == prev_g and list(preview["D learning rate"].y) == prev_d
