@@ -2,6 +2,7 @@
 TensorBoard, with the install hint when the package is missing), the alarm banners with their
 explanation and remedies, and the live score charts with the class histogram."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,12 @@ def test_alarm_banners_and_score_charts():
     assert len(remedies) == 2 and "WGAN-GP" in remedies[-1].markdown[0].value
     charts = at.get("plotly_chart")
     assert len(charts) == 2  # the score panels and the class histogram
-    spec = charts[0].proto.spec
-    assert "Frechet distance (classifier features)" in spec and "Classes covered" in spec
+    spec = json.loads(charts[0].proto.spec)
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert any(t.startswith("Fréchet distance (classifier features)") for t in titles), titles
+    assert any(t.startswith("Classes covered") for t in titles), titles
+    for raw in ("fd_clf", "classes_covered", "kid_clf"):  # readable labels in the hovers, not the keys
+        assert all(raw not in (tr.get("hovertemplate") or "") for tr in spec["data"]), raw
     assert '"a"' in charts[1].proto.spec  # the class names on the histogram
     assert any("not on Inception" in c.value for c in at.caption)
     assert any("Scores appear after the first scoring" in c.value for c in at.caption)
