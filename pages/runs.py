@@ -34,6 +34,8 @@ state_filter = c[1].segmented_control("State", list(STATE_FILTERS), default="All
 shown = [s for s in statuses if matches(s, text or "", state_filter or "All")]
 chosen, pages = page_of(shown, int(st.session_state.get("runs_page", 1)), PER_PAGE)
 if pages > 1:
+    # a narrower filter can leave fewer pages than the page shown: clamp before the widget is made
+    st.session_state.runs_page = min(max(1, int(st.session_state.get("runs_page", 1))), pages)
     page = c[2].number_input(f"Page (of {pages})", 1, pages, key="runs_page")
     chosen, _ = page_of(shown, int(page), PER_PAGE)
 st.caption(f"{len(shown):,} of {len(statuses):,} runs, newest first.")

@@ -120,13 +120,18 @@ def test_continue_resumes_from_the_checkpoint_and_opens_it(root, monkeypatch):
 
 def test_many_runs_are_filtered_and_paged(root):
     for i in range(23):
-        _run(root, f"20260102-{i:06d}-cccccc", name=f"sweep {i}", scores=False)
+        _run(root, f"20260102-{i:06d}-cccccc", name=f"sweep-a{i}", scores=False)
     at = _page()
     assert len([b for b in at.button if b.label == "Open"]) == 10
     pager = next(n for n in at.number_input if n.key == "runs_page")
     assert "of 3" in pager.label
     pager.set_value(3).run()
     assert len([b for b in at.button if b.label == "Open"]) == 5
+    at.text_input(key="runs_filter").set_value("sweep").run()  # 23 runs: 3 pages, still on the last
+    assert not at.exception, at.exception
+    at.text_input(key="runs_filter").set_value("sweep-a1").run()  # a1, a10..a19: 2 pages; page 3 is gone
+    assert not at.exception, at.exception
+    assert "of 2" in next(n for n in at.number_input if n.key == "runs_page").label
     at.text_input(key="runs_filter").set_value("fashion").run()
     assert [b.key for b in at.button if b.label == "Open"] == [f"open_{FAILED}"]
 
