@@ -70,7 +70,15 @@ PROBE_JS = f"""(ms) => new Promise(resolve => {{
   }}, 20);
 }})"""
 
-OPACITY_JS = """(sel) => { let el = document.querySelector(sel), o = 1;
+# The page box of the largest element matching a selector (a rerun can leave an empty stale copy).
+BOX_JS = """(sel) => { let best = null;
+  for (const el of document.querySelectorAll(sel)) { const r = el.getBoundingClientRect();
+    if (r.width * r.height > 0 && (!best || r.width * r.height > best.width * best.height))
+      best = {x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height}; }
+  return best; }"""
+
+OPACITY_JS = """(sel) => { let el = [...document.querySelectorAll(sel)].sort((a, b) =>
+    b.getBoundingClientRect().height - a.getBoundingClientRect().height)[0], o = el ? 1 : 0;
   for (; el && el.nodeType === 1; el = el.parentElement) o *= parseFloat(getComputedStyle(el).opacity);
   return o; }"""
 
@@ -131,19 +139,18 @@ def main() -> int:
             play.click()
             page.get_by_text("Pause").first.wait_for(timeout=30_000)
             time.sleep(args.warmup_s)
-            view = page.locator(VIEW).first
             shots = []
             for i in range(args.shots):
                 t = time.monotonic()
-                try:  # the element can be replaced between the two calls (a remount)
-                    box = view.bounding_box(timeout=2000)
-                    png = page.screenshot(clip=box, animations="allow") if box else b""
-                except Exception:  # noqa: BLE001 (no element to show: a blank frame)
+                box = page.evaluate(BOX_JS, VIEW)
+                try:  # a page that does not answer within 5 s shows nothing new: a blank frame
+                    png = page.screenshot(clip=box, animations="allow", timeout=5000) if box else b""
+                except Exception:  # noqa: BLE001 (playwright's timeout)
                     png = b""
                 opacity = page.evaluate(OPACITY_JS, VIEW)
-                blank, std, white = heat_is_blank(png) if png else (True, 0.0, 1.0)
+                blank, std, white = heat_is_blank(png) if png else (True, -1.0, -1.0)  # -1: no screenshot
                 shots.append({"blank": blank, "faded": opacity < 0.99, "opacity": round(opacity, 3),
-                                  "std": round(std, 1), "white": round(white, 3)})
+                              "std": round(std, 1), "white": round(white, 3)})
                 if args.save and png:
                     os.makedirs(args.save, exist_ok=True)
                     Path(args.save, f"shot_{i:02d}.png").write_bytes(png)
@@ -151,6 +158,7 @@ def main() -> int:
             out["shots"] = len(shots)
             out["shots_blank"] = sum(s["blank"] for s in shots)
             out["shots_faded"] = sum(s["faded"] for s in shots)
+            out["shots_missing"] = sum(s["std"] < 0 for s in shots)  # the page did not answer in 5 s
             out["shot_detail"] = shots
             probe = page.evaluate(PROBE_JS, args.count_s * 1000)
             out["probe"] = probe
