@@ -8,7 +8,8 @@ It starts `streamlit run app.py` on its own port with a temporary runs directory
 contexts (N sessions) in one headless Debian chromium (Playwright, async API so that the N clicks
 on "Start training" leave together), and measures:
 
-- click -> visible reaction on each page (the progress text, or "Queued (position k)");
+- click -> visible reaction on each page: the new run's progress text ("Queued (position k)",
+  "starting ...", "running ..."); it must come within --max-react-s (1 s) on every page;
 - while runs train, every --interact-every seconds per page, the time for a full-page rerun to
   answer: the Device select box is switched between cpu and cuda and the time until the sidebar
   caption shows the new choice is taken (a server round trip through the whole Train script);
@@ -340,7 +341,8 @@ async def click_start(sess: Session, t_go: float, timeout_ms: int) -> None:
     handle = await page.wait_for_function(
         """() => { const el = document.querySelector('[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stProgress"]');
                    const t = el ? el.innerText : '';
-                   return (t.includes('Queued (position') || t.includes('steps/s')) ? t : false; }""",
+                   return (t.includes('Queued (position') || t.startsWith('starting') || t.startsWith('running'))
+                          ? t : false; }""",
         polling=50, timeout=timeout_ms)
     sess.react_s = time.monotonic() - t0
     sess.reaction = (await handle.json_value()).split(":")[0].split(" · ")[0]
@@ -616,6 +618,9 @@ async def load_test(args: argparse.Namespace) -> int:
         failures.append(f"training threads survived their runs: {sorted(train_after | train_closed)}")
     if sampler.max_concurrent_runs() > limit:
         failures.append(f"{sampler.max_concurrent_runs()} runs trained at once, limit {limit}")
+    worst_react = max(all_react, default=0.0)
+    if worst_react > args.max_react_s:
+        failures.append(f"click -> visible reaction took {worst_react:.2f} s on the slowest page > {args.max_react_s} s")
     worst = max(all_react + all_probes + all_gaps, default=0.0)
     if worst > args.max_response_s:
         failures.append(f"worst page response {worst:.1f} s > {args.max_response_s} s")
@@ -655,6 +660,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for every run to finish")
     ap.add_argument("--page-timeout", type=float, default=300.0, help="seconds any one page wait may take")
     ap.add_argument("--max-response-s", type=float, default=15.0, help="fail when a page answer takes longer")
+    ap.add_argument("--max-react-s", type=float, default=1.0,
+                    help="fail when a click on Start is not answered on its page within this (issue 15: 1 s)")
     ap.add_argument("--max-rss-growth-mb", type=float, default=100.0, help="fail when RSS grows more than this")
     ap.add_argument("--port", type=int, default=None)
     ap.add_argument("--keep", action="store_true", help="keep the temporary runs directory and server log")

@@ -59,7 +59,8 @@ if current is not None and (st.session_state.get("form_run") != current or KEY +
     watched_cfg = _run_config(current)
     if watched_cfg is not None:
         load_into_form(watched_cfg, preset=closest_preset(watched_cfg))
-    st.session_state.form_run = current
+    st.session_state.form_run = current  # tried once (a run without a readable config leaves the form as it is)
+    st.session_state.form_shows = current if watched_cfg is not None else None
 
 
 def _import_config() -> None:
@@ -92,63 +93,8 @@ def _start(cfg: TrainConfig | None, name: str | None) -> None:
         st.session_state.start_error = str(e)
         return
     st.session_state.start_error = None
-    st.session_state.form_run = run.id  # the form already shows its config
+    st.session_state.form_run = st.session_state.form_shows = run.id  # the form already shows its config
     add_run(run.id)
-
-
-with st.sidebar:
-    st.header("Configuration")
-    if current is not None and st.session_state.get("form_run") == current:
-        st.info(f"Settings of run **{_run_name(current)}**: change any and start a new run from them.",
-                icon=":material/visibility:")
-        from_run = st.container()  # its button needs the form's config: drawn below
-    else:
-        from_run = None
-    cfg, form_error = config_form()
-    score_settings()  # score_every and tensorboard (the form reads their values)
-    with st.expander("Export / import config"):
-        if cfg is not None:
-            st.download_button("Export config (JSON)", json.dumps(cfg.to_dict(), indent=2), "gan_config.json",
-                               "application/json", icon=":material/download:")
-        st.file_uploader("Import config (JSON)", type=["json"], key="config_upload", on_change=_import_config,
-                         help="A config exported from this app or written by hand; every field is checked.")
-        if st.session_state.get("import_error"):
-            st.error(st.session_state.import_error)
-
-
-# The run's name: the suggestion follows the form until the user types a name of their own.
-suggestion = suggest_name(cfg, st.session_state.get("preset")) if cfg is not None else None
-if suggestion and st.session_state.get("run_name", "") in ("", st.session_state.get("run_name_suggested")):
-    st.session_state.run_name = suggestion
-st.session_state.run_name_suggested = suggestion
-top = st.columns([1, 3])
-top[0].text_input("Run name", key="run_name", max_chars=None,
-                  help="Shown wherever runs are listed; suggested from the preset and what you changed.")
-try:
-    run_name = validate_name(st.session_state.get("run_name", ""))
-    name_error = None
-except ConfigError as e:
-    run_name, name_error = None, f"Run {e}"
-    top[0].error(name_error)
-blocked = form_error or name_error
-if blocked:
-    st.error(f"Cannot start: {blocked}")
-top[0].button("Start training", type="primary", disabled=bool(blocked), icon=":material/play_arrow:",
-              on_click=_start, args=(cfg, run_name))
-if from_run is not None:
-    from_run.button("New run from this config", icon=":material/content_copy:", disabled=bool(blocked),
-                    on_click=_start, args=(cfg, run_name), help="Same as Start training: the form's settings.")
-if st.session_state.get("start_error"):
-    st.error(st.session_state.start_error)
-if cfg is not None:
-    with top[1].expander("Learning-rate schedule preview", expanded=cfg.schedule != "constant"):  # open when there is a curve to see
-        s, g, d = lr_preview(cfg.to_dict())
-        st.plotly_chart(lr_figure(s, g, d), key="lr_preview")
-
-if not ids:
-    st.info("Choose a configuration in the sidebar and press **Start training**. The ring of 8 Gaussians "
-            "trains in under a minute on a laptop CPU.")
-    st.stop()
 
 
 def _label(run_id: str) -> str:
@@ -160,12 +106,6 @@ def _choose() -> None:
     st.query_params["run"] = st.session_state.your_runs  # the form follows on this rerun
 
 
-st.session_state.your_runs = current  # the URL decides (a new run, a reload, a link): the box follows
-chosen = st.selectbox("Your runs", ids, format_func=_label, key="your_runs", on_change=_choose)
-if chosen != st.query_params.get("run"):
-    st.query_params["run"] = chosen
-run = manager.get(chosen)
-
 # ---- controls (outside the polling fragment; callbacks act before the page redraws)
 def _stop(run_id: str) -> None:
     manager.stop(run_id)
@@ -174,32 +114,12 @@ def _stop(run_id: str) -> None:
         r.join(5.0)  # the run writes its checkpoint before the thread ends
 
 
-state_drawn = run.state if run is not None else None  # read once: every button follows the same state
-if run is not None:
-    c = st.columns(5)
-    c[0].button("Pause", disabled=state_drawn not in ("running", "starting"), icon=":material/pause:",
-                on_click=run.pause)
-    c[1].button("Resume", disabled=state_drawn != "paused", icon=":material/play_arrow:", on_click=run.resume)
-    c[2].button("Step", disabled=state_drawn != "paused", icon=":material/skip_next:", on_click=run.step_once,
-                help="One training step (d_steps D updates and one G update), then pause again.")
-    c[3].button("Stop", disabled=state_drawn not in ACTIVE, icon=":material/stop:", on_click=_stop, args=(run.id,),
-                help="End the run now; its checkpoint is written first.")
-
-
 def _rename(run_id: str) -> None:
     try:
         manager.rename(run_id, st.session_state[f"rename_{run_id}"])
         st.session_state.rename_error = None
     except (ConfigError, OSError) as e:
         st.session_state.rename_error = f"Not renamed: run {e}"
-
-
-if run is not None or (runs_root() / chosen / "status.json").is_file():
-    with st.popover("Rename", icon=":material/edit:"):
-        st.text_input("New name", value=_run_name(chosen), key=f"rename_{chosen}", on_change=_rename,
-                      args=(chosen,))
-if st.session_state.get("rename_error"):
-    st.error(st.session_state.rename_error)
 
 
 def _continue(run_id: str, steps: int) -> None:
@@ -311,10 +231,91 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
             st.image(sample["png"], caption=f"G(fixed z) at step {sample['step']:,}")
 
 
-# Poll while any of this session's runs is active (its heartbeat keeps them alive), not only
-# the one shown.
-active = _active_ids()
-if active:
-    st.fragment(run_every=POLL_S)(live_panel)(chosen, active, state_drawn)
-else:
-    live_panel(chosen, None)
+# ---- the page. The watched run is drawn first (its controls, then its live view) and the form
+# after it: Streamlit sends elements as the script draws them, so a click on Start is answered
+# (queued / starting) before the form's ~60 widgets and the LR preview are drawn again (with ten
+# sessions clicking at once, bench/load_test.py measured 5.3 s from click to reaction when the
+# status came last). The start row keeps its place at the top of the page: a container filled last.
+start_row = st.container()
+if ids:
+    st.session_state.your_runs = current  # the URL decides (a new run, a reload, a link): the box follows
+    chosen = st.selectbox("Your runs", ids, format_func=_label, key="your_runs", on_change=_choose)
+    if chosen != st.query_params.get("run"):
+        st.query_params["run"] = chosen
+    run = manager.get(chosen)
+    state_drawn = run.state if run is not None else None  # read once: every button follows the same state
+    if run is not None:
+        c = st.columns(5)
+        c[0].button("Pause", disabled=state_drawn not in ("running", "starting"), icon=":material/pause:",
+                    on_click=run.pause)
+        c[1].button("Resume", disabled=state_drawn != "paused", icon=":material/play_arrow:", on_click=run.resume)
+        c[2].button("Step", disabled=state_drawn != "paused", icon=":material/skip_next:", on_click=run.step_once,
+                    help="One training step (d_steps D updates and one G update), then pause again.")
+        c[3].button("Stop", disabled=state_drawn not in ACTIVE, icon=":material/stop:", on_click=_stop,
+                    args=(run.id,), help="End the run now; its checkpoint is written first.")
+    if run is not None or (runs_root() / chosen / "status.json").is_file():
+        with st.popover("Rename", icon=":material/edit:"):
+            st.text_input("New name", value=_run_name(chosen), key=f"rename_{chosen}", on_change=_rename,
+                          args=(chosen,))
+    if st.session_state.get("rename_error"):
+        st.error(st.session_state.rename_error)
+    # Poll while any of this session's runs is active (its heartbeat keeps them alive), not only
+    # the one shown.
+    active = _active_ids()
+    if active:
+        st.fragment(run_every=POLL_S)(live_panel)(chosen, active, state_drawn)
+    else:
+        live_panel(chosen, None)
+
+with st.sidebar:
+    st.header("Configuration")
+    if current is not None and st.session_state.get("form_shows") == current:
+        st.info(f"Settings of run **{_run_name(current)}**: change any and start a new run from them.",
+                icon=":material/visibility:")
+        from_run = st.container()  # its button needs the form's config: drawn below
+    else:
+        from_run = None
+    cfg, form_error = config_form()
+    score_settings()  # score_every and tensorboard (the form reads their values)
+    with st.expander("Export / import config"):
+        if cfg is not None:
+            st.download_button("Export config (JSON)", json.dumps(cfg.to_dict(), indent=2), "gan_config.json",
+                               "application/json", icon=":material/download:")
+        st.file_uploader("Import config (JSON)", type=["json"], key="config_upload", on_change=_import_config,
+                         help="A config exported from this app or written by hand; every field is checked.")
+        if st.session_state.get("import_error"):
+            st.error(st.session_state.import_error)
+
+
+# The run's name: the suggestion follows the form until the user types a name of their own.
+suggestion = suggest_name(cfg, st.session_state.get("preset")) if cfg is not None else None
+if suggestion and st.session_state.get("run_name", "") in ("", st.session_state.get("run_name_suggested")):
+    st.session_state.run_name = suggestion
+st.session_state.run_name_suggested = suggestion
+top = start_row.columns([1, 3])
+top[0].text_input("Run name", key="run_name", max_chars=None,
+                  help="Shown wherever runs are listed; suggested from the preset and what you changed.")
+try:
+    run_name = validate_name(st.session_state.get("run_name", ""))
+    name_error = None
+except ConfigError as e:
+    run_name, name_error = None, f"Run {e}"
+    top[0].error(name_error)
+blocked = form_error or name_error
+if blocked:
+    start_row.error(f"Cannot start: {blocked}")
+top[0].button("Start training", type="primary", disabled=bool(blocked), icon=":material/play_arrow:",
+              on_click=_start, args=(cfg, run_name))
+if from_run is not None:
+    from_run.button("New run from this config", icon=":material/content_copy:", disabled=bool(blocked),
+                    on_click=_start, args=(cfg, run_name), help="Same as Start training: the form's settings.")
+if st.session_state.get("start_error"):
+    start_row.error(st.session_state.start_error)
+if cfg is not None:
+    with top[1].expander("Learning-rate schedule preview", expanded=cfg.schedule != "constant"):  # open when there is a curve to see
+        s, g, d = lr_preview(cfg.to_dict())
+        st.plotly_chart(lr_figure(s, g, d), key="lr_preview")
+
+if not ids:
+    start_row.info("Choose a configuration in the sidebar and press **Start training**. The ring of 8 Gaussians "
+                   "trains in under a minute on a laptop CPU.")

@@ -114,23 +114,23 @@ def test_the_router_keeps_the_runs_alive_on_every_page():
 def test_every_page_keeps_the_sessions_runs_alive(app, monkeypatch):
     """Finding 1: only the Train page sent the heartbeat, so a run was stopped while the teacher
     showed another page for longer than the orphan timeout."""
-    monkeypatch.setenv("GAN_ORPHAN_TIMEOUT_S", "2")
+    monkeypatch.setenv("GAN_ORPHAN_TIMEOUT_S", "4")
     from ui.session import get_manager
 
     get_manager.clear()
     at = app.run()
     run_id = _start_digits(at)
     run = get_manager().get(run_id)
-    assert get_manager().orphan_timeout_s == 2
+    assert get_manager().orphan_timeout_s == 4
     other = AppTest.from_function(_another_page, default_timeout=60)
     other.query_params["session"] = at.session_state["owner"]  # the same browser session, another page
-    deadline = time.monotonic() + 6.0  # three timeouts without the Train page
+    deadline = time.monotonic() + 10.0  # two and a half timeouts without the Train page
     while time.monotonic() < deadline:
         other.run()
         assert not other.exception
         time.sleep(0.5)
     assert run.active, f"the run was stopped while another page was open: {run.error}"
-    time.sleep(4.0)  # no page at all (AppTest runs no timers): now it is an orphan
+    time.sleep(7.0)  # no page at all (AppTest runs no timers): the reaper (every timeout / 4) stops it
     assert not run.active and "no page showed it" in run.error
 
 
