@@ -195,6 +195,11 @@ def charts() -> None:
     st.plotly_chart(lab_charts(lab.history, lab.scores), key="lab_charts", config={"displayModeBar": False})
 
 
+# Streamlit fades an element whose rerun has not re-sent it within half a second. The view is a
+# live picture that the next frame replaces anyway; on a loaded machine a refresh can take that
+# long, and a greyed-out view is what a class must not see. The key's class (st-key-<key>, the
+# documented way to style an element by key) keeps it at full opacity.
+st.html("<style>.st-key-lab_view {opacity: 1 !important; transition: none !important;}</style>")
 period = (SLOW_TICK_S if slow else TICK_S) if playing else None
 st.fragment(run_every=period)(view)(playing, slow, list(layers or []))
 st.fragment(run_every=CHART_TICK_S if playing else None)(charts)()
