@@ -244,8 +244,8 @@ if ids:
         st.query_params["run"] = chosen
     run = manager.get(chosen)
     state_drawn = run.state if run is not None else None  # read once: every button follows the same state
+    c = st.columns(5)
     if run is not None:
-        c = st.columns(5)
         c[0].button("Pause", disabled=state_drawn not in ("running", "starting"), icon=":material/pause:",
                     on_click=run.pause)
         c[1].button("Resume", disabled=state_drawn != "paused", icon=":material/play_arrow:", on_click=run.resume)
@@ -254,7 +254,7 @@ if ids:
         c[3].button("Stop", disabled=state_drawn not in ACTIVE, icon=":material/stop:", on_click=_stop,
                     args=(run.id,), help="End the run now; its checkpoint is written first.")
     if run is not None or (runs_root() / chosen / "status.json").is_file():
-        with st.popover("Rename", icon=":material/edit:"):
+        with c[4].popover("Rename", icon=":material/edit:"):
             st.text_input("New name", value=_run_name(chosen), key=f"rename_{chosen}", on_change=_rename,
                           args=(chosen,))
     if st.session_state.get("rename_error"):
