@@ -16,8 +16,26 @@ It starts `streamlit run app.py` on its own port, opens the 2-D lab in headless 
   map's image (the old view) or the component's own frame counter (the canvas view);
 - the load average before and after, so that figures taken on a shared machine can be judged.
 
-It works on both the Plotly view (before issue 15) and the canvas component, so the two can be
-compared on the same machine.
+It works on the Plotly view (before issue 15), a server-made PNG (st.image) and the canvas
+component, so they can be compared on the same machine.
+
+Measured on the 2-core dev machine (2026-12-02) while four other sessions ran tests, load tests and
+training benchmarks (load average in brackets; screenshots blank / faded out of the count, redraws
+per second of the heat map from the in-page probe):
+
+    old Plotly view, train then draw every 0.3 s      21/30 blank, 11/30 faded, 0.08/s   (14-21)
+      (the page's main thread was so busy that a 20 ms timer ran 3 times in 10 s)
+    (b) Plotly view, draw then train every 0.08 s     20/30 blank, 12/30 faded, 0.4/s    (13)
+    (d) as (b) + CSS against stale fading             18/20 blank,  0/20 faded, 0.14/s   (14)
+    (c) one PNG per frame (Pillow, st.image)          1/20 broken image (the media file of a
+                                                      frame already gone; the layout jumped), 65 ms
+                                                      a frame to render on the server
+    (a) canvas component, draw then train every 0.08 s 0/30 blank, 0-1/30 faded, 8-10/s  (9-16)
+    (a) + CSS against stale fading (what ships)        0/30 blank, 0/30 faded, 5-10/s    (13)
+
+At load 13 a tick of the canvas view takes 10 ms to draw and send and 51 ms with its 30 ms of
+training (median); it starts every 78 ms (median). The redraw rate follows the load of the machine:
+at load 36 (a class's load test running beside it) it fell to 1/s, with no blank frame drawn.
 """
 
 from __future__ import annotations

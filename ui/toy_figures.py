@@ -1,14 +1,14 @@
 """Pictures of the 2-D lab: pure functions, a Snapshot (numpy arrays) in, data for the browser out.
 
-The view itself is drawn by a canvas component (ui/components/lab_canvas.py, which says why) from
-the compact frame `encode_frame` makes; `lab_figure` is the same picture as a Plotly figure (kept
-for export and comparisons), `lab_charts` the charts under the view.
+The view itself is drawn by a canvas component (ui/components/lab_canvas.py, which says why: it
+replaced a Plotly figure of the view) from the compact frame `encode_frame` makes; `lab_charts`
+makes the Plotly charts under the view.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -28,7 +28,7 @@ FAKE_COLOUR = "#9467bd"
 # G's arrows: a near-black stroke inside a white halo. The heat map runs from dark red through
 # white to dark blue, so no single colour stands out on all of it (the old red arrows vanished on
 # the dark red of a confident D): the dark stroke shows on the light middle, the halo on both
-# dark ends (tests/test_toylab.py checks the contrast against every colour of the palette).
+# dark ends (tests/test_toy_frames.py checks the contrast against every colour of the palette).
 ARROW_COLOUR = "#111111"
 ARROW_HALO = "#ffffff"
 MANIFOLD_COLOUR = "rgba(60,60,60,0.55)"
@@ -37,67 +37,6 @@ HEAT_PALETTE = (  # ColorBrewer RdBu (Plotly's "RdBu"): 0 red (fake) -> 1 blue (
     "rgb(209,229,240)", "rgb(146,197,222)", "rgb(67,147,195)", "rgb(33,102,172)", "rgb(5,48,97)")
 HEAT_ALPHA = 0.75  # the heat map is blended over white, so the points on it stay the strongest colours
 POINT_SCALE_STEPS = 8000  # int16 steps per `extent` when points are packed (covers +-4 extents)
-
-
-def _polylines(lines: Iterable[np.ndarray]) -> tuple[list[float | None], list[float | None]]:
-    """Several polylines as one trace: None between them breaks the line."""
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    for ln in lines:
-        xs += ln[:, 0].tolist() + [None]
-        ys += ln[:, 1].tolist() + [None]
-    return xs, ys
-
-
-def arrow_segments(origins: np.ndarray, vectors: np.ndarray, head: float = 0.3) -> list[np.ndarray]:
-    """A shaft and a two-stroke head per arrow, as polylines (each arrow one 5-point line)."""
-    out = []
-    for p, v in zip(np.asarray(origins, float), np.asarray(vectors, float)):
-        n = float(np.hypot(*v))
-        if n <= 0:
-            continue
-        tip = p + v
-        back = -v * head
-        left = np.array([back[0] * 0.866 - back[1] * 0.5, back[0] * 0.5 + back[1] * 0.866])
-        right = np.array([back[0] * 0.866 + back[1] * 0.5, -back[0] * 0.5 + back[1] * 0.866])
-        out.append(np.stack([p, tip, tip + left, tip, tip + right]))
-    return out
-
-
-def lab_figure(snap, layers: Sequence[str] = tuple(LAYERS), height: int = 560) -> go.Figure:
-    """The lab's view: D's heat map under real and fake points, G's arrows and manifold."""
-    fig = go.Figure()
-    if "heat" in layers:
-        prob = snap.heat_is_probability
-        fig.add_trace(go.Heatmap(
-            x=snap.heat_x, y=snap.heat_y, z=snap.heat, name="D", colorscale="RdBu", opacity=HEAT_ALPHA,
-            zmin=0.0 if prob else None, zmax=1.0 if prob else None, zmid=None if prob else 0.0,
-            colorbar={"title": {"text": "P(real)" if prob else "D score", "side": "right"}, "thickness": 12, "len": 0.8},
-            hovertemplate="x %{x:.2f}, y %{y:.2f}<br>" + ("P(real) %{z:.3f}" if prob else "D %{z:.3f}")
-            + "<extra></extra>"))
-    if "manifold" in layers and snap.manifold is not None:
-        xs, ys = _polylines(snap.manifold)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="G's manifold", hoverinfo="skip",
-                                 line={"color": MANIFOLD_COLOUR, "width": 1}))
-    if "real" in layers:
-        fig.add_trace(go.Scatter(x=snap.real[:, 0], y=snap.real[:, 1], mode="markers", name="real",
-                                 marker={"size": 5, "color": REAL_COLOUR, "line": {"width": 0.5, "color": "white"}}))
-    if "arrows" in layers:
-        xs, ys = _polylines(arrow_segments(snap.fake, snap.arrows))
-        for colour, width in ((ARROW_HALO, 3.4), (ARROW_COLOUR, 1.4)):  # halo under the stroke
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="-∇ L_G (G's push)", hoverinfo="skip",
-                                     line={"color": colour, "width": width}, showlegend=colour == ARROW_COLOUR))
-    if "fake" in layers:
-        fig.add_trace(go.Scatter(x=snap.fake[:, 0], y=snap.fake[:, 1], mode="markers", name="fake G(z)",
-                                 marker={"size": 5, "color": FAKE_COLOUR, "line": {"width": 0.5, "color": "white"}}))
-    e = snap.extent
-    fig.update_layout(height=height, margin={"l": 30, "r": 10, "t": 10, "b": 30}, uirevision="lab",
-                      legend={"orientation": "h", "y": -0.06}, plot_bgcolor="white")
-    # Equal scales (a circle looks round) by shrinking the plot area, not by widening one range:
-    # the view stays exactly [-e, e]^2, the square the heat map covers.
-    fig.update_xaxes(range=[-e, e], showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(range=[-e, e], scaleanchor="x", scaleratio=1, showgrid=False, zeroline=False, constrain="domain")
-    return fig
 
 
 # ---------------------------------------------------------------------------- frames for the canvas view
