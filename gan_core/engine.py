@@ -50,14 +50,14 @@ METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g",
 
 option("precision", label="Precision", group="size", choices=PRECISIONS, help=(
     "Number format of the forward and backward passes. auto = bf16 on a GPU that has it (fp16 with loss "
-    "scaling on older GPUs) and on a CPU with AMX-BF16 units, fp32 elsewhere. bf16/fp16 autocast computes "
+    "scaling on older GPUs) and for DCGANs on a CPU with AMX-BF16 units, fp32 elsewhere. bf16/fp16 autocast computes "
     "convolutions and matrix products in 16 bits while weights, optimiser state, losses and gradient norms "
     "stay fp32: up to 2x faster (measured in the README, 'Engine speed') at equal quality. fp32 = exact "
     "and slower; choose it to rule precision out when a run misbehaves."))
 option("channels_last", label="Channels-last layout", group="size", choices=CHANNELS_LAST, help=(
     "Store images as (B, H, W, C) instead of (B, C, H, W) in conv nets: the layout GPU tensor cores and "
-    "cuDNN's fastest kernels read. auto = on for conv nets on CUDA, off on a CPU (measured no faster "
-    "there). Changes speed only, never results beyond rounding."))
+    "cuDNN's fastest kernels read. auto = on for conv nets on CUDA, and on a CPU when the precision is bf16 "
+    "(measured faster there with bf16 only). Changes speed only, never results beyond rounding."))
 option("compile", label="torch.compile", group="size", help=(
     "Compile G and D with torch.compile (fused kernels, less Python overhead). The first step then takes "
     "from seconds to a minute (shown as the 'compiling' phase); when compilation fails the run goes on "
@@ -416,11 +416,13 @@ class Engine:
         tensors["rng.gen"] = self.gen.get_state()
         doc = {"step": self.step, "param_groups": groups,
                "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict()}
-        if self.ema is not None:  # copies: the checkpoint's "G" tensors are the EMA's own (safetensors refuses shared memory)
+        if self.ema is not None:  # copies: the checkpoint's "G" tensors are the EMA's own (safetensors refuses shared
+            # memory), in the standard layout (it also refuses the strides of channels_last weights)
+            dense = torch.contiguous_format
             for k, v in self.G.state_dict().items():
-                tensors[f"G_raw.{k}"] = v.detach().to("cpu", copy=True)
+                tensors[f"G_raw.{k}"] = v.detach().to("cpu", memory_format=dense, copy=True)
             for k, v in self.ema.state_dict().items():
-                tensors[f"ema.{k}"] = v.detach().to("cpu", copy=True)
+                tensors[f"ema.{k}"] = v.detach().to("cpu", memory_format=dense, copy=True)
             doc["ema_updates"] = self.ema.updates
         return tensors, doc
 

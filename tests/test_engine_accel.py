@@ -118,12 +118,25 @@ def test_channels_last_layout_and_same_results(digits):
     assert b._generate(b._z(4), None).is_contiguous(memory_format=torch.channels_last)
 
 
-def test_channels_last_auto_is_on_for_conv_nets_on_cuda_only():
+def test_channels_last_auto_is_for_conv_nets_on_cuda_and_with_bf16_on_cpu():
     cuda = torch.device("cuda")  # only a device object: nothing runs there
-    assert use_channels_last("auto", cuda, conv=True)
+    assert use_channels_last("auto", cuda, conv=True) and use_channels_last("auto", CPU, conv=True, precision="bf16")
     assert not use_channels_last("auto", CPU, conv=True) and not use_channels_last("auto", cuda, conv=False)
     assert use_channels_last("on", CPU, conv=False) and not use_channels_last("off", cuda, conv=True)
-    assert not Accel.for_config(small(channels_last="auto"), CPU, conv=True).channels_last
+    assert not Accel.for_config(small(channels_last="auto"), CPU, conv=True).channels_last  # fp32
+    auto = Accel.for_config(small(channels_last="auto", precision="auto"), CPU, conv=True)
+    assert auto.channels_last == (auto.precision == "bf16")
+
+
+def test_checkpoint_and_resume_with_channels_last_bf16_and_ema(tmp_path):
+    """channels_last weights (G, D, the EMA copy) go into safetensors in the standard layout, and a run resumes."""
+    cfg = small(precision="bf16", channels_last="on", ema_decay=0.9, steps=10)
+    run = TrainingRun(cfg, tmp_path / "r")
+    run.run()
+    assert run.state == "finished", run.error
+    more = TrainingRun.resume_from(tmp_path / "r", steps=15)
+    more.run()
+    assert more.state == "finished" and more.step == 15, more.error
 
 
 # ---------------------------------------------------------------------------- torch.compile
