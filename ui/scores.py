@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from gan_core.metrics.monitor import TENSORBOARD_HELP, tensorboard_available
+from ui.option_widgets import number_error
 from ui.score_figures import histogram_figure, score_figure
 
 SCORE_HELP = (
@@ -23,8 +24,11 @@ SCORE_HELP = (
 def score_settings(key_prefix: str = "cfg_") -> None:
     """Sidebar widgets for TrainConfig.score_every and .tensorboard (values read by the config form)."""
     with st.expander("Scores & monitoring"):
-        st.number_input("Score every N steps", 0, 10_000_000, step=50, key=key_prefix + "score_every",
-                        help=SCORE_HELP)
+        # no min/max (as every number of the form, ui.option_widgets): a bad entry is refused, not replaced
+        every = st.number_input("Score every N steps", step=50, key=key_prefix + "score_every", help=SCORE_HELP)
+        err = number_error("Score every N steps", every, 0, 10_000_000, True)
+        if err:
+            st.error(err)
         ok = tensorboard_available()
         if not ok and st.session_state.get(key_prefix + "tensorboard"):
             st.session_state[key_prefix + "tensorboard"] = False

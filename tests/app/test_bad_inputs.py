@@ -111,6 +111,7 @@ def test_train_numbers_out_of_range_block_start_and_are_never_replaced(env):
     ("cfg_batch_size", -64, ["Batch size", "-64"]),
     ("cfg_steps", 0, ["Steps", "1 to 10,000,000"]),
     ("cfg_seed", -1, ["Seed", "0 to 2,147,483,647"]),
+    ("cfg_score_every", -50, ["Score every N steps", "0 to 10,000,000"]),
 ])
 def test_a_bad_number_is_refused_where_it_was_typed_and_never_trained(env, key, bad, words):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
@@ -121,6 +122,7 @@ def test_a_bad_number_is_refused_where_it_was_typed_and_never_trained(env, key, 
     assert _start_disabled(at)
     # the user corrects the box: the run trains with exactly the corrected value
     fixed = 0.0005 if "lr" in key else 7 if key == "cfg_seed" else 32 if key == "cfg_batch_size" else 300
+    fixed = 0 if key == "cfg_score_every" else fixed
     at.sidebar.number_input(key=key).set_value(fixed).run()
     assert not _start_disabled(at), _messages(at)
     next(b for b in at.main.button if b.label == "Start training").click().run()
