@@ -39,7 +39,7 @@ from ui.toy_figures import LAYERS, encode_frame, lab_charts
 LAB_PRESET = "ring8-lab"  # what the lab starts with
 FORM_KEY = "labcfg_"  # prefix of the lab's form widgets (the Train page's are "cfg_")
 LAB_PRESETS = [k for k, p in PRESETS.items() if DATASETS.get(p.fields.get("dataset", "ring8")).kind == "points"]
-TICK_S = 0.08  # refresh period of the view while playing (a refresh that overruns skips a tick)
+TICK_S = 0.08  # refresh period of the view while playing (a tick that comes during a refresh waits for it)
 SLOW_TICK_S = 2.0  # slow motion: one half-iteration (D phase or G phase) per refresh
 PLAY_BUDGET_S = 0.03  # training time per refresh while playing (the rest of a tick draws)
 CHART_TICK_S = 2.0  # refresh period of the charts and scores under the view while playing
