@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures import downsample
+from ui.figures import MAX_POINTS, downsample
 
 LAYERS = {  # key -> label of the toggle
     "heat": "D's output (heat map)",
@@ -133,9 +133,19 @@ def _cols(rows: Sequence[dict]) -> dict[str, list[float]]:
     return {k: [float(r.get(k, np.nan)) for r in rows] for k in keys}
 
 
+def _thin(rows: Sequence[dict], max_points: int = MAX_POINTS) -> Sequence[dict]:
+    """Every k-th row and the last, before the rows become columns: while playing the lab adds a
+    row per refresh (about 12 a second, 30,000 in a lesson), and turning them all into columns
+    every time the charts refresh took most of a second; `downsample` would drop them anyway."""
+    if len(rows) <= max_points:
+        return rows
+    idx = np.unique(np.r_[np.linspace(0, len(rows) - 1, max_points).round().astype(int), len(rows) - 1])
+    return [rows[i] for i in idx]
+
+
 def lab_charts(history: Sequence[dict], scores: Sequence[dict], height: int = 420) -> go.Figure:
     """Under the view: losses and D's outputs (per action), KL/JS and mode coverage (per score)."""
-    h, s = _cols(history), _cols(scores)
+    h, s = _cols(_thin(history)), _cols(_thin(scores))
     fig = make_subplots(rows=2, cols=2, subplot_titles=[c[0] for c in CHARTS], vertical_spacing=0.16,
                         horizontal_spacing=0.09, specs=[[{}, {}], [{}, {"secondary_y": True}]])
     colours = ("#1f77b4", "#ff7f0e")
