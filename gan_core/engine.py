@@ -40,8 +40,19 @@ from gan_core.models.stylegan import mixing_cutoffs
 from gan_core.noise import sample_noise
 from gan_core.optim import build_optimizer, build_schedule
 from gan_core.options import option
-from gan_core.regularizers import (DIFFAUG, EMA, clip_grad_norm_, clip_weights_, diff_augment, finite,
-                                   flipped_labels, gradient_penalty, instance_noise, instance_noise_std, r1_penalty)
+from gan_core.regularizers import (
+    DIFFAUG,
+    EMA,
+    clip_grad_norm_,
+    clip_weights_,
+    diff_augment,
+    finite,
+    flipped_labels,
+    gradient_penalty,
+    instance_noise,
+    instance_noise_std,
+    r1_penalty,
+)
 
 # Order of the per-step metric vector (the columns of the run log, besides step/time/lr).
 # penalty: the unweighted gradient penalty (WGAN-GP) or R1 term of D's last update, 0 without one.
@@ -61,8 +72,9 @@ option("channels_last", label="Channels-last layout", group="size", choices=CHAN
 option("compile", label="torch.compile", group="size", help=(
     "Compile G and D with torch.compile (fused kernels, less Python overhead). The first step then takes "
     "from seconds to a minute (shown as the 'compiling' phase); when compilation fails the run goes on "
-    "uncompiled and its status says why. Not with gradient penalties (WGAN-GP, R1), which need double "
-    "backward: those runs fall back to uncompiled."))
+    "uncompiled and its status says why. Gradient penalties (WGAN-GP, R1) always use the uncompiled D (compiled "
+    "code cannot differentiate twice). On this project's 2-core CPU compiling took 7-9 minutes and paid off only "
+    "with bf16 (README, 'Engine speed'): for long runs, and GPUs."))
 
 
 def resolve_device(choice: str) -> torch.device:
