@@ -79,7 +79,7 @@ def _card(card: RunCard) -> None:
             st.caption(f"id {card.id}")
         with right:
             if card.scores:
-                st.markdown("  \n".join(f"{lab}: **{val}**" for lab, val in card.scores))
+                st.markdown("  \n".join(f"{lab}: **{val}**" for lab, val in card.scores), help=card.scores_help)
                 st.caption(f"scores at step {card.scores_step:,}" if card.scores_step is not None else "latest scores")
             else:
                 st.caption("No scores yet")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ui.metric_labels import format_value, label
+from ui.metric_labels import format_value, label, metric
 
 # Scores shown on a card, most telling first (the card shows those present).
 CARD_SCORES = ("fd_clf", "precision", "recall", "classes_covered", "modes_covered", "hq_pct", "kl", "fd", "diversity")
@@ -41,6 +41,7 @@ class RunCard:
     thumbnail: Path | None = None  # newest samples/step_*.png
     thumbnail_step: int | None = None
     scores: list[tuple[str, str]] = field(default_factory=list)  # (label, value) of the latest scoring
+    scores_help: str = ""  # what each of those scores measures
     scores_step: int | None = None
 
     @property
@@ -87,11 +88,18 @@ def newest_sample(run_dir: Path) -> Path | None:
     return pngs[-1] if pngs else None
 
 
+def card_score_keys(row: dict[str, Any] | None) -> list[str]:
+    """The CARD_SCORES present as numbers in a scores row."""
+    return [k for k in CARD_SCORES if row and isinstance(row.get(k), (int, float)) and not isinstance(row.get(k), bool)]
+
+
 def card_scores(row: dict[str, Any] | None) -> list[tuple[str, str]]:
-    if not row:
-        return []
-    return [(label(k), format_value(k, row[k])) for k in CARD_SCORES
-            if isinstance(row.get(k), (int, float)) and not isinstance(row.get(k), bool)]
+    return [(label(k), format_value(k, row[k])) for k in card_score_keys(row)]
+
+
+def scores_help(row: dict[str, Any] | None) -> str:
+    """What each shown score measures, for the card's hover help."""
+    return "  \n".join(f"**{label(k)}**: {metric(k).help}" for k in card_score_keys(row))
 
 
 def run_card(status: dict[str, Any], with_files: bool = True) -> RunCard:
@@ -115,6 +123,7 @@ def run_card(status: dict[str, Any], with_files: bool = True) -> RunCard:
             card.thumbnail_step = int(digits) if digits.isdigit() else None
         row = last_jsonl_row(d / "scores.jsonl")
         card.scores = card_scores(row)
+        card.scores_help = scores_help(row)
         card.scores_step = _int(row.get("step")) if row else None
     return card
 
