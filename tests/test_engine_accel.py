@@ -99,6 +99,20 @@ def test_gradient_penalties_under_bf16_autocast_match_fp32(digits, penalty):
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in e.d_params)
 
 
+def test_fp16_loss_scaling_path_on_cpu(digits):
+    """The fp16 path (GradScaler per player, unscale before the norm and clipping, fp32 D in the penalty) run on
+    the CPU, whose autocast also has fp16: the gradient norms are the true ones (not x 65536) and match fp32's."""
+    cfg = small(r1_weight=1.0, grad_clip=10.0)
+    a, b = Engine(cfg, digits, CPU), Engine(cfg, digits, CPU)
+    b.accel.precision = "fp16"  # what resolve_precision gives on CUDA only
+    b.scaler_g, b.scaler_d = b.accel.scaler(), b.accel.scaler()
+    assert b.scaler_d.get_scale() == 65536.0
+    la, lb = train(a, 3), train(b, 3)
+    assert all(torch.isfinite(torch.tensor(v)) for v in lb.values()), lb
+    for k in ("grad_norm_d", "grad_norm_g", "d_loss"):
+        assert abs(la[k] - lb[k]) < 0.1 * abs(la[k]) + 1e-6, (k, la[k], lb[k])
+
+
 @pytest.mark.parametrize("loss", ["wgan-gp", "hinge", "lsgan"])
 def test_bf16_trains_other_losses(digits, loss):
     extra = {"d_steps": 2} if loss == "wgan-gp" else {}
