@@ -33,7 +33,7 @@ try:
 except DataError as e:
     st.error(str(e))
     st.stop()
-except Exception as e:  # noqa: BLE001: a bad file must never crash the page
+except Exception as e:  # noqa: BLE001 (a bad file must never crash the page)
     st.error(f"Could not read {opts.dataset}: {type(e).__name__}: {e}")
     st.stop()
 

@@ -332,7 +332,7 @@ def import_zip(data: bytes, root: str | Path) -> str:
         elif rel.endswith(".json") and rel != "config.json":
             try:
                 if not isinstance(json.loads(raw.decode("utf-8")), dict):
-                    raise ValueError("not an object")
+                    raise ValueError("not an object")  # noqa: TRY004 (caught just below, as any bad JSON)
             except (UnicodeDecodeError, ValueError) as e:
                 raise RunImportError(f"{rel} is not a JSON object ({e})") from None
         elif rel.endswith(".png") and not raw.startswith(b"\x89PNG\r\n\x1a\n"):
