@@ -42,15 +42,15 @@ if [ "${PIPESTATUS[0]}" -ne 0 ]; then
     exit 3
 fi
 
-step cuda-tests 80 python -m pytest -q -m cuda tests/test_engine_accel.py -p no:cacheprovider
-step engine-vs-examples 130 python bench/engine_vs_examples.py --device cuda --batch 128 --width 64 --steps 50 \
+step cuda-tests 110 python -m pytest -q -m cuda tests/test_engine_accel.py -p no:cacheprovider
+step engine-vs-examples 140 python bench/engine_vs_examples.py --device cuda --batch 128 --width 64 --steps 50 \
     --warmup 10 --rounds 5 --compile --loader
 if [ ! -f bench/time_to_quality.py ]; then
     SUMMARY+=("$(printf '%-18s %s' time-to-quality 'SKIPPED (no bench/time_to_quality.py)')")
 elif ! python -c "from gan_core.data import load_dataset; load_dataset('fashion-mnist')" >/dev/null 2>&1; then
     SUMMARY+=("$(printf '%-18s %s' time-to-quality 'SKIPPED (Fashion-MNIST not found offline: put it in data/)')")
 else  # both presets at once on the one GPU
-    step time-to-quality 190 python bench/time_to_quality.py --device cuda --presets fmnist-fast,fmnist-cfast \
+    step time-to-quality 160 python bench/time_to_quality.py --device cuda --presets fmnist-fast,fmnist-cfast \
         --times 30,60,120 --parallel 2
 fi
 step oom 60 python bench/gpu_oom_check.py
