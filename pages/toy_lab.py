@@ -42,7 +42,8 @@ LAB_PRESETS = [k for k, p in PRESETS.items() if DATASETS.get(p.fields.get("datas
 TICK_S = 0.08  # refresh period of the view while playing (a tick that comes during a refresh waits for it)
 SLOW_TICK_S = 2.0  # slow motion: one half-iteration (D phase or G phase) per refresh
 PLAY_BUDGET_S = 0.03  # training time per refresh while playing (the rest of a tick draws)
-CHART_TICK_S = 2.0  # refresh period of the charts and scores under the view while playing
+CHART_TICK_S = 4.0  # refresh period of the charts and scores while playing (the browser redraws them on the
+# thread that draws the view: at load 20, with charts every 2 s, the view got 14-16 frames in 10 s; without, 32-44)
 STATE = "toylab"  # session_state key of this session's ToyLab
 
 st.title("2-D lab: the adversarial game, step by step")

@@ -137,8 +137,7 @@ def test_arrows_stand_out_on_every_colour_of_the_heat_map():
 # ---------------------------------------------------------------------------- charts under the view
 def test_charts_of_a_long_game_keep_few_points_and_the_last():
     """A lesson of Play adds tens of thousands of history rows; the charts thin them first."""
-    from ui.figures import MAX_POINTS
-    from ui.toy_figures import lab_charts
+    from ui.toy_figures import CHART_POINTS, lab_charts
 
     n = 30_001
     history = [{"step": float(i), "d_loss": 1.0 + (i % 7) / 10, "g_loss": 0.7} for i in range(n)]
@@ -146,7 +145,7 @@ def test_charts_of_a_long_game_keep_few_points_and_the_last():
     scores = [{"step": float(i), "kl": 1.0, "js": 0.3} for i in range(0, n, 10)]
     fig = lab_charts(history, scores)
     by_name = {t.name: t for t in fig.data}
-    assert len(by_name["L_D"].x) <= MAX_POINTS + 1 and by_name["L_D"].x[-1] == n - 1 and by_name["L_D"].y[-1] == 9.0
-    assert len(by_name["KL(real‖fake)"].x) <= MAX_POINTS + 1
+    assert len(by_name["L_D"].x) <= CHART_POINTS + 1 and by_name["L_D"].x[-1] == n - 1 and by_name["L_D"].y[-1] == 9.0
+    assert len(by_name["KL(real‖fake)"].x) <= CHART_POINTS + 1
     short = lab_charts(history[:50], scores[:5])  # short games are drawn whole
     assert list(next(t for t in short.data if t.name == "L_D").x) == list(range(50))

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures import MAX_POINTS, downsample
+from ui.figures import downsample
 
 LAYERS = {  # key -> label of the toggle
     "heat": "D's output (heat map)",
@@ -133,10 +133,15 @@ def _cols(rows: Sequence[dict]) -> dict[str, list[float]]:
     return {k: [float(r.get(k, np.nan)) for r in rows] for k in keys}
 
 
-def _thin(rows: Sequence[dict], max_points: int = MAX_POINTS) -> Sequence[dict]:
+CHART_POINTS = 600  # points per line of the lab's charts: small panels, redrawn while the view animates
+
+
+def _thin(rows: Sequence[dict], max_points: int = CHART_POINTS) -> Sequence[dict]:
     """Every k-th row and the last, before the rows become columns: while playing the lab adds a
     row per refresh (about 12 a second, 30,000 in a lesson), and turning them all into columns
-    every time the charts refresh took most of a second; `downsample` would drop them anyway."""
+    every time the charts refresh took most of a second. Fewer points than other charts
+    (ui.figures.MAX_POINTS): the browser redraws these panels during Play, on the same thread that draws
+    the view, and four small panels show no more detail with more."""
     if len(rows) <= max_points:
         return rows
     idx = np.unique(np.r_[np.linspace(0, len(rows) - 1, max_points).round().astype(int), len(rows) - 1])

@@ -27,7 +27,10 @@ LIVE_TIMEOUT_MS = 90_000
 FRESH = '[data-testid="stElementContainer"]:not([data-stale="true"])'
 COUNTER_RE = re.compile(r"Step ([\d,]+) · D updates ([\d,]+) · G updates ([\d,]+)")
 VIEW = ".st-key-lab_view"  # the view's element container (its key is lab_view)
-MIN_REDRAWS_PER_S = 4.0  # a floor for a loaded CI machine; bench/toy_lab_anim.py measures the rate (10+/s)
+# A floor that tells an animated view from a stuck one on a loaded CI machine (the old Plotly view
+# reached 0.1/s). The rate itself (8-10/s at load 8-16 on the 2-core dev machine, falling with
+# the load) is measured by bench/toy_lab_anim.py; a 5 s window at load 13 has seen 3/s.
+MIN_REDRAWS_PER_S = 2.0
 
 # What the canvas view drew last (window.labView in ui/components/lab_canvas/index.html): frames
 # drawn, the step, the layers, and a fingerprint of the fake points (to see them move).
@@ -185,10 +188,10 @@ def test_play_never_blanks_or_fades_the_heat_map(page, streamlit_server):
         time.sleep(max(0.0, 0.3 - (time.monotonic() - t)))
     assert not bad, f"blank or faded view in {len(bad)} of 20 screenshots (index, why, opacity): {bad}"
 
-    # ---- redraws per second of the canvas, over 5 s of Play
+    # ---- redraws per second of the canvas, over 8 s of Play
     a = page.evaluate(VIEW_JS)
     t0 = time.monotonic()
-    time.sleep(5.0)
+    time.sleep(8.0)
     b = page.evaluate(VIEW_JS)
     rate = (b["frames"] - a["frames"]) / (time.monotonic() - t0)
     print(f"\nlab view: {rate:.1f} redraws/s during Play (load average {os.getloadavg()[0]:.1f})")
