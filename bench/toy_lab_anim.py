@@ -31,10 +31,15 @@ per second of the heat map from the in-page probe):
                                                       frame already gone; the layout jumped), 65 ms
                                                       a frame to render on the server
     (a) canvas component, draw then train every 0.08 s 0/30 blank, 0-1/30 faded, 8-10/s  (9-16)
-    (a) + CSS against stale fading (what ships)        0/30 blank, 0/30 faded, 5-10/s    (13)
+    (a) + CSS against stale fading                     0/30 blank, 0/30 faded, 5-10/s    (13)
+    (a) + CSS, charts every 4 s (what ships)           0/50 blank, 0/50 faded, 3.8-6.3/s (7-10,
+      with another session's server and browser busy beside it); the browser test saw 10.0/s at
+      load 8.4 and 3.0/s at load 13 in the same half hour
 
 At load 13 a tick of the canvas view takes 10 ms to draw and send and 51 ms with its 30 ms of
-training (median); it starts every 78 ms (median). The redraw rate follows the load of the machine:
+training (median); it starts every 78 ms (median). The browser is the bottleneck: at load 17-25
+its main thread spent 4-8 s of every 10 s in long tasks (Streamlit's frontend handling about 12
+fragment reruns a second, and the charts), while drawing a frame on the canvas takes 1.5-15 ms. The redraw rate follows the load of the machine:
 at load 36 (a class's load test running beside it) it fell to 1/s, and 7 of 30 screenshots could
 not be taken within 5 s (the browser did not answer); none of the others was blank.
 """
@@ -184,6 +189,16 @@ def main() -> int:
             out["redraws_per_s"] = round(probe["changes"] / probe["seconds"], 2)
             out["probe_blank_frac"] = round(probe["blank"] / max(1, probe["samples"]), 3)
             out["probe_faded_frac"] = round(probe["faded"] / max(1, probe["samples"]), 3)
+            # The probe's style reads every 20 ms cost the page time of their own: the canvas view's
+            # own frame counter, read only at the start and the end, gives the undisturbed rate.
+            frames_js = """(sel) => { const f = document.querySelector(sel + ' iframe');
+                return f && f.contentWindow.labView ? f.contentWindow.labView.frames : null; }"""
+            a, t0 = page.evaluate(frames_js, VIEW), time.monotonic()
+            if a is not None:
+                time.sleep(args.count_s)
+                b = page.evaluate(frames_js, VIEW)
+                out["canvas_redraws_per_s_unprobed"] = round((b - a) / (time.monotonic() - t0), 2)
+                out["load_during_unprobed"] = os.getloadavg()[0]
             m = page.get_by_text("steps/s").first
             out["status_text"] = m.inner_text(timeout=5000) if m.count() else None
             browser.close()
