@@ -175,9 +175,12 @@ def _active_ids() -> frozenset[str]:
     return frozenset(i for i in my_run_ids() if (r := manager.get(i)) is not None and r.active)
 
 
-def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str | None = None) -> None:
+def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str | None = None,
+               page_run: dict | None = None) -> None:
     """The run's live view. `polling_for`: the active runs when polling began (None: static);
-    `state_drawn`: the shown run's state when the page (and its buttons) were drawn."""
+    `state_drawn`: the shown run's state when the page (and its buttons) were drawn; `page_run`:
+    {"first": True} until the first call, the one inside the page's own run (fragment reruns get
+    the same dict back)."""
     polling = polling_for is not None
     run = manager.get(run_id)
     if run is None:
@@ -185,8 +188,13 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
         return
     manager.heartbeat(owner, my_run_ids())  # this session is still watching its runs
     status = run.status()
-    if polling and (_active_ids() != polling_for or status["state"] != state_drawn):
-        st.rerun()  # a run started, ended, paused or resumed: redraw the page (controls, polling on or off)
+    in_page_run = page_run is not None and page_run.pop("first", False)
+    # A poll that finds a run started, ended, paused or resumed redraws the page (controls, polling
+    # on or off). Not inside the page's own run: a run that just left "starting" would restart the
+    # page before its status was drawn (a click on Start then waited for a second page run); the
+    # next poll, a second later, sees the change instead.
+    if polling and not in_page_run and (_active_ids() != polling_for or status["state"] != state_drawn):
+        st.rerun()
     state = status["state"]
     frac = status["step"] / status["steps"]
     if state == "queued":
@@ -263,7 +271,7 @@ if ids:
     # the one shown.
     active = _active_ids()
     if active:
-        st.fragment(run_every=POLL_S)(live_panel)(chosen, active, state_drawn)
+        st.fragment(run_every=POLL_S)(live_panel)(chosen, active, state_drawn, {"first": True})
     else:
         live_panel(chosen, None)
 
