@@ -218,7 +218,8 @@ def run_all(args: argparse.Namespace) -> list[dict]:
     """One child per contender; at most --parallel at once, each pinned to its own core."""
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
     parallel = args.parallel or (1 if args.device == "cuda" else len(cores))
-    free = cores[:parallel] if args.device != "cuda" else [None] * parallel
+    # more contenders than cores share them round-robin (then only --clock cpu is fair)
+    free = [cores[i % len(cores)] for i in range(parallel)] if args.device != "cuda" else [None] * parallel
     pending = list(args.contenders)
     running: list[tuple[subprocess.Popen, object, str]] = []
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(REPO / "bench")}
