@@ -124,45 +124,51 @@ class ClassicDiscriminator(nn.Module):
         return self.model(img.view(img.size(0), -1))
 
 
+def classic_steps(dataset, device: torch.device, G: nn.Module, D: nn.Module):
+    """The tutorials' loop as an endless generator, one item (d_loss, g_loss) per step. The
+    optimisers and the DataLoader are built here, before the first step is asked for."""
+    opt_g = torch.optim.Adam(G.parameters(), lr=LR, betas=BETAS)
+    opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=BETAS)
+    bce = nn.BCELoss()
+    loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=0,
+                                         generator=torch.Generator().manual_seed(SEED))
+
+    def steps():
+        while True:  # epochs, as `for epoch in range(n_epochs): for imgs, _ in dataloader:`
+            for imgs, _ in loader:
+                valid = torch.ones(imgs.size(0), 1, device=device)
+                fake = torch.zeros(imgs.size(0), 1, device=device)
+                real_imgs = imgs.to(device)
+                # generator
+                opt_g.zero_grad()
+                z = torch.randn(imgs.size(0), LATENT, device=device)
+                gen_imgs = G(z)
+                g_loss = bce(D(gen_imgs), valid)
+                g_loss.backward()
+                opt_g.step()
+                # discriminator
+                opt_d.zero_grad()
+                real_loss = bce(D(real_imgs), valid)
+                fake_loss = bce(D(gen_imgs.detach()), fake)
+                d_loss = (real_loss + fake_loss) / 2
+                d_loss.backward()
+                opt_d.step()
+                yield d_loss.item(), g_loss.item()  # the tutorials print these every batch
+
+    return steps()
+
+
 def run_classic(ctx: dict, warmup: int, measure: int) -> tuple[int, float]:
     device = ctx["device"]
     torch.manual_seed(SEED)
     G, D = ClassicGenerator().to(device), ClassicDiscriminator().to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=LR, betas=BETAS)
-    opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=BETAS)
-    bce = nn.BCELoss()
-    loader = torch.utils.data.DataLoader(ctx["classic_ds"], batch_size=BATCH, shuffle=True, num_workers=0,
-                                         generator=torch.Generator().manual_seed(SEED))
-
-    def batches():
-        while True:  # epochs, as `for epoch in range(n_epochs): for imgs, _ in dataloader:`
-            yield from loader
-
-    it = batches()
+    it = classic_steps(ctx["classic_ds"], device, G, D)
     t0 = 0.0
     for step in range(warmup + measure):
         if step == warmup:
             sync(device)
             t0 = time.perf_counter()
-        imgs, _ = next(it)
-        valid = torch.ones(imgs.size(0), 1, device=device)
-        fake = torch.zeros(imgs.size(0), 1, device=device)
-        real_imgs = imgs.to(device)
-        # generator
-        opt_g.zero_grad()
-        z = torch.randn(imgs.size(0), LATENT, device=device)
-        gen_imgs = G(z)
-        g_loss = bce(D(gen_imgs), valid)
-        g_loss.backward()
-        opt_g.step()
-        # discriminator
-        opt_d.zero_grad()
-        real_loss = bce(D(real_imgs), valid)
-        fake_loss = bce(D(gen_imgs.detach()), fake)
-        d_loss = (real_loss + fake_loss) / 2
-        d_loss.backward()
-        opt_d.step()
-        ctx["last"] = (d_loss.item(), g_loss.item())  # the tutorials print these every batch
+        ctx["last"] = next(it)
     sync(device)
     return measure, time.perf_counter() - t0
 

@@ -130,50 +130,29 @@ def train_contender(spec: str, times: list[float], device_name: str, out: Path, 
 
 
 def train_tutorial(data, device, times: list[float], clock_kind: str, snapshot):
-    """The tutorials' loop (bench/throughput.py run_classic), with marks."""
+    """The tutorials' loop (bench/throughput.py classic_steps), with marks."""
     import torch
-    from torch import nn
 
-    from throughput import BATCH, BETAS, LATENT, LR, SEED, ClassicDiscriminator, ClassicGenerator, classic_dataset
+    from throughput import LATENT, SEED, ClassicDiscriminator, ClassicGenerator, classic_dataset, classic_steps
 
     torch.manual_seed(SEED)
     G, D = ClassicGenerator().to(device), ClassicDiscriminator().to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=LR, betas=BETAS)
-    opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=BETAS)
-    bce = nn.BCELoss()
-    loader = torch.utils.data.DataLoader(classic_dataset(data.x, data.y), batch_size=BATCH, shuffle=True,
-                                         num_workers=0, generator=torch.Generator().manual_seed(SEED))
+    steps = classic_steps(classic_dataset(data.x, data.y), device, G, D)
     fixed = torch.randn(64, LATENT, generator=torch.Generator().manual_seed(SEED)).to(device)
     todo = sorted(times)
     clock = Clock(clock_kind)
     step = 0
     while todo:
-        for imgs, _ in loader:
-            valid = torch.ones(imgs.size(0), 1, device=device)
-            fake = torch.zeros(imgs.size(0), 1, device=device)
-            real_imgs = imgs.to(device)
-            opt_g.zero_grad()
-            gen_imgs = G(torch.randn(imgs.size(0), LATENT, device=device))
-            g_loss = bce(D(gen_imgs), valid)
-            g_loss.backward()
-            opt_g.step()
-            opt_d.zero_grad()
-            d_loss = (bce(D(real_imgs), valid) + bce(D(gen_imgs.detach()), fake)) / 2
-            d_loss.backward()
-            opt_d.step()
-            _printed = (d_loss.item(), g_loss.item())  # the tutorials print these every batch
-            step += 1
-            t = clock()
-            if t >= todo[0]:
-                t0 = time.perf_counter()
-                G.eval()
-                with torch.no_grad():
-                    grid = G(fixed).float().cpu()
-                G.train()
-                snapshot(G, grid, None, step, todo.pop(0))
-                clock.excluded += time.perf_counter() - t0
-                if not todo:
-                    break
+        next(steps)
+        step += 1
+        if clock() >= todo[0]:
+            t0 = time.perf_counter()
+            G.eval()
+            with torch.no_grad():
+                grid = G(fixed).float().cpu()
+            G.train()
+            snapshot(G, grid, None, step, todo.pop(0))
+            clock.excluded += time.perf_counter() - t0
     return G, clock, step
 
 

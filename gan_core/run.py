@@ -302,7 +302,7 @@ class TrainingRun:
         cfg = self.cfg
         last_io = last_ckpt = time.monotonic()
         t_mark = time.monotonic()
-        time_base = self._time_base = self.train_seconds
+        self._time_base = self.train_seconds
         while engine.step < cfg.steps and not self._stop.is_set():
             if not self._running.is_set():
                 self.state = "paused"
@@ -324,9 +324,9 @@ class TrainingRun:
                 else:
                     force = False
             # The time limit counts training time only (pauses excluded): one clock read per step.
-            # A continued run gets the whole limit again (time_base: its training time when it started).
+            # A continued run gets the whole limit again (_time_base: its training time when it started).
             timed_out = (cfg.time_limit > 0
-                         and self.train_seconds - time_base + time.monotonic() - t_mark >= cfg.time_limit)
+                         and self.train_seconds - self._time_base + time.monotonic() - t_mark >= cfg.time_limit)
             if force or timed_out or self.step % cfg.log_every == 0 or self.step == cfg.steps:
                 w = engine.flush()
                 now = time.monotonic()
