@@ -19,7 +19,8 @@ from gan_core.checkpoint import CheckpointError
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.run import ACTIVE, LimitError
 from gan_core.run_names import closest_preset, read_name, suggest_name, validate_name
-from gan_core.store import read_json, read_jsonl, runs_root
+from gan_core.run_view import snapshot
+from gan_core.store import read_json, runs_root
 from ui.config_form import KEY, config_form, load_into_form, lr_preview
 from ui.figures import lr_figure, metrics_figure, points_figure
 from ui.scores import alarm_banners, score_charts, score_settings
@@ -149,45 +150,26 @@ def _continue_controls(run_id: str, status: dict) -> None:
                 disabled=bad, help=f"Same config; starts at the checkpoint's step {ck:,}; metrics are appended.")
 
 
-def _disk_view(run_id: str) -> None:
-    """A run this server process does not hold (finished before a restart): read its directory."""
-    d = runs_root() / run_id
-    if not (d / "status.json").is_file():
-        st.warning(f"Run {run_id} is not on this server any more (no {d}/status.json).")
-        return
-    status = read_json(d / "status.json")
-    st.write(f"**{status['state']}** · step {status['step']}/{status['steps']} · device {status.get('device')}")
-    if status.get("error"):
-        st.warning(status["error"])
-    alarm_banners(read_jsonl(d / "alarms.jsonl"))
-    _continue_controls(run_id, status)
-    rows = read_jsonl(d / "metrics.jsonl")
-    if rows:
-        cols = {k: [r.get(k, float("nan")) for r in rows] for k in rows[-1]}
-        st.plotly_chart(metrics_figure(cols), key="disk_metrics")
-        score_charts(cols, (read_jsonl(d / "scores.jsonl") or [None])[-1], key="disk")
-    pngs = sorted((d / "samples").glob("step_*.png"))
-    if pngs:
-        st.image(str(pngs[-1]), caption=f"fixed-noise samples, {pngs[-1].stem}")
-
-
 def _active_ids() -> frozenset[str]:
     return frozenset(i for i in my_run_ids() if (r := manager.get(i)) is not None and r.active)
 
 
 def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str | None = None,
                page_run: dict | None = None) -> None:
-    """The run's live view. `polling_for`: the active runs when polling began (None: static);
+    """The run's view, the same for a run this server trains and one read from its directory
+    (gan_core.run_view). `polling_for`: the active runs when polling began (None: static);
     `state_drawn`: the shown run's state when the page (and its buttons) were drawn; `page_run`:
     {"first": True} until the first call, the one inside the page's own run (fragment reruns get
     the same dict back)."""
     polling = polling_for is not None
     run = manager.get(run_id)
-    if run is None:
-        _disk_view(run_id)
+    if run is not None:
+        manager.heartbeat(owner, my_run_ids())  # this session is still watching its runs
+    snap = snapshot(run_id, manager)
+    if snap is None:
+        st.warning(f"Run {run_id} is not on this server any more (no {runs_root() / run_id}/status.json).")
         return
-    manager.heartbeat(owner, my_run_ids())  # this session is still watching its runs
-    status = run.status()
+    status = snap.status
     in_page_run = page_run is not None and page_run.pop("first", False)
     # A poll that finds a run started, ended, paused or resumed redraws the page (controls, polling
     # on or off). Not inside the page's own run: a run that just left "starting" would restart the
@@ -195,45 +177,53 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
     # next poll, a second later, sees the change instead.
     if polling and not in_page_run and (_active_ids() != polling_for or status["state"] != state_drawn):
         st.rerun()
-    state = status["state"]
-    frac = status["step"] / status["steps"]
-    if state == "queued":
+    state = status.get("state", "unknown")
+    step, steps = int(status.get("step") or 0), max(1, int(status.get("steps") or 1))
+    if state == "queued" and run is not None:
         pos = manager.queue_position(run_id)
         text = f"Queued (position {pos}): starts by itself when a training slot frees."
-    else:  # rate and time left only while training (None otherwise: a paused run has neither)
-        rate = status["steps_per_s"]
-        eta = status["eta_s"]
+    else:  # rate and time left only while this server trains it (a paused run has neither)
+        rate = status.get("steps_per_s") if snap.live else None
+        eta = status.get("eta_s") if snap.live else None
         rate_txt = f" · {rate:.1f} steps/s" if rate is not None else ""
         eta_txt = f" · {time.strftime('%M:%S', time.gmtime(eta))} left" if eta is not None else ""
-        text = f"{state} · step {status['step']:,}/{status['steps']:,}{rate_txt}{eta_txt} · on {status['device']}"
-    st.progress(min(1.0, frac), text=text)
+        on = f" · on {status['device']}" if status.get("device") else ""
+        text = f"{state} · step {step:,}/{steps:,}{rate_txt}{eta_txt}{on}"
+    st.progress(min(1.0, step / steps), text=text)
     if state == "finished":
-        st.success(f"Finished {status['steps']:,} steps in {status['train_seconds']:.1f} s. Checkpoint: "
-                   f"{run.dir / 'checkpoints' / 'last.safetensors'}")
+        secs = status.get("train_seconds")
+        took = f" in {secs:.1f} s" if isinstance(secs, (int, float)) else ""
+        st.success(f"Finished {steps:,} steps{took}. Checkpoint: {snap.dir / 'checkpoints' / 'last.safetensors'}")
     elif state == "stopped":
-        st.info(f"Stopped at step {status['step']:,}; checkpoint kept at step {status['last_checkpoint_step']}."
+        st.info(f"Stopped at step {step:,}; checkpoint kept at step {status.get('last_checkpoint_step')}."
                 + (f" {status['error']}" if status.get("error") else ""))
     elif state == "failed":
-        st.error(status["error"])
-    alarm_banners(status.get("alarms"))
-    if not run.active and not polling:
+        st.error(status.get("error") or "The run failed (no message was saved).")
+    elif status.get("error"):
+        st.warning(status["error"])
+    if run is None and state in ACTIVE:  # written by a server that is gone: nobody trains it now
+        st.caption("Nobody trains this run now: the server that was training it has stopped.")
+    alarm_banners(snap.alarms)
+    if not (run is not None and run.active) and not polling:
         _continue_controls(run_id, status)
     left, right = st.columns([3, 2])
-    cols = run.log.since(0)
+    cols = snap.columns
     with left:
         if cols.get("step"):
             kept = live_figures(run_id)  # refreshed in place from poll to poll
             kept["metrics"] = metrics_figure(cols, reuse=kept.get("metrics"))
             st.plotly_chart(kept["metrics"], key=f"metrics_{run_id}")
-            score_charts(cols, dict(run.scores), key=run_id, class_names=run.scores.get("class_names"), kept=kept)
+            score_charts(cols, snap.scores or None, key=run_id, class_names=snap.scores.get("class_names"),
+                         kept=kept)
         else:
-            st.caption("Waiting for the first metrics...")
+            st.caption("Waiting for the first metrics..." if snap.live else "This run logged no metrics.")
     with right:
-        sample = run.log.sample()
+        sample = snap.sample
         if sample is None:
-            st.caption("Waiting for the first samples...")
+            st.caption("Waiting for the first samples..." if snap.live else "This run saved no samples.")
         elif sample["kind"] == "points":
-            st.plotly_chart(points_figure(sample["fake"], sample["real"], extent=sample.get("extent", 1.6)), key=f"points_{run_id}")
+            st.plotly_chart(points_figure(sample["fake"], sample["real"], extent=sample.get("extent", 1.6)),
+                            key=f"points_{run_id}")
             st.caption(f"Real points (grey) and G(fixed z) (orange) at step {sample['step']:,}")
         else:
             st.image(sample["png"], caption=f"G(fixed z) at step {sample['step']:,}")

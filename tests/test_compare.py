@@ -78,7 +78,7 @@ def test_zip_round_trip_and_name_clash(tmp_path):
     assert import_zip(data, root) == "r1"
     st = read_json(root / "r1" / "status.json")
     assert st["state"] == "interrupted" and st["imported"] is True  # it is not training here
-    assert load_run(root / "r1").rows[-1]["fd"] == 20.0
+    assert load_run(root / "r1").column("fd")[-1] == 20.0
     again = import_zip(data, root)  # the id is taken: a new one, nothing overwritten
     assert again != "r1" and again.startswith("import-") and (root / again / "config.json").is_file()
 

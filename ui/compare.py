@@ -16,11 +16,11 @@ import math
 import re
 import shutil
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gan_core.store import atomic_write_bytes, atomic_write_json, new_run_id, read_json, read_jsonl
+from gan_core.run_view import RunSnapshot, from_disk
+from gan_core.store import atomic_write_bytes, atomic_write_json, new_run_id, read_jsonl
 
 MAX_ZIP_BYTES = 256 * 1024 * 1024  # an upload (the app's upload limit is set apart)
 MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one file, uncompressed
@@ -42,43 +42,13 @@ class RunDeleteError(ValueError):
     """A run cannot be deleted; the message says why."""
 
 
-@dataclass
-class RunData:
-    id: str
-    dir: Path
-    status: dict[str, Any]
-    config: dict[str, Any]
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    alarms: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        """The run's name (status.json "name", gan_core.run_names), or its id for older runs."""
-        n = self.status.get("name")
-        return n.strip() if isinstance(n, str) and n.strip() else self.id
-
-    @property
-    def label(self) -> str:
-        """Stable text for a select box: name, state and id (no comparison-dependent part)."""
-        return f"{self.name} · {self.status.get('state')} · {self.id}"
-
-    def column(self, key: str) -> list[Any]:
-        return [r.get(key, float("nan")) for r in self.rows]
+#: a run as Compare reads it: the same snapshot the Train page draws (gan_core.run_view), cached
+RunData = RunSnapshot
 
 
 def load_run(run_dir: str | Path) -> RunData:
-    d = Path(run_dir)
-    try:
-        status = read_json(d / "status.json")
-    except (OSError, ValueError):
-        status = {"state": "unknown"}
-    try:
-        config = read_json(d / "config.json")
-    except (OSError, ValueError):
-        config = {}
-    return RunData(d.name, d, status, config if isinstance(config, dict) else {},
-                   [r for r in read_jsonl(d / "metrics.jsonl") if isinstance(r, dict)],
-                   [a for a in read_jsonl(d / "alarms.jsonl") if isinstance(a, dict)])
+    """A run directory through gan_core.run_view (cached until one of its files changes)."""
+    return from_disk(run_dir)
 
 
 def _num(v: Any) -> bool:
@@ -89,10 +59,9 @@ def metric_names(runs: list[RunData]) -> list[str]:
     """Numeric columns present in any of the runs (losses first, then scores, in first-seen order)."""
     seen: dict[str, None] = {}
     for r in runs:
-        for row in r.rows:
-            for k, v in row.items():
-                if k not in NOT_METRICS and _num(v):
-                    seen.setdefault(k, None)
+        for k, col in r.columns.items():
+            if k not in NOT_METRICS and any(_num(v) for v in col):
+                seen.setdefault(k, None)
     return list(seen)
 
 
@@ -194,10 +163,12 @@ def config_diff(runs: list[RunData]) -> list[dict[str, Any]]:
 def final_values(run: RunData, keys: list[str] | None = None) -> dict[str, float]:
     """Last finite value of each metric (scores are only in some rows)."""
     out: dict[str, float] = {}
-    for row in reversed(run.rows):
-        for k, v in row.items():
-            if k not in NOT_METRICS and k not in out and _num(v) and (keys is None or k in keys):
-                out[k] = float(v)
+    for k, col in run.columns.items():
+        if k in NOT_METRICS or (keys is not None and k not in keys):
+            continue
+        last = next((v for v in reversed(col) if _num(v)), None)
+        if last is not None:
+            out[k] = float(last)
     return out
 
 
