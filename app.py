@@ -1,4 +1,8 @@
-"""GAN playground: `streamlit run app.py`. A router over the pages in pages/.
+"""GAN playground: `streamlit run app.py`. A router over the pages in app_pages/.
+
+The folder is not called `pages/`: Streamlit serves a `pages/` folder beside the main script as a
+legacy multipage app, so a direct URL such as /runs ran that page without this router (no
+heartbeat, file names in the sidebar).
 
 Every page keeps this session's runs alive (ui.session.keep_runs_alive): a teacher who starts a
 run and lectures from Explore or the 2-D lab does not lose it.
@@ -11,12 +15,12 @@ from ui.session import keep_runs_alive
 st.set_page_config(page_title="GAN playground", page_icon=":material/blur_on:", layout="wide")
 
 pages = [
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
-    st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("pages/explore.py", title="Explore", icon=":material/explore:"),
-    st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
-    st.Page("pages/toy_lab.py", title="2-D lab", icon=":material/scatter_plot:"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", default=True),
+    st.Page("app_pages/runs.py", title="Runs", icon=":material/folder_open:"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("app_pages/explore.py", title="Explore", icon=":material/explore:"),
+    st.Page("app_pages/data.py", title="Data", icon=":material/dataset:"),
+    st.Page("app_pages/toy_lab.py", title="2-D lab", icon=":material/scatter_plot:"),
 ]
 page = st.navigation(pages)
 keep_runs_alive()

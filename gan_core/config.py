@@ -234,7 +234,7 @@ PRESETS: dict[str, Preset] = {
     "fmnist-stylegan": Preset("Fashion-MNIST, StyleGAN-lite (R1, EMA, style mixing)", dict(
         dataset="fashion-mnist", arch="stylegan-lite", loss="ns", r1_weight=1.0, ema_decay=0.999, style_mixing=0.9,
         lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.99, latent_dim=64, width=32, batch_size=32, steps=5000)),
-    # 2-D lab (pages/toy_lab.py) and the mode-collapse benchmark (bench/toy_modes.py, table in the README)
+    # 2-D lab (app_pages/toy_lab.py) and the mode-collapse benchmark (bench/toy_modes.py, table in the README)
     "ring8-lab": Preset("2-D lab: ring of 8, small MLP (2 hidden layers of 64), 2-D noise", dict(
         dataset="ring8", arch="toy-mlp", depth=2, width=64, latent_dim=2, loss="ns", lr_g=1e-3, lr_d=1e-3,
         batch_size=128, steps=20000, sample_every=50, n_fixed=256)),

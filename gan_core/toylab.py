@@ -11,7 +11,7 @@ Kahng et al. 2018).
     run_for(s)   whole iterations for about s seconds (play)
 
 and turns the state into pure data for the view (`snapshot()`) and scores (`score()`). It keeps
-no thread: the page calls it a few times a second (see pages/toy_lab.py for why).
+no thread: the page calls it a few times a second (see app_pages/toy_lab.py for why).
 
 The view's data come from pure functions of D and G, unit tested on their own:
 

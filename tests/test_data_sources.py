@@ -625,7 +625,7 @@ def _page(path: str):
 
 
 def test_data_page_previews_and_refuses(root):
-    at = _page("pages/data.py").run()
+    at = _page("app_pages/data.py").run()
     assert not at.exception and len(at.get("plotly_chart")) == 2  # ring8: scatter + counts
     at.sidebar.selectbox(key="data_dataset").set_value("digits").run()
     at.sidebar.selectbox(key="data_resolution").set_value(32).run()
@@ -646,7 +646,7 @@ def test_data_page_previews_and_refuses(root):
 
 def test_train_form_uses_the_same_chooser(root):
     (root / "pts.csv").write_text("1,2\n3,4\n" * 100)
-    at = _page("pages/train.py").run()
+    at = _page("app_pages/train.py").run()
     at.sidebar.selectbox(key="cfg_dataset").set_value("csv").run()
     assert any("upload a CSV" in e.value or "needs a path" in e.value for e in at.error)
     at.sidebar.text_input(key="cfg_path_csv").input("pts.csv").run()

@@ -24,7 +24,7 @@ HEAVY = ("sklearn", "scipy", "torchvision", "torch._dynamo", "tensorboard", "tor
 
 
 def test_train_page_first_render_imports_no_heavy_library():
-    """What pages/train.py imports and calls on its first render, in a fresh interpreter."""
+    """What app_pages/train.py imports and calls on its first render, in a fresh interpreter."""
     code = f"""
 import sys
 from pathlib import Path

@@ -4,7 +4,7 @@ Only the chosen view runs, so a slider move costs one forward pass of G for the 
 (64 images plus the chosen seed, in one batch), one grid picture and one PNG; model loading and
 the GANSpace PCA come from `st.cache_resource` (ui/explore_source.py).
 
-Widget keys start with "exk_": pages/explore.py keeps them when a view is hidden, so switching
+Widget keys start with "exk_": app_pages/explore.py keeps them when a view is hidden, so switching
 views and back keeps the sliders where they were. Defaults are put in session_state before the
 widget is made (never both a default and a session value, which Streamlit warns about).
 """

@@ -249,7 +249,7 @@ def test_bad_uploads_are_reported(env, page):
     the data root's uploads/ folder."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if page == "data":
-        at.switch_page("pages/data.py")
+        at.switch_page("app_pages/data.py")
     at.run()
     prefix = "cfg_" if page == "train" else "data_"
     for source, cases in (("csv", BAD_CSVS), ("zip", BAD_ZIPS)):
@@ -293,7 +293,7 @@ BAD_RUN_ZIPS = [
 
 def test_compare_import_bad_zips(env):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.switch_page("pages/compare.py")
+    at.switch_page("app_pages/compare.py")
     at.run()
     _ok(at, "compare page")
     for label, data, expect in BAD_RUN_ZIPS:
@@ -306,10 +306,10 @@ def test_compare_import_bad_zips(env):
 
 # ---------------------------------------------------------------------------- Explore: model upload
 def test_explore_upload_bad_files(env):
-    if not (REPO / "pages" / "explore.py").is_file():
+    if not (REPO / "app_pages" / "explore.py").is_file():
         pytest.skip("no Explore page in this checkout")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.switch_page("pages/explore.py")
+    at.switch_page("app_pages/explore.py")
     at.run()
     _ok(at, "explore page")
     at.sidebar.radio(key="exk_source").set_value("Upload").run()

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from gan_core.config import TrainConfig
 from gan_core.store import atomic_write_json
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "compare.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "compare.py")
 A, B, C = "20260101-000000-aaaaaa", "20260101-000001-bbbbbb", "20260101-000002-cccccc"
 
 

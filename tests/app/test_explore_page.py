@@ -55,7 +55,7 @@ def runs(tmp_path, monkeypatch):
 
 def _page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/explore.py").run()
+    at.switch_page("app_pages/explore.py").run()
     return at
 
 
@@ -240,7 +240,7 @@ def test_opens_on_the_best_looking_shipped_model_with_readable_scores(runs):
     assert order[0] == "fmnist-cdcgan" and order.index("digits-dcgan") > order.index("fmnist-dcgan")
     assert order.index("ring8-mlp-pacgan") < order.index("ring8-mlp")  # 8 of 8 modes before 7 of 8
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/explore.py").run()
+    at.switch_page("app_pages/explore.py").run()
     _ok(at)
     assert at.sidebar.selectbox(key="exk_pretrained").value == "fmnist-cdcgan"
     scores = next(c.value for c in at.sidebar.caption if c.value.startswith("Scores:"))

@@ -60,7 +60,7 @@ def root(tmp_path, monkeypatch):
 
 def _page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/runs.py").run()
+    at.switch_page("app_pages/runs.py").run()
     assert not at.exception, at.exception
     return at
 

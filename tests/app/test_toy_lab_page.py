@@ -25,7 +25,7 @@ def lab(tmp_path, monkeypatch):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     at = AppTest.from_file(APP, default_timeout=90)
-    at.switch_page("pages/toy_lab.py").run()
+    at.switch_page("app_pages/toy_lab.py").run()
     yield at
     torch.set_num_threads(threads)
 

@@ -44,7 +44,7 @@ if not shown:
 
 
 def _open(run_id: str) -> None:
-    st.switch_page("pages/train.py", query_params={"run": run_id})
+    st.switch_page("app_pages/train.py", query_params={"run": run_id})
 
 
 def _continue(card: RunCard, steps: int) -> None:
