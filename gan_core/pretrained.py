@@ -321,10 +321,10 @@ def _class_names(cfg: TrainConfig, n: int, read_data: bool) -> list[str]:
     """The dataset's label names (only its reader knows them, so the data is read: export time only)."""
     if not n or not read_data:
         return []
-    from gan_core.data import DATASETS, DataError
+    from gan_core.data import DataError, load_dataset
 
     try:
-        names = list(DATASETS.get(cfg.dataset).load(cfg.data_dir).class_names)
+        names = list(load_dataset(cfg.dataset, cfg.data_dir).class_names)
     except (DataError, OSError, ValueError):
         return []
     return names if len(names) == n else []

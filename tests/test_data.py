@@ -250,3 +250,26 @@ def test_digits_dataset():
     assert ds.x.min().item() == -1.0 and ds.x.max().item() == 1.0
     assert ds.kind == "image"
     assert sorted(ds.y.unique().tolist()) == list(range(10))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every gan_core module a file imports, at module level or inside functions (ast, not runtime)."""
+    import ast
+
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+    return {m for m in out if m.startswith("gan_core")}
+
+
+def test_no_data_module_imports_its_package():
+    """The sources and the pipeline import `gan_core.data._registry`, never the package `__init__`
+    (which imports them all): no import cycle inside gan_core/data (issue 16)."""
+    folder = Path(__file__).resolve().parent.parent / "gan_core" / "data"
+    offenders = {p.name: sorted(m for m in _imported_modules(p) if m == "gan_core.data")
+                 for p in folder.glob("*.py") if p.name != "__init__.py"}
+    assert not {k: v for k, v in offenders.items() if v}
+    assert "gan_core.data" not in _imported_modules(folder / "_registry.py")

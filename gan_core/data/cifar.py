@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_core.data import DataError, Raw, SourceRequest, register_source
+from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
 from gan_core.data.paths import download_allowed, resolve_data_dir
 
 BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -55,7 +55,7 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         with open(path, "rb") as f:
             obj = SafeUnpickler(f, encoding="bytes").load()
-    except Exception as e:  # noqa: BLE001: UnpicklingError, EOFError, ValueError, ... all mean a bad file
+    except Exception as e:  # noqa: BLE001  (UnpicklingError, EOFError, ValueError, ... all mean a bad file)
         raise DataError(f"{path}: not a CIFAR-10 python batch ({type(e).__name__}: {e}). Allowed: the files of "
                         "cifar-10-python.tar.gz, unchanged. Delete it and let the loader download it again.") from e
     if not isinstance(obj, dict):
@@ -99,7 +99,8 @@ def _load(req: SourceRequest) -> Raw:
         folder = _find(root)
     if folder is None:
         raise DataError(f"CIFAR-10 not found and could not be downloaded ({why}). Put the python version's "
-                        f"batches data_batch_1 ... data_batch_5 (from cifar-10-python.tar.gz) in {root.resolve() / FOLDER}/ "
+                        "batches data_batch_1 ... data_batch_5 (from cifar-10-python.tar.gz) in "
+                        f"{root.resolve() / FOLDER}/ "
                         "(set the data directory with --data-dir or $GAN_DATA_DIR), or connect to the internet.")
     missing = [b for b in BATCHES if not (folder / b).is_file()]
     if missing:

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from gan_core.data import DataError, Raw, SourceRequest, register_source
+from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
 
 MAX_CSV_BYTES = 64 * 2**20  # bigger files are refused before parsing
 MAX_CSV_ROWS = 1_000_000
@@ -40,7 +40,8 @@ def read_points_csv(data: bytes, name: str = "CSV") -> torch.Tensor:
         cells = next(csv.reader([line], delimiter=delim), [])
         if len(cells) != 2:
             what = "a missing column" if len(cells) < 2 else f"{len(cells)} columns"
-            raise DataError(f"{name}, line {lineno}: {len(cells)} column(s) ({what}) in {line.strip()[:60]!r}; {ALLOWED}")
+            raise DataError(f"{name}, line {lineno}: {len(cells)} column(s) ({what}) in {line.strip()[:60]!r}; "
+                            f"{ALLOWED}")
         vals = []
         for col, cell in enumerate(cells, 1):
             s = cell.strip()

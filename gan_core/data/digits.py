@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_core.data import DataError, Raw, SourceRequest, register_source
+from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
 
 
 def load_digits_arrays() -> tuple[np.ndarray, np.ndarray]:

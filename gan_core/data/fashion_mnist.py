@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gan_core.data import DataError, Dataset, Raw, register_source
+from gan_core.data._registry import DataError, Dataset, Raw, register_source
 from gan_core.data.idxfamily import IMAGES, LABELS, find_idx_pair, idx_raw, read_idx_pair, torchvision_download
 from gan_core.data.paths import download_allowed, resolve_data_dir  # noqa: F401  (resolve_data_dir: public here too)
 

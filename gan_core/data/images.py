@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from gan_core.data import DataError, Raw, SourceRequest, register_source
+from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
 from gan_core.data.paths import data_root
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg")
@@ -225,7 +225,7 @@ def decode_image(data: bytes, name: str, *, mode: str, resolution: int, fit: str
         raise DataError(f"{name}: {e}; allowed: images up to {MAX_PIXELS:,} pixels") from e
     except UnidentifiedImageError as e:
         raise DataError(f"{name}: not a PNG or JPEG image (the name says so, the content does not); {ALLOWED}") from e
-    except Exception as e:  # noqa: BLE001: OSError (truncated), SyntaxError, ValueError, zlib.error, ...
+    except Exception as e:  # noqa: BLE001  (OSError (truncated), SyntaxError, ValueError, zlib.error, ...)
         raise DataError(f"{name}: truncated or corrupt image ({type(e).__name__}: {e}); allowed: complete PNG or "
                         "JPEG files. Re-save it or remove it.") from e
     return arr[:, :, None] if arr.ndim == 2 else arr
@@ -296,7 +296,8 @@ _COMMON = dict(kind="image", shape=(3, DEFAULT_RESOLUTION, DEFAULT_RESOLUTION), 
 register_source(
     "folder", label="Image folder on the server", raw=_load_folder, signature=_folder_signature,
     help="Your own PNG/JPEG images in a folder inside the server's data root; one sub-folder per class gives "
-    f"labels. Fitted to a square (default {DEFAULT_RESOLUTION}x{DEFAULT_RESOLUTION} RGB), at most {MAX_FILES:,} images.",
+    f"labels. Fitted to a square (default {DEFAULT_RESOLUTION}x{DEFAULT_RESOLUTION} RGB), at most {MAX_FILES:,} "
+    "images.",
     **_COMMON)
 register_source(
     "zip", label="Zip of images (upload)", raw=_load_zip, signature=_zip_signature,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gan_core.data import DataError, Raw, SourceRequest, register_source
+from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
 from gan_core.data.idxfamily import IMAGES, LABELS, find_idx_pair, idx_raw, read_idx_pair, torchvision_download
 from gan_core.data.paths import download_allowed, resolve_data_dir
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gan_core.data import DataError
+from gan_core.data._registry import DataError
 
 WHAT = {"csv": "CSV file", "folder": "image folder", "zip": "zip archive"}
 

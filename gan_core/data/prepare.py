@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from gan_core.data import (DATASETS, DataError, DataOptionError, Dataset, Raw, SourceRequest, parse_name)
+from gan_core.data._registry import (DATASETS, DataError, DataOptionError, Dataset, Raw, SourceRequest, parse_name)
 from gan_core.data.paths import resolve_data_dir, resolve_user_path
 
 RESOLUTIONS = (0, 28, 32, 64)  # 0 = native
@@ -214,7 +214,8 @@ def load_raw(cfg: Any, check_count: Any = None) -> tuple[Raw, tuple]:
         with _RAW.key_lock(ck):  # two threads asking for the same data read it once
             raw = _RAW.get(ck)
             if raw is None:
-                req = SourceRequest(**{**{f.name: getattr(req, f.name) for f in fields(req)}, "check_count": check_count})
+                req = SourceRequest(**{**{f.name: getattr(req, f.name) for f in fields(req)},
+                                       "check_count": check_count})
                 raw = spec.raw(req)
                 _RAW.put(ck, raw, raw.x.element_size() * raw.x.nelement())
     return raw, ck
@@ -384,7 +385,8 @@ def preview(cfg: Any, n_images: int = 64, n_points: int = 4000, n_range: int = 2
     shown = x if raw.kind == "points" else x[:n_images]
     return Preview(kind=raw.kind, source=_describe(raw, o, shape), n=n, shape=shape, nbytes=nbytes,
                    available=available_bytes(device), device=str(device), memory_error=memory_problem(nbytes, device),
-                   samples=shown, sample_labels=(y if raw.kind == "points" else y[:n_images]) if y is not None else None,
+                   samples=shown,
+                   sample_labels=(y if raw.kind == "points" else y[:n_images]) if y is not None else None,
                    class_names=raw.class_names, counts=counts, value_min=float(x.min()), value_max=float(x.max()),
                    range_of=len(x), extent=_extent(raw), notes=raw.notes)
 

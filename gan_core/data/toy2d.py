@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gan_core.data import Raw, SourceRequest, register_source
+from gan_core.data._registry import Raw, SourceRequest, register_source
 
 N_POINTS = 100_000  # samples drawn for every toy dataset
 RING8_RADIUS = 1.0
