@@ -1,76 +1,21 @@
-"""Command line: `python -m gan_core train|sample ...`, on the same TrainingRun as the app."""
+"""Command line: `python -m gan_core train|sample|eval|train-classifier|export`, on the same TrainingRun
+as the app.
+
+Building the parser imports no torch: the top-level `--help` lists the commands from the table below,
+and each command's options are added when that command is parsed or its help is printed (bug 6:
+`python -m gan_core --help` took seconds because torch, the registries and scikit-learn were imported
+first). `train`'s options come from the registries, so `train --help` does import them.
+"""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import importlib
 import sys
 from pathlib import Path
+from typing import Callable, NamedTuple
 
-from gan_core.config import PRESETS, ConfigError, TrainConfig
-from gan_core.data import DATASETS, check_source
-from gan_core.losses import LOSSES
-from gan_core.models import ARCHS
-from gan_core.optim import SCHEDULES
-from gan_core.options import all_options, cli_help
-
-# CLI option -> (config field, help). Defaults come from TrainConfig so they are written once.
-TRAIN_OPTIONS = {
-    "dataset": f"dataset: {', '.join(DATASETS.display_names())}; PATH lies inside the data root "
-               "($GAN_DATA_ROOT, default data/) and relative paths are read from there",
-    "data_dir": "directory searched first for image datasets (also $GAN_DATA_DIR)",
-    "resolution": "images: 0 = the source's native size (folder/zip: 64), or 28, 32, 64",
-    "channels": "images: 0 = the source's (folder/zip: RGB), 1 = grayscale, 3 = RGB",
-    "fit": "images that are not square: crop (centre) or pad (black borders)",
-    "hflip": "images: true adds a mirrored copy of every image (doubles the dataset)",
-    "arch": f"architecture: {', '.join(ARCHS.names())}",
-    "loss": f"loss: {', '.join(LOSSES.names())}",
-    "latent_dim": "size of the noise vector z",
-    "width": "model width (MLP first hidden layer / DCGAN base channels)",
-    "gp_weight": "WGAN-GP penalty weight lambda",
-    "lr_g": "generator learning rate",
-    "lr_d": "discriminator learning rate",
-    "beta1": "Adam beta1",
-    "beta2": "Adam beta2",
-    "schedule": f"learning-rate schedule: {', '.join(SCHEDULES.names())}",
-    "lr_step_every": "step decay: steps between LR drops",
-    "lr_gamma": "step decay: LR factor at each drop",
-    "batch_size": "batch size",
-    "steps": "number of generator steps",
-    "d_steps": "discriminator steps per generator step",
-    "seed": "random seed",
-    "device": "auto | cpu | cuda",
-    "log_every": "steps between logged metric rows",
-    "sample_every": "steps between fixed-noise sample grids",
-    "n_fixed": "samples in the fixed-noise grid",
-    "checkpoint_every_s": "seconds between checkpoint refreshes",
-    "score_every": "steps between quality scores (FD/KID/precision/recall/coverage; 2-D: modes, KL/JS) and "
-                   "collapse checks; 0 = off",
-    "tensorboard": "also write scalars and sample grids as TensorBoard event files in <run>/tensorboard "
-                   "(needs: pip install tensorboard); --tensorboard alone means true",
-}
-CHOICES = {"resolution": [0, 28, 32, 64], "channels": [0, 1, 3], "fit": ["crop", "pad"], "arch": ARCHS.names(), "loss": LOSSES.names(), "schedule": SCHEDULES.names(),
-           "device": ["auto", "cpu", "cuda"]}
-# Model, regulariser, optimiser and schedule options: help and choices from gan_core.options,
-# registered next to the code that implements each one.
-for _name in all_options().names():
-    TRAIN_OPTIONS.setdefault(_name, cli_help(_name))
-    if all_options().get(_name).choices is not None:
-        CHOICES.setdefault(_name, all_options().get(_name).choice_names())
-
-
-def _metavar(choices: list | None) -> str | None:
-    """Choices that contain commas (DiffAugment policies) are listed with '|' so they can be told apart."""
-    if choices and any("," in str(c) for c in choices):
-        return "{" + "|".join(map(str, choices)) + "}"
-    return None
-
-
-def _bool(text: str) -> bool:
-    value = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(text.strip().lower())
-    if value is None:
-        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-    return value
+DEVICES = ["auto", "cpu", "cuda"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,42 +23,134 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m gan_core", description="GAN playground: train and sample from the command line.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+class _CommandParser(_Parser):
+    """A command's parser that adds its options (`options(parser)`) the first time it is used."""
 
-    t = sub.add_parser("train", help="train a GAN and write a run directory",
-                       description="Train a GAN; writes config.json, status.json, metrics.jsonl, samples/ and checkpoints/ under --out.")
-    t.add_argument("--preset", choices=list(PRESETS), help="start from a named preset; other options override it: "
-                   + "; ".join(f"{k} = {v.label}" for k, v in PRESETS.items()))
-    t.add_argument("--out", help="run directory to write (default: runs/<new id>)")
-    t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint "
-                   "(same config; --steps may raise the target; metrics are appended)")
-    defaults = TrainConfig()
-    for f in dataclasses.fields(TrainConfig):
-        kind = type(getattr(defaults, f.name))
-        t.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_bool if kind is bool else kind, default=None,
-                       nargs="?" if kind is bool else None, const=True if kind is bool else None,  # --hflip = true
-                       choices=CHOICES.get(f.name), metavar="{true,false}" if kind is bool else _metavar(CHOICES.get(f.name)),
-                       help=f"{TRAIN_OPTIONS.get(f.name, f.name.replace('_', ' '))} (default: {getattr(defaults, f.name)})")
+    def __init__(self, *args, options: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._options = options
 
-    s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file",
-                       description="Images: float32 (N, C, H, W) in [0, 1]; 2-D points: float32 (N, 2) in data coordinates.")
+    def _add_options(self) -> None:
+        if self._options is not None:
+            options, self._options = self._options, None
+            options(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._add_options()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self._add_options()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._add_options()
+        return super().format_help()
+
+
+def _train_options(p: argparse.ArgumentParser) -> None:
+    from gan_core.train_command import add_train_options
+
+    add_train_options(p)
+
+
+def _sample_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--checkpoint", required=True, help="path to a .safetensors checkpoint (with its .json sidecar)")
     s.add_argument("--n", type=int, default=64, help="number of samples (1 to 1,000,000; default 64)")
     s.add_argument("--out", required=True, help="output .npy file")
     s.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
-    s.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device (default auto)")
-    from gan_core.metrics.evaluate import add_commands
+    s.add_argument("--device", default="auto", choices=DEVICES, help="device (default auto)")
 
-    add_commands(sub)  # eval, train-classifier
-    from gan_core.pretrained import add_command as add_export
 
-    add_export(sub)  # export
+def _eval_options(e: argparse.ArgumentParser) -> None:
+    e.add_argument("--checkpoint", help="a .safetensors checkpoint with its .json sidecar")
+    e.add_argument("--dataset", help="with --real: the dataset whose real-data floor to print")
+    e.add_argument("--real", action="store_true",
+                   help="score real held-out data instead of a generator (images: the classifier's test split "
+                        "against the training split; 2-D: a fresh draw against the data): the floor of each score")
+    e.add_argument("--n", type=int, default=10_000, help="generated samples (100 to 100000; default 10000)")
+    e.add_argument("--n-real", type=int, default=10_000, help="real samples in the reference (default 10000)")
+    e.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    e.add_argument("--device", default="auto", choices=DEVICES, help="device (default auto)")
+    e.add_argument("--inception", default="auto", choices=["auto", "on", "off"],
+                   help="Inception FID/IS: auto = when the weights are on this machine ($GAN_INCEPTION_WEIGHTS or "
+                        "torch's hub cache); on = download them if needed; off (default auto)")
+    e.add_argument("--classifier-dir", help="folder with classifier-<dataset>.safetensors (default pretrained/)")
+
+
+def _train_classifier_options(t: argparse.ArgumentParser) -> None:
+    t.add_argument("--dataset", required=True, help="a labelled image dataset: digits, fashion-mnist, mnist, kmnist")
+    t.add_argument("--epochs", type=int,
+                   help="passes over the training split (default 4; 40 for datasets under 10,000 images)")
+    t.add_argument("--out-dir", help="where to write (default pretrained/)")
+    t.add_argument("--data-dir", default="data", help="data directory (as for train)")
+    t.add_argument("--device", default="auto", choices=DEVICES)
+    t.add_argument("--seed", type=int, default=0)
+
+
+def _export_options(e: argparse.ArgumentParser) -> None:
+    from gan_core.store import PRETRAINED_DIR
+
+    e.add_argument("--checkpoint", required=True, help="runs/ID/checkpoints/last.safetensors of a finished run")
+    e.add_argument("--name", required=True, help="file stem: 1-64 of a-z, 0-9, '-', '_'")
+    e.add_argument("--title", required=True, help="one line shown in menus")
+    e.add_argument("--command", dest="train_command", required=True,
+                   help="the 'python -m gan_core train ...' line that trains it (checked against the config)")
+    e.add_argument("--out-dir", default=str(PRETRAINED_DIR), help="folder to write (default pretrained/)")
+    e.add_argument("--fp32", action="store_true", help="store float32 even where fp16 is harmless")
+    e.add_argument("--scores", help="a JSON file saved from `python -m gan_core eval` to put in the card")
+    e.add_argument("--notes", default="", help="free text for the card")
+    e.add_argument("--stopped-ok", action="store_true", help="accept a run stopped before its --steps when its "
+                   "training does not depend on the step target (the command must then give the step reached)")
+
+
+class Command(NamedTuple):
+    help: str  # one line in `python -m gan_core --help`
+    description: str  # the top of the command's own --help
+    options: Callable[[argparse.ArgumentParser], None]  # adds the command's options (imports what it needs)
+    run: str  # "module:function" called with the parsed arguments; returns the exit status
+
+
+COMMANDS: dict[str, Command] = {
+    "train": Command(
+        "train a GAN and write a run directory",
+        "Train a GAN; writes config.json, status.json, metrics.jsonl, samples/ and checkpoints/ under --out.",
+        _train_options, "gan_core.cli:_train"),
+    "sample": Command(
+        "draw samples from a checkpoint into a .npy file",
+        "Images: float32 (N, C, H, W) in [0, 1]; 2-D points: float32 (N, 2) in data coordinates.",
+        _sample_options, "gan_core.cli:_sample"),
+    "eval": Command(
+        "print the scores of a checkpoint (or of real data: --real) as JSON",
+        "Scores of a generator checkpoint against its training data, as JSON on stdout. Images: Frechet distance "
+        "/ KID / precision / recall on the dataset classifier's features (not Inception's), the class histogram, "
+        "and Inception FID/IS when the Inception weights are available. 2-D: modes covered, high-quality %, KL "
+        "and JS of grid histograms, Frechet distance.",
+        _eval_options, "gan_core.metrics.evaluate:run_eval"),
+    "train-classifier": Command(
+        "train the small classifier behind the image scores",
+        "Train the dataset's small CNN on its training split, measure its test split, and write "
+        "pretrained/classifier-<dataset>.safetensors + .json (the model card).",
+        _train_classifier_options, "gan_core.metrics.evaluate:run_train_classifier"),
+    "export": Command(
+        "write a run's generator to pretrained/ with its model card",
+        "Export G (the EMA copy when the run kept one) of a finished run's checkpoint as "
+        "pretrained/NAME.safetensors (fp16 when harmless) + NAME.json (config and model card).",
+        _export_options, "gan_core.pretrained:run_export"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; a command's options are added when it is parsed or its help printed."""
+    p = _Parser(prog="python -m gan_core", description="GAN playground: train and sample from the command line.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_CommandParser)
+    for name, c in COMMANDS.items():
+        sub.add_parser(name, help=c.help, description=c.description, options=c.options)
     return p
 
 
-def _check_tensorboard(cfg: TrainConfig) -> None:
+def _check_tensorboard(cfg) -> None:
+    from gan_core.config import ConfigError
     from gan_core.metrics.monitor import TENSORBOARD_HELP, tensorboard_available
 
     if cfg.tensorboard and not tensorboard_available():
@@ -126,9 +163,14 @@ def _train(args: argparse.Namespace) -> int:
     from gan_core.run import TrainingRun
     from gan_core.store import new_run_id, runs_root
 
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
+    from gan_core.config import ConfigError
+    from gan_core.data import check_source
+    from gan_core.train_command import config_from_args, given_fields
+
+    given = given_fields(args)
     if args.resume:
-        extra = sorted(set(given) - {"steps", "time_limit"}) + (["--preset"] if args.preset else []) + (["--out"] if args.out else [])
+        extra = (sorted(set(given) - {"steps", "time_limit"}) + (["--preset"] if args.preset else [])
+                 + (["--out"] if args.out else []))
         if extra:
             raise ConfigError("--resume", "continues the run's own config; only --steps and --time-limit may be given "
                               f"with it, not {', '.join(extra)}")
@@ -136,14 +178,13 @@ def _train(args: argparse.Namespace) -> int:
         cfg, out = run.cfg, run.dir
         _check_tensorboard(cfg)
     else:
-        base = dict(PRESETS[args.preset].fields) if args.preset else {}
-        base.update(given)
-        cfg = TrainConfig(**base).validate()
+        cfg = config_from_args(args).validate()
         _check_tensorboard(cfg)
         check_source(cfg)  # a missing file or a path outside the data root: refused before a run directory exists
         out = Path(args.out) if args.out else runs_root() / new_run_id()
         if (out / "status.json").exists():
-            raise ConfigError("--out", f"{out} already holds a run; choose a new directory (or --resume it) so nothing is overwritten")
+            raise ConfigError("--out", f"{out} already holds a run; choose a new directory (or --resume it) so "
+                              "nothing is overwritten")
         run = TrainingRun(cfg, out)
     bar = tqdm(total=cfg.steps, initial=run.step, unit="step", dynamic_ncols=True)
 
@@ -171,6 +212,7 @@ def _sample(args: argparse.Namespace) -> int:
     import numpy as np
 
     from gan_core.checkpoint import load_models
+    from gan_core.config import ConfigError
     from gan_core.engine import resolve_device
     from gan_core.sampling import sample
 
@@ -187,16 +229,25 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module, _, function = COMMANDS[args.command].run.partition(":")
+    run = getattr(importlib.import_module(module), function)
     from gan_core.checkpoint import CheckpointError
+    from gan_core.config import ConfigError
     from gan_core.data import DataError
 
-    args = build_parser().parse_args(argv)
     try:
-        from gan_core.metrics.evaluate import COMMANDS
-
-        from gan_core.pretrained import run_export
-
-        return {"train": _train, "sample": _sample, "export": run_export, **COMMANDS}[args.command](args)
+        return run(args)
     except (ConfigError, CheckpointError, DataError, RuntimeError) as e:
         print(f"python -m gan_core {args.command}: error: {e}", file=sys.stderr)
         return 2
+
+
+def __getattr__(name: str):
+    """cli.TRAIN_OPTIONS / cli.CHOICES, read where they used to live (they moved to gan_core.train_command,
+    which imports the registries: importing cli stays cheap)."""
+    if name in ("TRAIN_OPTIONS", "CHOICES"):
+        from gan_core import train_command
+
+        return getattr(train_command, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,7 +28,7 @@ import re
 import shlex
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,9 @@ from safetensors.torch import save
 
 from gan_core.checkpoint import CheckpointError, load_models
 from gan_core.config import ConfigError, TrainConfig
-from gan_core.store import atomic_write_bytes, atomic_write_json
+from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, atomic_write_json
+from gan_core.train_command import config_from_args, parse_train_args
 
-PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 CARD_FORMAT = "gan_core-pretrained/1"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # a file stem: no dots, slashes or spaces
 MAX_WEIGHTS_BYTES = 64 * 2**20  # uploads (and shipped files, which stay under 20 MB)
@@ -102,8 +102,9 @@ class ModelCard:
             if f.name not in d:
                 if f.default is not dataclasses.MISSING:
                     continue
+                required = [x.name for x in dataclasses.fields(cls) if x.default is dataclasses.MISSING]
                 raise PretrainedError(f"{where}: the model card lacks the field {f.name!r}; required: "
-                                      f"{', '.join(x.name for x in dataclasses.fields(cls) if x.default is dataclasses.MISSING)}")
+                                      f"{', '.join(required)}")
             v = d[f.name]
             if not _type_ok(v, f.type):
                 raise PretrainedError(f"{where}: card field {f.name!r} should be {f.type}, got {v!r}")
@@ -123,7 +124,8 @@ class ModelCard:
         if self.kind not in ("image", "points"):
             raise PretrainedError(f"{where}: kind must be 'image' or 'points', got {self.kind!r}")
         if not (self.sample_shape and all(isinstance(v, int) and 0 < v <= 4096 for v in self.sample_shape)):
-            raise PretrainedError(f"{where}: sample_shape must be a list of 1 to 4096 integers, got {self.sample_shape!r}")
+            raise PretrainedError(f"{where}: sample_shape must be a list of 1 to 4096 integers, "
+                                  f"got {self.sample_shape!r}")
         if not 1 <= self.latent_dim <= 1024:
             raise PretrainedError(f"{where}: latent_dim must be 1 to 1024, got {self.latent_dim}")
         if self.conditional != (self.n_classes > 0):
@@ -207,7 +209,8 @@ def load_uploaded(weights_bytes: bytes, card_bytes: bytes, device: str | torch.d
         raise PretrainedError(f"upload: the weights file has {len(weights_bytes)} bytes; at most {MAX_WEIGHTS_BYTES} "
                               "are accepted")
     if len(card_bytes) > MAX_CARD_BYTES:
-        raise PretrainedError(f"upload: the JSON file has {len(card_bytes)} bytes; at most {MAX_CARD_BYTES} are accepted")
+        raise PretrainedError(f"upload: the JSON file has {len(card_bytes)} bytes; at most {MAX_CARD_BYTES} are "
+                              "accepted")
     _check_safetensors_bytes(bytes(weights_bytes[:16]), len(weights_bytes), "upload")
     try:
         doc = json.loads(bytes(card_bytes).decode("utf-8"))
@@ -243,7 +246,7 @@ def load_uploaded(weights_bytes: bytes, card_bytes: bytes, device: str | torch.d
 def _inside(directory: Path, stem_or_file: str, suffix: str) -> Path:
     """directory/<stem_or_file><suffix>, refused unless it is a plain name that stays in `directory`."""
     name = stem_or_file + suffix
-    stem = name[: -len(".safetensors")] if name.endswith(".safetensors") else name[: -len(".json")] if name.endswith(".json") else name
+    stem = name.removesuffix(".safetensors") if name.endswith(".safetensors") else name.removesuffix(".json")
     if not NAME_RE.match(stem) or "/" in name or "\\" in name:
         raise PretrainedError(f"pretrained model name {stem_or_file!r} is not allowed; allowed: 1-64 of a-z, 0-9, "
                               "'-', '_' (a file in the pretrained folder, no paths)")
@@ -265,7 +268,8 @@ def _check_safetensors_bytes(head: bytes, size: int, where: str) -> None:
     raise PretrainedError(f"{where}: not a safetensors file (expected an 8-byte header length and a JSON header)")
 
 
-def _load_checked(weights: Path, card: ModelCard, device: str | torch.device) -> tuple[torch.nn.Module, TrainConfig, ModelCard]:
+def _load_checked(weights: Path, card: ModelCard, device: str | torch.device,
+                  ) -> tuple[torch.nn.Module, TrainConfig, ModelCard]:
     if not weights.is_file():
         raise PretrainedError(f"{weights}: the weights file named by the card is missing")
     size = weights.stat().st_size
@@ -295,7 +299,8 @@ def _load_checked(weights: Path, card: ModelCard, device: str | torch.device) ->
         kw = {"generator": torch.Generator(device=z.device).manual_seed(0)} if getattr(G, "uses_noise", False) else {}
         x = G(z, **kw)
     if list(x.shape[1:]) != card.sample_shape or not torch.isfinite(x).all():
-        raise PretrainedError(f"{weights}: G gives samples of shape {list(x.shape[1:])}, the card says {card.sample_shape}")
+        raise PretrainedError(f"{weights}: G gives samples of shape {list(x.shape[1:])}, the card says "
+                              f"{card.sample_shape}")
     if card.style_based and not card.num_ws:  # a card made from an uploaded run sidecar
         card.num_ws = int(getattr(G, "num_ws", 0) or 0)
     return G, cfg, card
@@ -352,24 +357,18 @@ def _card_from(cfg: TrainConfig, meta: dict[str, Any], *, name: str, title: str,
 
 def config_from_command(command: str) -> TrainConfig:
     """The TrainConfig that `python -m gan_core train ...` (leading VAR=value settings allowed) would train."""
-    from gan_core.cli import build_parser
-    from gan_core.config import PRESETS
-
     words = shlex.split(command)
     while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
         words = words[1:]
     if len(words) < 4 or words[1:4] != ["-m", "gan_core", "train"] or not words[0].startswith("python"):
         raise PretrainedError(f"command must be 'python -m gan_core train ...', got {command!r}")
     try:
-        args = build_parser().parse_args(words[3:])
-    except SystemExit as e:
-        raise PretrainedError(f"command {command!r} is not a valid train command line") from e
+        args = parse_train_args(words[4:])
+    except ValueError as e:
+        raise PretrainedError(f"command {command!r} is not a valid train command line ({e})") from e
     if args.resume:
         raise PretrainedError("command: give the one command that trains the model from scratch, not --resume")
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
-    base = dict(PRESETS[args.preset].fields) if args.preset else {}
-    base.update(given)
-    return TrainConfig(**base)
+    return config_from_args(args)
 
 
 def _differences(a: TrainConfig, b: TrainConfig) -> list[str]:
@@ -412,7 +411,8 @@ def export_generator(checkpoint_path: str | Path, out_path: str | Path, *, name:
     step = int(meta.get("step", -1))
     target = cfg
     if step != cfg.steps:
-        depends = cfg.schedule in ("cosine", "warmup-cosine") or (cfg.instance_noise > 0 and not cfg.instance_noise_steps)
+        depends = (cfg.schedule in ("cosine", "warmup-cosine")
+                   or (cfg.instance_noise > 0 and not cfg.instance_noise_steps))
         if not stopped_ok or depends or not 0 < step < cfg.steps:
             raise PretrainedError(
                 f"{checkpoint_path}: holds step {step} of a {cfg.steps}-step run; export finished runs (resume it "
@@ -461,24 +461,6 @@ def scores_from_eval(path: str | Path) -> dict[str, Any]:
         raise PretrainedError(f"--scores {path}: expected the JSON printed by `python -m gan_core eval`")
     keep = {k: doc[k] for k in ("checkpoint", "n", "kind", "classifier", "seconds") if k in doc}
     return {**doc["scores"], "eval": keep}
-
-
-def add_command(sub) -> None:
-    """`python -m gan_core export` on the CLI's subparsers."""
-    e = sub.add_parser("export", help="write a run's generator to pretrained/ with its model card",
-                       description="Export G (the EMA copy when the run kept one) of a finished run's checkpoint as "
-                       "pretrained/NAME.safetensors (fp16 when harmless) + NAME.json (config and model card).")
-    e.add_argument("--checkpoint", required=True, help="runs/ID/checkpoints/last.safetensors of a finished run")
-    e.add_argument("--name", required=True, help="file stem: 1-64 of a-z, 0-9, '-', '_'")
-    e.add_argument("--title", required=True, help="one line shown in menus")
-    e.add_argument("--command", dest="train_command", required=True,
-                   help="the 'python -m gan_core train ...' line that trains it (checked against the config)")
-    e.add_argument("--out-dir", default=str(PRETRAINED_DIR), help="folder to write (default pretrained/)")
-    e.add_argument("--fp32", action="store_true", help="store float32 even where fp16 is harmless")
-    e.add_argument("--scores", help="a JSON file saved from `python -m gan_core eval` to put in the card")
-    e.add_argument("--notes", default="", help="free text for the card")
-    e.add_argument("--stopped-ok", action="store_true", help="accept a run stopped before its --steps when its "
-                   "training does not depend on the step target (the command must then give the step reached)")
 
 
 def run_export(args) -> int:

@@ -19,6 +19,20 @@ from pathlib import Path
 from typing import Any, Iterable
 
 DEFAULT_ROOT = "runs"
+# status.json states of a run that has not ended (found on disk with no process behind it: interrupted)
+ACTIVE = ("queued", "starting", "running", "paused")
+
+
+def _pretrained_dir() -> Path:
+    """pretrained/ beside gan_core in a checkout; `pip install .` puts it inside the installed app folder
+    (site-packages/gan_playground/pretrained, see pyproject.toml)."""
+    root = Path(__file__).resolve().parent.parent
+    installed = root / "gan_playground" / "pretrained"
+    return installed if not (root / "pretrained").is_dir() and installed.is_dir() else root / "pretrained"
+
+
+# The shipped generators (gan_core.pretrained) and the metric classifiers (gan_core.metrics.classifier)
+PRETRAINED_DIR = _pretrained_dir()
 
 
 def runs_root(root: str | os.PathLike | None = None) -> Path:

@@ -28,9 +28,8 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save
 from torch import nn
 
-from gan_core.store import atomic_write_bytes, atomic_write_json
+from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, atomic_write_json
 
-PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"
 FEATURE_DIM = 128
 HELD_OUT_FRACTION = 0.2  # datasets without an official test split: this share is held out (seeded)
 SPLIT_SEED = 0

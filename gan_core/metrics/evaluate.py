@@ -102,40 +102,6 @@ class Scorer:
 
 
 # ---------------------------------------------------------------------------- command line
-def add_commands(sub) -> None:
-    """Add `eval` and `train-classifier` to the CLI's subparsers."""
-    e = sub.add_parser(
-        "eval", help="print the scores of a checkpoint (or of real data: --real) as JSON",
-        description="Scores of a generator checkpoint against its training data, as JSON on stdout. Images: "
-        "Frechet distance / KID / precision / recall on the dataset classifier's features (not Inception's), the "
-        "class histogram, and Inception FID/IS when the Inception weights are available. 2-D: modes covered, "
-        "high-quality %%, KL and JS of grid histograms, Frechet distance.")
-    e.add_argument("--checkpoint", help="a .safetensors checkpoint with its .json sidecar")
-    e.add_argument("--dataset", help="with --real: the dataset whose real-data floor to print")
-    e.add_argument("--real", action="store_true",
-                   help="score real held-out data instead of a generator (images: the classifier's test split "
-                        "against the training split; 2-D: a fresh draw against the data): the floor of each score")
-    e.add_argument("--n", type=int, default=10_000, help="generated samples (100 to 100000; default 10000)")
-    e.add_argument("--n-real", type=int, default=10_000, help="real samples in the reference (default 10000)")
-    e.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
-    e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device (default auto)")
-    e.add_argument("--inception", default="auto", choices=["auto", "on", "off"],
-                   help="Inception FID/IS: auto = when the weights are on this machine ($GAN_INCEPTION_WEIGHTS or "
-                        "torch's hub cache); on = download them if needed; off (default auto)")
-    e.add_argument("--classifier-dir", help="folder with classifier-<dataset>.safetensors (default pretrained/)")
-
-    t = sub.add_parser("train-classifier", help="train the small classifier behind the image scores",
-                       description="Train the dataset's small CNN on its training split, measure its test split, and "
-                       "write pretrained/classifier-<dataset>.safetensors + .json (the model card).")
-    t.add_argument("--dataset", required=True, help="a labelled image dataset: digits, fashion-mnist, mnist, kmnist")
-    t.add_argument("--epochs", type=int,
-                   help="passes over the training split (default 4; 40 for datasets under 10,000 images)")
-    t.add_argument("--out-dir", help="where to write (default pretrained/)")
-    t.add_argument("--data-dir", default="data", help="data directory (as for train)")
-    t.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    t.add_argument("--seed", type=int, default=0)
-
-
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
@@ -240,6 +206,3 @@ def run_train_classifier(args: argparse.Namespace) -> int:
                             device=device, seed=args.seed, command=cmd)
     print(json.dumps({k: card[k] for k in ("dataset", "test_accuracy", "training_seconds", "real_floor")}, indent=2))
     return 0
-
-
-COMMANDS = {"eval": run_eval, "train-classifier": run_train_classifier}
