@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core.latent import auto_threads, torch_threads
+from gan_core.threads import auto_threads, torch_threads
 from ui.explore_source import choose_model
 from ui.explore_views import gallery_view, interpolation_view, mixing_view, model_facts, sidebar_settings
 

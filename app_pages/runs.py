@@ -8,7 +8,7 @@ import streamlit as st
 
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import ConfigError
-from gan_core.run import LimitError
+from gan_core.manager import LimitError
 from gan_core.store import list_runs, runs_root
 from ui.run_cards import STATE_FILTERS, RunCard, matches, page_of, run_card
 from ui.session import add_run, get_manager, session_owner

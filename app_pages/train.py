@@ -17,7 +17,8 @@ import streamlit as st
 
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import ConfigError, TrainConfig
-from gan_core.run import ACTIVE, LimitError
+from gan_core.manager import LimitError
+from gan_core.run import ACTIVE
 from gan_core.run_names import closest_preset, read_name, suggest_name, validate_name
 from gan_core.run_view import snapshot
 from gan_core.store import read_json, runs_root

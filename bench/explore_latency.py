@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
-from gan_core.latent import LatentModel, auto_threads, bf16_fast, encode_png, render_gallery
+from gan_core.latent import LatentModel, bf16_fast, encode_png, render_gallery
+from gan_core.threads import auto_threads
 
 TARGET_MS = 100.0
 PRESETS = ("fmnist-dcgan", "fmnist-cdcgan", "fmnist-stylegan", "digits-dcgan")
@@ -119,7 +120,7 @@ def measure(m: LatentModel, repeats: int, n: int = 64) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--threads", type=int, default=0,
-                    help="torch intra-op threads (0: what the page picks, gan_core.latent.auto_threads)")
+                    help="torch intra-op threads (0: what the page picks, gan_core.threads.auto_threads)")
     ap.add_argument("--repeats", type=int, default=30, help="slider moves timed per model (after 3 warm-up moves)")
     ap.add_argument("--checkpoint", action="append", default=[], help="also time a run checkpoint (repeatable)")
     ap.add_argument("--presets", action="store_true",

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch
 
 from gan_core.config import TrainConfig
-from gan_core.run import RunManager
+from gan_core.manager import RunManager
 
 
 def config(batch: int, steps: int) -> TrainConfig:

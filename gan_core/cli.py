@@ -10,8 +10,12 @@ first). `train`'s options come from the registries, so `train --help` does impor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -157,6 +161,30 @@ def _check_tensorboard(cfg) -> None:
         raise ConfigError("--tensorboard", TENSORBOARD_HELP)
 
 
+@contextlib.contextmanager
+def _ctrl_c_stops(run) -> Iterator[None]:
+    """While training: the first Ctrl-C (SIGINT) asks the run to stop after its current step, so it
+    ends as "stopped" with its final sample grid and checkpoint, like the app's Stop button; a
+    second one raises KeyboardInterrupt at once (the run then ends as "interrupted", keeping its
+    last checkpoint). Only the main thread can set a signal handler; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum, frame) -> None:
+        if run.stopping:
+            raise KeyboardInterrupt
+        print("\nstopping after this step (checkpoint and sample grid follow); Ctrl-C again to abort at once",
+              file=sys.stderr, flush=True)
+        run.stop()
+
+    before = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def _train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -195,9 +223,10 @@ def _train(args: argparse.Namespace) -> int:
             bar.set_postfix(d_loss=f"{rows['d_loss'][-1]:.3f}", g_loss=f"{rows['g_loss'][-1]:.3f}", refresh=False)
 
     try:
-        run.run(on_progress=progress)
-    except KeyboardInterrupt:
-        run.stop()
+        with _ctrl_c_stops(run):
+            run.run(on_progress=progress)
+    except KeyboardInterrupt:  # the second Ctrl-C: the run recorded itself as interrupted
+        pass
     bar.close()
     why = " (time limit reached)" if run.ended_by == "time_limit" else ""
     print(f"{run.state}{why}: {run.step}/{cfg.steps} steps in {run.train_seconds:.1f} s on {run.device_used}; "

@@ -15,10 +15,8 @@ What the Explore page (and anyone with a generator) uses, as pure torch: no Stre
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,34 +29,6 @@ from gan_core.noise import sample_noise
 
 INTERP_MODES = ("linear", "slerp")
 SLERP_EPS = 1e-4  # sin(omega) below this: the vectors are (anti)parallel and slerp is ill-posed
-
-
-def auto_threads() -> int:
-    """torch intra-op threads for one redraw: the cores the load average leaves free, at least one.
-
-    On an idle 2-core machine two threads make a StyleGAN-lite grid nearly twice as fast; on a
-    busy one (training runs, other users) two spinning OpenMP threads per process wait on each
-    other, and a redraw measured 5-20x slower than with one (bench/explore_latency.py)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
-    return max(1, min(cores, int(cores - busy + 0.5)))
-
-
-@contextlib.contextmanager
-def torch_threads(n: int):
-    """Run the block with `n` intra-op threads (the setting is per calling thread), then restore."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(n)))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def bf16_fast() -> bool:
@@ -404,8 +374,8 @@ class LatentModel:
         """2-D point models: half-width of a square view that holds (almost) all of G's points:
         1.15 x the largest |coordinate| of 2048 fixed samples (at least 1)."""
         if self._extent is None:
-            x = self.generate(sample_noise(self.noise, 2048, self.latent_dim, generator=torch.Generator().manual_seed(0)),
-                              self.labels(torch.arange(2048) % max(1, self.num_classes), 2048))
+            z = sample_noise(self.noise, 2048, self.latent_dim, generator=torch.Generator().manual_seed(0))
+            x = self.generate(z, self.labels(torch.arange(2048) % max(1, self.num_classes), 2048))
             self._extent = max(1.0, 1.15 * float(x.abs().max())) if x.dim() == 2 else 1.0
         return self._extent
 

@@ -1,6 +1,9 @@
-"""TrainingRun drives the Engine (in a thread for the app, in the caller for the CLI) and
-records what happens in a RunLog and a run directory. RunManager is the process-wide set
-of runs with a per-device concurrency limit and a queue.
+"""TrainingRun: one training run, driven in a thread for the app or in the caller for the CLI.
+
+It builds the Engine, steps it, and records what happens in a RunLog (gan_core.runlog, polled by
+readers) and a run directory (gan_core.store): metrics.jsonl, status.json, sample grids and the
+checkpoint. Its controls (pause, resume, one step, stop) may be called from any thread. The
+process-wide set of runs, the queue and the limits are gan_core.manager.RunManager.
 
 Nothing here calls the UI: readers poll `RunLog.since(i)` and `TrainingRun.status()`.
 """
@@ -8,91 +11,30 @@ Nothing here calls the UI: readers poll `RunLog.since(i)` and `TrainingRun.statu
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import traceback
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import numpy as np
 
 from gan_core.checkpoint import CheckpointError, load_training_state, save_checkpoint
-from gan_core.config import TrainConfig
+from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, load_dataset
 from gan_core.engine import Divergence, Engine, resolve_device
 from gan_core.metrics.monitor import Monitor
-from gan_core.run_names import read_name, suggest_name, validate_name, write_name
+from gan_core.run_names import read_name, suggest_name, validate_name
+from gan_core.runlog import RunLog
 from gan_core.sampling import grid_image, png_bytes, points_image
-from gan_core.store import (append_jsonl, atomic_write_bytes, atomic_write_json, new_run_id, read_json, read_jsonl,
-                            runs_root)
+from gan_core.store import append_jsonl, atomic_write_bytes, atomic_write_json, read_json, read_jsonl
+
+__all__ = ["ACTIVE", "DONE", "STATUS_EVERY_S", "RunLog", "TrainingRun", "release_accelerator_memory"]
 
 ACTIVE = ("queued", "starting", "running", "paused")
 DONE = ("finished", "stopped", "failed", "interrupted")  # interrupted: the server died mid-run; resumable
 STATUS_EVERY_S = 1.0  # status.json / metrics.jsonl are written at most this often
-
-
-class RunLog:
-    """Columnar, append-only metric log shared by the training thread and its readers.
-
-    The writer appends under a short lock; readers take copies of what is new with since(i).
-    Memory is capped: at `max_rows` rows the log keeps every other row (rows holding a sparse
-    value, e.g. a score computed every N windows, are always kept), so a run of any length holds
-    at most `max_rows` rows; the full history is in the run's metrics.jsonl. Charts draw at most
-    2,000 points a trace anyway. A compaction shortens the log, so a reader that keeps an index
-    for since(i) must start again from 0 when len(log) drops below it.
-    """
-
-    MAX_ROWS = 20_000  # ~8 MB at 12 columns of Python floats
-
-    def __init__(self, max_rows: int | None = None) -> None:
-        self._lock = threading.Lock()
-        self._cols: dict[str, list[float]] = {}
-        self._n = 0
-        self._sample: dict[str, Any] | None = None
-        self.max_rows = max(4, max_rows or self.MAX_ROWS)
-
-    def append(self, row: dict[str, float]) -> None:
-        with self._lock:
-            for k, v in row.items():
-                col = self._cols.setdefault(k, [float("nan")] * self._n)
-                col.append(v)
-            self._n += 1
-            for k, col in self._cols.items():  # a column missing from this row gets a gap
-                if len(col) < self._n:
-                    col.append(float("nan"))
-            if self._n >= self.max_rows:
-                self._compact()
-
-    def _compact(self) -> None:
-        """Keep even rows, the last row, and any row with a value where the row before has a gap
-        (unless those are so many that the log would stay above 3/4 of the cap: then even rows only)."""
-        cols = list(self._cols.values())
-
-        def sparse_entry(i: int) -> bool:
-            return any(c[i] == c[i] and c[i - 1] != c[i - 1] for c in cols)  # x != x: NaN
-
-        keep = [i for i in range(self._n) if i % 2 == 0 or i == self._n - 1 or sparse_entry(i)]
-        if len(keep) > 0.75 * self.max_rows:
-            keep = [i for i in range(self._n) if i % 2 == 0 or i == self._n - 1]
-        self._cols = {k: [c[i] for i in keep] for k, c in self._cols.items()}
-        self._n = len(keep)
-
-    def __len__(self) -> int:
-        return self._n
-
-    def since(self, i: int = 0) -> dict[str, list[float]]:
-        with self._lock:
-            return {k: v[i:] for k, v in self._cols.items()}
-
-    def set_sample(self, sample: dict[str, Any]) -> None:
-        with self._lock:
-            self._sample = sample
-
-    def sample(self) -> dict[str, Any] | None:
-        with self._lock:
-            return self._sample
 
 
 class TrainingRun:
@@ -129,6 +71,8 @@ class TrainingRun:
         self._on_end: list[Callable[[TrainingRun], None]] = []
         self._recent: deque[tuple[float, int]] = deque(maxlen=20)  # (train_seconds, step) for the rate
         self._resume = resume
+        self._pending: list[dict[str, Any]] = []  # rows logged but not yet in metrics.jsonl
+        self._t_mark = self._last_io = self._last_ckpt = 0.0  # monotonic marks of the loop (_loop sets them)
         (self.dir / "samples").mkdir(parents=True, exist_ok=True)
         (self.dir / "checkpoints").mkdir(exist_ok=True)
         if resume:
@@ -158,8 +102,6 @@ class TrainingRun:
         _tensors, doc = load_training_state(self.dir / "checkpoints" / "last.safetensors")
         step = int(doc["training"]["step"])
         if step >= self.cfg.steps:
-            from gan_core.config import ConfigError
-
             raise ConfigError("steps", f"the checkpoint is at step {step}; ask for more steps than that to resume")
         self.step = self.last_checkpoint_step = step
         self.train_seconds = float(doc.get("meta", {}).get("train_seconds", 0.0))
@@ -197,6 +139,11 @@ class TrainingRun:
             self._thread.join(timeout)
 
     @property
+    def stopping(self) -> bool:
+        """stop() was called: the run ends after its current step (or at once while queued or paused)."""
+        return self._stop.is_set()
+
+    @property
     def active(self) -> bool:
         return self.state in ACTIVE
 
@@ -232,33 +179,15 @@ class TrainingRun:
 
     # ------------------------------------------------------------------ the loop
     def run(self, on_progress: Callable[[TrainingRun], None] | None = None) -> None:
-        """The one training loop (thread body for the app, called directly by the CLI)."""
+        """The one training loop (thread body for the app, called directly by the CLI).
+
+        Always ends in one of DONE's states with status.json written. A KeyboardInterrupt that
+        reaches it (the CLI's second Ctrl-C; its first one calls stop(), which ends the run as
+        "stopped" after the current step with a final checkpoint) ends it as "interrupted", keeping
+        the last checkpoint, and is raised on to the caller."""
         engine = None
         try:
-            self.state = "starting"
-            self._write_status()
-            device = resolve_device(self.cfg.device)
-            self.device_used = str(device)
-            data = load_dataset(self.cfg, device=device)  # preprocessing + memory check
-            engine = Engine(self.cfg, data, device)
-            self._monitor = Monitor(self.cfg, data, engine, self.dir, self.alarms, self.scores)
-            if self._resume:
-                tensors, doc = load_training_state(self.dir / "checkpoints" / "last.safetensors")
-                for prefix, net in (("G.", engine.G), ("D.", engine.D)):
-                    net.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith(prefix)})
-                engine.load_training_state({k[6:]: v for k, v in tensors.items() if k.startswith("train.")},
-                                           doc["training"])
-                self.step = engine.step
-            real_preview = data.x[:1000].numpy() if data.kind == "points" else None
-            self._extent = data.extent or 1.6
-            if engine.compile_pending:  # torch.compile: seconds to a minute, shown as a phase of its own
-                self.phase = "compiling"
-                self._write_status()
-                engine.warm_up_compile()  # falls back to eager, with the reason in accel.compile_error
-            self.phase, self.accel = None, engine.accel.summary()
-            self.state = "running"
-            self._write_status()
-            self._sample(engine, real_preview)
+            engine, real_preview = self._start()
             self._loop(engine, real_preview, on_progress)
         except Divergence as e:
             kept = (f"The last good checkpoint is kept (step {self.last_checkpoint_step})" if self.last_checkpoint_step
@@ -270,7 +199,14 @@ class TrainingRun:
         except DataError as e:
             self.error = str(e)
             self.state = "failed"
-        except Exception as e:  # noqa: BLE001: any failure ends this run only, with its reason
+        except KeyboardInterrupt:
+            ck = self.last_checkpoint_step
+            self.error = (f"Interrupted (Ctrl-C) at step {self.step}. "
+                          + (f"Resume continues from its checkpoint at step {ck}." if ck is not None
+                             else "No checkpoint had been written, so it cannot be resumed."))
+            self.state = "interrupted"
+            raise
+        except Exception as e:  # noqa: BLE001 (any failure ends this run only, with its reason)
             msg = f"{type(e).__name__}: {e}"
             if "out of memory" in str(e).lower():
                 msg = f"Out of memory: {e}. Try a smaller batch size or model width."
@@ -289,83 +225,156 @@ class TrainingRun:
             for cb in self._on_end:
                 cb(self)
 
-    def _loop(self, engine: Engine, real_preview: np.ndarray | None, on_progress: Callable | None) -> None:
-        pending: list[dict[str, Any]] = []
-        try:
-            self._loop_body(engine, real_preview, on_progress, pending)
-        finally:  # also on divergence: the rows logged before it stay on disk
-            append_jsonl(self.dir / "metrics.jsonl", pending)
-            pending.clear()
+    def _start(self) -> tuple[Engine, np.ndarray | None]:
+        """Device, data, engine and monitor; the checkpoint when continuing; torch.compile.
+        -> (engine, real points to draw behind 2-D samples or None)."""
+        self.state = "starting"
+        self._write_status()
+        device = resolve_device(self.cfg.device)
+        self.device_used = str(device)
+        data = load_dataset(self.cfg, device=device)  # preprocessing + memory check
+        engine = Engine(self.cfg, data, device)
+        self._monitor = Monitor(self.cfg, data, engine, self.dir, self.alarms, self.scores)
+        if self._resume:
+            self._restore(engine)
+        real_preview = data.x[:1000].numpy() if data.kind == "points" else None
+        self._extent = data.extent or 1.6
+        if engine.compile_pending:  # torch.compile: seconds to a minute, shown as a phase of its own
+            self.phase = "compiling"
+            self._write_status()
+            engine.warm_up_compile()  # falls back to eager, with the reason in accel.compile_error
+        self.phase, self.accel = None, engine.accel.summary()
+        self.state = "running"
+        self._write_status()
+        self._sample(engine, real_preview)
+        return engine, real_preview
 
-    def _loop_body(self, engine: Engine, real_preview: np.ndarray | None, on_progress: Callable | None,
-                   pending: list[dict[str, Any]]) -> None:
-        cfg = self.cfg
-        last_io = last_ckpt = time.monotonic()
-        t_mark = time.monotonic()
+    def _restore(self, engine: Engine) -> None:
+        """Load the checkpoint into a new engine: weights, optimiser and schedule state, RNG, step."""
+        tensors, doc = load_training_state(self.dir / "checkpoints" / "last.safetensors")
+        for prefix, net in (("G.", engine.G), ("D.", engine.D)):
+            net.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith(prefix)})
+        engine.load_training_state({k[6:]: v for k, v in tensors.items() if k.startswith("train.")},
+                                   doc["training"])
+        self.step = engine.step
+
+    def _loop(self, engine: Engine, real_preview: np.ndarray | None, on_progress: Callable | None) -> None:
+        """Train until the steps are done, the time limit is reached or stop() is called, then end
+        with a last window, sample grid and checkpoint. Every `log_every` steps (and at a single
+        step, at the time limit and at the last step) one window of metrics is closed: logged,
+        scored by the monitor, written to disk at most every STATUS_EVERY_S, checkpointed every
+        checkpoint_every_s. Rows not yet on disk are written on any exit (a divergence too)."""
+        self._pending: list[dict[str, Any]] = []
+        self._last_io = self._last_ckpt = self._t_mark = time.monotonic()
         self._time_base = self.train_seconds
-        while engine.step < cfg.steps and not self._stop.is_set():
-            if not self._running.is_set():
-                self.state = "paused"
-                self.train_seconds += time.monotonic() - t_mark
-                self._write_status()
-                self._running.wait()
-                t_mark = time.monotonic()
-                if self._stop.is_set():
+        try:
+            while engine.step < self.cfg.steps and self._wait_while_paused():
+                engine.train_step()
+                self.step = engine.step
+                single = self._took_single_step()
+                timed_out = self._time_is_up()
+                if single or timed_out or self.step % self.cfg.log_every == 0 or self.step == self.cfg.steps:
+                    now = self._close_window(engine, final=timed_out)
+                    self._maybe_checkpoint(engine, now)
+                    self._maybe_write(now)
+                    if on_progress:
+                        on_progress(self)
+                if single or self.step % self.cfg.sample_every == 0:
+                    self._sample(engine, real_preview)
+                if timed_out:
+                    self.ended_by = "time_limit"
                     break
-                self.state = "running"
-                self._write_status()
-            engine.train_step()
-            self.step = engine.step
-            with self._lock:
-                if self._single_steps > 0:
-                    self._single_steps -= 1
-                    self._running.clear()
-                    force = True
-                else:
-                    force = False
-            # The time limit counts training time only (pauses excluded): one clock read per step.
-            # A continued run gets the whole limit again (_time_base: its training time when it started).
-            timed_out = (cfg.time_limit > 0
-                         and self.train_seconds - self._time_base + time.monotonic() - t_mark >= cfg.time_limit)
-            if force or timed_out or self.step % cfg.log_every == 0 or self.step == cfg.steps:
-                w = engine.flush()
-                now = time.monotonic()
-                self.train_seconds += now - t_mark
-                t_mark = now
-                self._recent.append((self.train_seconds, self.step))
-                row = {"step": w.step, "time": round(self.train_seconds, 4), **w.values}
-                # scores every score_every steps, and once more at the end of the run; alarms
-                row.update(self._monitor.on_window(engine, row, final=timed_out))
-                self.log.append(row)
-                pending.append(row)
-                self._monitor.raise_if_diverged()  # an exploding loss ends the run as a NaN does
-                if now - last_ckpt >= cfg.checkpoint_every_s and self._monitor.healthy:  # no loss blowing up
-                    self._checkpoint(engine)
-                    last_ckpt = time.monotonic()
-                if now - last_io >= STATUS_EVERY_S or self.step == cfg.steps:
-                    append_jsonl(self.dir / "metrics.jsonl", pending)
-                    pending.clear()
-                    self._write_status()
-                    last_io = now
-                if on_progress:
-                    on_progress(self)
-            if force or self.step % cfg.sample_every == 0:
-                self._sample(engine, real_preview)
-            if timed_out:
-                self.ended_by = "time_limit"
-                break
-        self.train_seconds += time.monotonic() - t_mark
-        # a last window of fewer than log_every steps
+            self._finish(engine, real_preview)
+        finally:
+            self._write_pending()
+
+    # pause / step control
+    def _wait_while_paused(self) -> bool:
+        """Before a step: block while paused (pauses are not training time). False: stop now."""
+        if self._stop.is_set():
+            return False
+        if self._running.is_set():
+            return True
+        self.state = "paused"
+        self._bank_time()
+        self._write_status()
+        self._running.wait()
+        self._t_mark = time.monotonic()
+        if self._stop.is_set():
+            return False
+        self.state = "running"
+        self._write_status()
+        return True
+
+    def _took_single_step(self) -> bool:
+        """True when this step was one asked for by step_once(): pause again after it."""
+        with self._lock:
+            if self._single_steps <= 0:
+                return False
+            self._single_steps -= 1
+            self._running.clear()
+            return True
+
+    # timing
+    def _bank_time(self) -> float:
+        """Add the training time since the last mark to train_seconds and mark now; -> now."""
+        now = time.monotonic()
+        self.train_seconds += now - self._t_mark
+        self._t_mark = now
+        return now
+
+    def _time_is_up(self) -> bool:
+        """The time limit counts training time only (pauses excluded): one clock read per step.
+        A continued run gets the whole limit again (_time_base: its training time when it started)."""
+        limit = self.cfg.time_limit
+        return limit > 0 and self.train_seconds - self._time_base + time.monotonic() - self._t_mark >= limit
+
+    # metrics, monitoring, flushing, checkpoint cadence
+    def _close_window(self, engine: Engine, final: bool) -> float:
+        """Flush the engine's window (one device->host transfer) into a row: logged, with scores
+        every score_every steps and once more at the end (`final`), and alarms. Raises Divergence
+        on NaN/Inf or an exploding loss. -> the time the window closed."""
+        w = engine.flush()
+        now = self._bank_time()
+        self._recent.append((self.train_seconds, self.step))
+        row = {"step": w.step, "time": round(self.train_seconds, 4), **w.values}
+        row.update(self._monitor.on_window(engine, row, final=final))
+        self._log_row(row)
+        self._monitor.raise_if_diverged()  # an exploding loss ends the run as a NaN does
+        return now
+
+    def _log_row(self, row: dict[str, Any]) -> None:
+        self.log.append(row)
+        self._pending.append(row)
+
+    def _maybe_checkpoint(self, engine: Engine, now: float) -> None:
+        """Every checkpoint_every_s, unless a loss is blowing up (the last good checkpoint stays)."""
+        if now - self._last_ckpt >= self.cfg.checkpoint_every_s and self._monitor.healthy:
+            self._checkpoint(engine)
+            self._last_ckpt = time.monotonic()
+
+    def _maybe_write(self, now: float) -> None:
+        """metrics.jsonl and status.json at most every STATUS_EVERY_S, and at the last step."""
+        if now - self._last_io >= STATUS_EVERY_S or self.step == self.cfg.steps:
+            self._write_pending()
+            self._write_status()
+            self._last_io = now
+
+    def _write_pending(self) -> None:
+        append_jsonl(self.dir / "metrics.jsonl", self._pending)
+        self._pending.clear()
+
+    def _finish(self, engine: Engine, real_preview: np.ndarray | None) -> None:
+        """The end of the loop, however it came: a last window of fewer than log_every steps, the
+        final sample grid and checkpoint, and the state (finished by steps or time, else stopped)."""
+        self._bank_time()
         if engine._count:
             w = engine.flush()
-            row = {"step": w.step, "time": round(self.train_seconds, 4), **w.values}
-            self.log.append(row)
-            pending.append(row)
-        append_jsonl(self.dir / "metrics.jsonl", pending)
-        pending.clear()
+            self._log_row({"step": w.step, "time": round(self.train_seconds, 4), **w.values})
+        self._write_pending()
         self._sample(engine, real_preview)
         self._checkpoint(engine)
-        if engine.step >= cfg.steps and self.ended_by is None:
+        if engine.step >= self.cfg.steps and self.ended_by is None:
             self.ended_by = "steps"
         self.state = "finished" if self.ended_by is not None else "stopped"
 
@@ -413,247 +422,5 @@ def release_accelerator_memory() -> None:
 
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-    except Exception:  # noqa: BLE001: never let the cleanup hide the run's own error
+    except Exception:  # noqa: BLE001 (never let the cleanup hide the run's own error)
         pass
-
-
-class LimitError(RuntimeError):
-    """A run was refused because of a server limit; the message says which and what to do."""
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
-def _share_cpu_threads(concurrent_runs: int) -> None:
-    """Give each of `concurrent_runs` CPU runs of this process its share of the cores.
-
-    torch's intra-op OpenMP pool is sized per process (each training thread gets a team of
-    torch.get_num_threads() threads), so N runs at once start N teams; more spinning OpenMP
-    threads than cores makes them wait on each other. Measured on a shared 2-core machine: two
-    ring8 runs in the server with the default 2 threads each trained at 0.34 steps/s instead of
-    ~30. Only ever lowers the count ($OMP_NUM_THREADS or an earlier set_num_threads still win).
-    """
-    import torch
-
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    per_run = max(1, cores // max(1, concurrent_runs))
-    if torch.get_num_threads() > per_run:
-        torch.set_num_threads(per_run)
-
-
-class RunManager:
-    """All runs of this process.
-
-    - At most `limits[device]` runs train at once per device; the rest wait in a FIFO queue and
-      start by themselves when a slot frees ($GAN_MAX_RUNS_CPU, $GAN_MAX_RUNS_CUDA).
-    - One owner (browser session) may have at most `per_owner` runs queued or active
-      ($GAN_MAX_RUNS_PER_SESSION), so one user cannot fill the queue.
-    - A run whose owner has not been seen for `orphan_timeout_s` (tab closed; $GAN_ORPHAN_TIMEOUT_S,
-      default 300 s) is stopped, keeping its checkpoint. Every page of the app calls
-      `heartbeat(owner, runs)` at least every `heartbeat_every_s` while its session has active runs,
-      so a run keeps training while any page is open; `unwatched_s` tells pages how long a run has
-      gone unwatched, so they can warn before the reaper stops it.
-    """
-
-    def __init__(self, root: str | Path | None = None, limits: dict[str, int] | None = None,
-                 per_owner: int | None = None, orphan_timeout_s: float | None = None):
-        self.root = runs_root(root)
-        self.limits = {"cpu": _env_int("GAN_MAX_RUNS_CPU", 2), "cuda": _env_int("GAN_MAX_RUNS_CUDA", 4),
-                       **(limits or {})}
-        self.per_owner = per_owner or _env_int("GAN_MAX_RUNS_PER_SESSION", 3)
-        self.orphan_timeout_s = orphan_timeout_s or float(_env_int("GAN_ORPHAN_TIMEOUT_S", 300))
-        self._runs: dict[str, TrainingRun] = {}
-        self._queue: list[str] = []
-        self._seen: dict[str, float] = {}  # owner -> last heartbeat (monotonic)
-        self._watched: dict[str, float] = {}  # run id -> last heartbeat of a page that lists it (any owner)
-        self._lock = threading.Lock()
-        self._watchdog: threading.Thread | None = None
-        self._closed = threading.Event()
-        _share_cpu_threads(self.limits["cpu"])
-
-    # ------------------------------------------------------------------ starting runs
-    def submit(self, cfg: TrainConfig, owner: str | None = None, name: str | None = None) -> TrainingRun:
-        cfg.validate()
-        self._check_owner_limit(owner)
-        run_id = new_run_id()
-        return self._enqueue(TrainingRun(cfg, self.root / run_id, run_id, owner=owner, name=name))
-
-    def resume(self, run_id: str, owner: str | None = None, steps: int | None = None) -> TrainingRun:
-        """Continue a stopped or interrupted run from its last checkpoint (same id and directory)."""
-        existing = self.get(run_id)
-        if existing is not None and existing.active:
-            raise LimitError(f"run {run_id} is still {existing.state}; stop it before resuming")
-        self._check_owner_limit(owner)
-        return self._enqueue(TrainingRun.resume_from(self.root / run_id, steps=steps, owner=owner))
-
-    def _check_owner_limit(self, owner: str | None) -> None:
-        if owner is None:
-            return
-        mine = [r for r in self.runs(owner) if r.active]
-        if len(mine) >= self.per_owner:
-            raise LimitError(f"you already have {len(mine)} runs queued or training (the limit per session is "
-                             f"{self.per_owner}); stop one first")
-
-    def _enqueue(self, run: TrainingRun) -> TrainingRun:
-        run._on_end.append(lambda _r: self._schedule())
-        with self._lock:
-            self._runs[run.id] = run
-            self._queue.append(run.id)
-            if run.owner is not None:
-                self._seen[run.owner] = time.monotonic()
-        self._schedule()
-        self._ensure_watchdog()
-        return run
-
-    def _device_key(self, run: TrainingRun) -> str:
-        try:
-            return resolve_device(run.cfg.device).type
-        except RuntimeError:
-            return "cpu"
-
-    def _schedule(self) -> None:
-        with self._lock:
-            busy: dict[str, int] = {}
-            for r in self._runs.values():
-                if r.state in ("starting", "running", "paused"):
-                    busy[self._device_key(r)] = busy.get(self._device_key(r), 0) + 1
-            for run_id in list(self._queue):
-                run = self._runs[run_id]
-                if run._stop.is_set():  # stopped while queued
-                    self._queue.remove(run_id)
-                    run.state = "stopped"
-                    run._write_status()
-                    continue
-                key = self._device_key(run)
-                if busy.get(key, 0) < self.limits.get(key, 1):
-                    self._queue.remove(run_id)
-                    busy[key] = busy.get(key, 0) + 1
-                    run.state = "starting"
-                    run.start()
-
-    # ------------------------------------------------------------------ sessions
-    @property
-    def heartbeat_every_s(self) -> float:
-        """How often an open page must heartbeat: six times per orphan timeout, 1 to 30 s."""
-        return max(1.0, min(30.0, self.orphan_timeout_s / 6))
-
-    def heartbeat(self, owner: str, runs: Iterable[str] = ()) -> None:
-        """A page of `owner` is open; it also lists `runs` (which another session may own now)."""
-        now = time.monotonic()
-        with self._lock:
-            self._seen[owner] = now
-            for run_id in runs:
-                if run_id in self._runs:
-                    self._watched[run_id] = now
-
-    def _last_seen(self, run: TrainingRun, now: float) -> float:
-        """When a page last showed it (caller holds the lock); `now` for runs nobody owns yet."""
-        return max(self._seen.get(run.owner, now), self._watched.get(run.id, -float("inf")))
-
-    def unwatched_s(self, owner: str, runs: Iterable[str] = ()) -> dict[str, float]:
-        """Seconds since a page last showed each active run of `owner` or in `runs`."""
-        now = time.monotonic()
-        wanted = set(runs)
-        with self._lock:
-            return {r.id: now - self._last_seen(r, now) for r in self._runs.values()
-                    if r.active and r.owner is not None and (r.owner == owner or r.id in wanted)}
-
-    def rename(self, run_id: str, name: str) -> str:
-        """Rename a run (ConfigError for a bad name): live runs in memory, others in their status.json."""
-        run = self.get(run_id)
-        if run is not None:
-            return run.rename(name)
-        return write_name(self.root / run_id, name)
-
-    def adopt(self, run_id: str, owner: str) -> None:
-        """A reloaded page (new session) takes over a run it reattached to by its URL."""
-        with self._lock:
-            run = self._runs.get(run_id)
-            if run is not None and run.owner is not None:
-                run.owner = owner
-            self._seen[owner] = time.monotonic()
-
-    def reap_orphans(self) -> list[str]:
-        """Stop runs whose owner has sent no heartbeat for orphan_timeout_s; returns their ids."""
-        now = time.monotonic()
-        with self._lock:
-            orphans = [r for r in self._runs.values() if r.active and r.owner is not None
-                       and now - self._last_seen(r, now) > self.orphan_timeout_s]
-        for r in orphans:
-            r.error = (f"Stopped because no page showed it for {self.orphan_timeout_s:.0f} s (tab closed?). "
-                       "The checkpoint is kept; resume it from the Runs page.")
-            r.stop()
-        if orphans:
-            self._schedule()
-        return [r.id for r in orphans]
-
-    def _ensure_watchdog(self) -> None:
-        if self._watchdog is None or not self._watchdog.is_alive():
-            self._watchdog = threading.Thread(target=self._watch, name="run-watchdog", daemon=True)
-            self._watchdog.start()
-
-    def _watch(self) -> None:
-        period = max(0.2, min(10.0, self.orphan_timeout_s / 4))
-        while not self._closed.wait(period):
-            self.reap_orphans()
-            if not any(r.active for r in self.runs()):
-                return  # restarted by the next submit
-
-    # ------------------------------------------------------------------ restart recovery
-    def recover(self) -> list[str]:
-        """After a server restart: runs whose status on disk says they were active belong to a
-        dead process. Mark them interrupted (resumable when they have a checkpoint)."""
-        marked = []
-        if not self.root.is_dir():
-            return marked
-        for d in self.root.iterdir():
-            status_path = d / "status.json"
-            if not status_path.is_file() or d.name in self._runs:
-                continue
-            try:
-                st = read_json(status_path)
-            except (OSError, ValueError):
-                continue
-            if st.get("state") in ACTIVE:
-                ck = st.get("last_checkpoint_step")
-                st["state"] = "interrupted"
-                st["eta_s"] = None
-                st["error"] = (f"The server stopped during this run at step {st.get('step')}. "
-                               + (f"Resume continues from its checkpoint at step {ck}." if ck is not None
-                                  else "No checkpoint had been written, so it cannot be resumed."))
-                atomic_write_json(status_path, st)
-                marked.append(d.name)
-        return marked
-
-    # ------------------------------------------------------------------ queries and control
-    def queue_position(self, run_id: str) -> int | None:
-        with self._lock:
-            return self._queue.index(run_id) + 1 if run_id in self._queue else None
-
-    def stop(self, run_id: str) -> None:
-        run = self.get(run_id)
-        if run:
-            run.stop()
-            self._schedule()
-
-    def get(self, run_id: str) -> TrainingRun | None:
-        with self._lock:
-            return self._runs.get(run_id)
-
-    def runs(self, owner: str | None = None) -> list[TrainingRun]:
-        with self._lock:
-            return [r for r in self._runs.values() if owner is None or r.owner == owner]
-
-    def stop_all(self, timeout: float = 10.0) -> None:
-        self._closed.set()
-        for r in self.runs():
-            r.stop()
-        for r in self.runs():
-            r.join(timeout)

@@ -50,6 +50,7 @@ from gan_core.data.toy2d import MIXTURES
 from gan_core.engine import Divergence, Engine, resolve_device
 from gan_core.losses import LOSSES
 from gan_core.noise import noise_range, sample_noise
+from gan_core.threads import torch_threads
 
 HEAT_RES = 48  # heat-map cells per axis
 CURVE_POINTS = 240  # points of the manifold curve (1-D latent)
@@ -182,23 +183,16 @@ def check_lab_config(cfg: TrainConfig) -> None:
 
 
 def _few_threads(method):
-    """Run a ToyLab method with `self.threads` torch threads, restoring the count afterwards.
+    """Run a ToyLab method with `self.threads` torch threads (gan_core.threads), restoring the count afterwards.
 
     These nets are tiny: on a small CPU shared with other work, torch's default of one thread
     per core only spins (measured on the 2-core dev machine under load: about 110 iterations/s
-    with one thread, 1-20 with two). The count is set for the calling thread (OpenMP keeps one
-    per thread), so training threads that are already running are not affected."""
+    with one thread, 1-20 with two)."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        if self.threads is None or self.device.type != "cpu":
+        with torch_threads(self.threads if self.device.type == "cpu" else None):
             return method(self, *args, **kwargs)
-        before = torch.get_num_threads()
-        torch.set_num_threads(self.threads)
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
 
     return wrapper
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from gan_core.checkpoint import load_models, load_training_state
-from gan_core.run import RunManager
+from gan_core.manager import RunManager
 from gan_core.store import read_json, read_jsonl
 
 pytestmark = pytest.mark.usefixtures("isolated")
@@ -273,7 +273,7 @@ def test_runlog_memory_is_capped_and_keeps_sparse_scores():
 # ---------------------------------------------------------------------------- a class on one server
 def test_per_session_limit_refuses_the_extra_run_only(tmp_path):
     from gan_core.config import TrainConfig
-    from gan_core.run import LimitError
+    from gan_core.manager import LimitError
 
     mgr = RunManager(tmp_path / "runs", limits={"cpu": 1}, per_owner=2)
     try:

@@ -257,7 +257,7 @@ def test_gif_has_every_frame_and_loops():
 
 
 def test_redraw_threads_follow_the_load(monkeypatch):
-    from gan_core import latent
+    from gan_core import threads as latent
 
     monkeypatch.setattr(latent.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     monkeypatch.setattr(latent.os, "getloadavg", lambda: (0.2, 0.0, 0.0))

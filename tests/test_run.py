@@ -17,7 +17,8 @@ from gan_core.checkpoint import load_models
 from gan_core.config import TrainConfig
 from gan_core.data import fashion_mnist
 from gan_core.engine import METRICS, Engine
-from gan_core.run import RunLog, RunManager, TrainingRun
+from gan_core.manager import RunManager
+from gan_core.run import RunLog, TrainingRun
 from gan_core.store import read_json, read_jsonl
 
 pytestmark = pytest.mark.usefixtures("isolated")

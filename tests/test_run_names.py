@@ -8,7 +8,8 @@ import time
 import pytest
 
 from gan_core.config import PRESETS, ConfigError, TrainConfig
-from gan_core.run import RunManager, TrainingRun
+from gan_core.manager import RunManager
+from gan_core.run import TrainingRun
 from gan_core.run_names import MAX_LEN, read_name, suggest_name, validate_name, write_name
 from gan_core.store import read_json
 
@@ -80,6 +81,8 @@ def test_a_paused_run_has_no_rate_and_no_time_left(tmp_path, wait_for):
         assert run.status()["eta_s"] is not None
         run.pause()
         wait_for(lambda: run.state == "paused", what="the pause")
+        # the state flips just before status.json is written: wait for the file too
+        wait_for(lambda: read_json(tmp_path / "r" / "status.json")["state"] == "paused", what="the paused status")
         st = run.status()
         assert st["steps_per_s"] is None and st["eta_s"] is None, st
         assert read_json(tmp_path / "r" / "status.json")["steps_per_s"] is None

@@ -31,7 +31,7 @@ import streamlit as st
 from gan_core.store import runs_root
 
 if TYPE_CHECKING:  # the manager's module imports torch; the router imports this one before any page
-    from gan_core.run import RunManager
+    from gan_core.manager import RunManager
 
 OWNER_PARAM = "session"
 WARN_AFTER = 2 / 3  # warn when a run went unwatched for this fraction of the orphan timeout
@@ -41,7 +41,7 @@ _OWNER_RE = re.compile(r"[0-9a-f]{32}")
 
 @st.cache_resource
 def get_manager() -> RunManager:
-    from gan_core.run import RunManager
+    from gan_core.manager import RunManager
 
     manager = RunManager(runs_root())
     manager.recover()  # runs left 'running' by a previous server process are marked interrupted

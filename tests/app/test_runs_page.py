@@ -93,7 +93,7 @@ def test_open_watches_the_run_on_the_train_page(root):
 
 
 def test_continue_resumes_from_the_checkpoint_and_opens_it(root, monkeypatch):
-    from gan_core.run import RunManager
+    from gan_core.manager import RunManager
 
     calls = []
 
