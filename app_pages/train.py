@@ -15,6 +15,7 @@ import time
 
 import streamlit as st
 
+from gan_core.checks import config_from_dict
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.manager import LimitError
@@ -45,7 +46,7 @@ def _run_config(run_id: str) -> TrainConfig | None:
     if run is not None:
         return run.cfg
     try:
-        return TrainConfig.from_dict(read_json(runs_root() / run_id / "config.json"))
+        return config_from_dict(read_json(runs_root() / run_id / "config.json"))
     except (OSError, ValueError):  # ConfigError is a ValueError: a config from an older version
         return None
 
@@ -78,7 +79,7 @@ def _import_config() -> None:
             doc = json.loads(up.getvalue().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ConfigError("file", f"not valid JSON ({e})") from e
-        cfg = TrainConfig.from_dict(doc)
+        cfg = config_from_dict(doc)
     except ConfigError as e:
         st.session_state.import_error = f"Config not imported: {e}"
         return

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
+from gan_core.checks import validate_config
 from gan_core.config import TrainConfig
 from gan_core.data import load_dataset
 from gan_core.engine import Engine
@@ -49,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     for case in args.cases.split(","):
         for seed in map(int, args.seeds.split(",")):
             for prec in args.precisions.split(","):
-                cfg = TrainConfig(dataset="fashion-mnist", arch="dcgan", loss="ns", latent_dim=100, batch_size=64,
+                cfg = validate_config(TrainConfig(dataset="fashion-mnist", arch="dcgan", loss="ns", latent_dim=100, batch_size=64,
                                   ema_decay=0.999, steps=args.steps, seed=seed, device="cpu", precision=prec,
-                                  channels_last="off", **CASES[case]).validate()
+                                  channels_last="off", **CASES[case]))
                 e = Engine(cfg, data, torch.device("cpu"))
                 t = time.perf_counter()
                 for i in range(args.steps):

@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
+from gan_core.checks import validate_config
 from gan_core.config import TrainConfig
 from gan_core.data import load_dataset
 from gan_core.engine import Engine
@@ -70,7 +71,7 @@ def base_config(case: str, **kw) -> TrainConfig:
                   "seed": 0, "device": "cpu", "channels_last": "off", "precision": "fp32"}
     fields.update(CASES[case])
     fields.update(kw)
-    return TrainConfig(**fields).validate()
+    return validate_config(TrainConfig(**fields))
 
 
 def build(case: str, variant: str, data, device: torch.device) -> Engine:

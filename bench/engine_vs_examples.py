@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch
 from torch import nn
 
+from gan_core.checks import validate_config
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset
 from gan_core.engine import Engine, resolve_device
@@ -149,8 +150,8 @@ class ExamplesLoop:
 # ---------------------------------------------------------------------------- gan_core
 class EngineLoop:
     def __init__(self, device: torch.device, width: int, batch: int, images: torch.Tensor, **accel):
-        cfg = TrainConfig(dataset="cifar10", resolution=RES, arch="dcgan", loss="ns", latent_dim=NZ, width=width,
-                          batch_size=batch, steps=10**6, seed=0, device=device.type, **accel).validate()
+        cfg = validate_config(TrainConfig(dataset="cifar10", resolution=RES, arch="dcgan", loss="ns", latent_dim=NZ, width=width,
+                          batch_size=batch, steps=10**6, seed=0, device=device.type, **accel))
         data = Dataset(x=images, y=None, kind="image", source="random CIFAR-shaped images")
         self.engine = Engine(cfg, data, device)
         self.n = 0

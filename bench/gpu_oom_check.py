@@ -24,14 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
+from gan_core.checks import validate_config
 from gan_core.config import TrainConfig
 from gan_core.manager import RunManager
 
 
 def config(batch: int, steps: int) -> TrainConfig:
-    return TrainConfig(dataset="digits", resolution=64, arch="dcgan", loss="ns", width=128, latent_dim=100,
+    return validate_config(TrainConfig(dataset="digits", resolution=64, arch="dcgan", loss="ns", width=128, latent_dim=100,
                        batch_size=batch, steps=steps, device="cuda", score_every=0, sample_every=50,
-                       log_every=10).validate()
+                       log_every=10))
 
 
 def wait(run, timeout: float) -> None:

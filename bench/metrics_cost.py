@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 
 import torch  # noqa: E402
 
+from gan_core.checks import validate_config
 from gan_core.config import PRESETS, TrainConfig  # noqa: E402
 from gan_core.run import TrainingRun  # noqa: E402
 
@@ -41,7 +42,7 @@ from gan_core.run import TrainingRun  # noqa: E402
 def one_run(preset: str, steps: int, score_every: int, device: str, root: Path) -> dict:
     fields = {**PRESETS[preset].fields, "steps": steps, "score_every": score_every, "device": device,
               "checkpoint_every_s": 3600.0, "sample_every": max(100, steps // 5)}
-    cfg = TrainConfig(**fields).validate()
+    cfg = validate_config(TrainConfig(**fields))
     seen = {"score_seconds": 0.0, "setup": None}
 
     def progress(run: TrainingRun) -> None:

@@ -21,6 +21,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere: `python bench/preset_runs.py`
 
+from gan_core.checks import validate_config
 from gan_core.config import PRESETS, preset
 from gan_core.run import TrainingRun
 
@@ -42,7 +43,7 @@ def main() -> None:
             changes.update(steps=args.steps, log_every=max(1, min(cfg.log_every, args.steps // 10)))
         if not args.scores:
             changes["score_every"] = 0
-        cfg = cfg.replace(**changes).validate()
+        cfg = validate_config(cfg.replace(**changes))
         with tempfile.TemporaryDirectory() as d:
             run = TrainingRun(cfg, Path(d) / "run")
             t0 = time.perf_counter()

@@ -84,6 +84,7 @@ def train_contender(spec: str, times: list[float], device_name: str, out: Path, 
     generator's state at each mark (scored afterwards by score_marks)."""
     import torch
 
+    from gan_core.checks import validate_config
     from gan_core.config import preset
     from gan_core.data import load_dataset
     from gan_core.engine import Engine, resolve_device
@@ -92,8 +93,8 @@ def train_contender(spec: str, times: list[float], device_name: str, out: Path, 
     device = resolve_device(device_name)
     name, over = parse_contender(spec)
     base = preset("fmnist-mlp" if name == "tutorial" else name)
-    cfg = base.replace(**{**over, "device": device.type, "seed": seed, "score_every": 0}).validate()
-    cfg = cfg.replace(steps=10_000_000).validate() if name != "tutorial" else cfg
+    cfg = validate_config(base.replace(**{**over, "device": device.type, "seed": seed, "score_every": 0}))
+    cfg = validate_config(cfg.replace(steps=10_000_000)) if name != "tutorial" else cfg
     data = load_dataset(cfg, device="cpu")
     marks: list[dict] = []
     snaps: list[dict] = []

@@ -64,6 +64,7 @@ def _parse_set(items: list[str]) -> dict:
 
 def config_for(name: str, dataset: str, overrides: dict):
     """The TrainConfig of configuration `name` ('plain' or a preset) on `dataset`."""
+    from gan_core.checks import validate_config
     from gan_core.config import PRESETS, TrainConfig
 
     if name == "plain":
@@ -75,7 +76,7 @@ def config_for(name: str, dataset: str, overrides: dict):
         fields = dict(PRESETS[name].fields)
         if fields.get("dataset") != dataset:
             return None
-    return TrainConfig(**{**fields, **overrides}).replace(device="cpu").validate()
+    return validate_config(TrainConfig(**{**fields, **overrides}).replace(device="cpu"))
 
 
 def train_and_score(job: tuple) -> dict:
@@ -83,7 +84,7 @@ def train_and_score(job: tuple) -> dict:
     name, dataset, seed, cfg_dict, threads = job
     import torch
 
-    from gan_core.config import TrainConfig
+    from gan_core.checks import config_from_dict
     from gan_core.data import load_dataset
     from gan_core.data.toy2d import MIXTURES
     from gan_core.engine import Divergence, Engine
@@ -91,7 +92,7 @@ def train_and_score(job: tuple) -> dict:
     from gan_core.noise import sample_noise
 
     torch.set_num_threads(threads)
-    cfg = TrainConfig.from_dict(cfg_dict).replace(seed=seed)
+    cfg = config_from_dict(cfg_dict).replace(seed=seed)
     device = torch.device("cpu")
     t0 = time.perf_counter()
     engine = Engine(cfg, load_dataset(cfg, device=device), device)

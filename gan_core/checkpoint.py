@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save
 
+from gan_core.checks import config_from_dict
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, sample_shape
 from gan_core.models import build_models, model_kwargs
@@ -63,7 +64,7 @@ def read_sidecar(path: str | Path) -> tuple[TrainConfig, dict[str, Any]]:
         raise CheckpointError(f"{side} is missing: a checkpoint needs its JSON sidecar with the config")
     try:
         doc = json.loads(side.read_text())
-        cfg = TrainConfig.from_dict(doc["config"])
+        cfg = config_from_dict(doc["config"])
     except (ValueError, KeyError, TypeError, ConfigError) as e:
         raise CheckpointError(f"{side}: not a valid checkpoint sidecar ({e})") from e
     return cfg, doc.get("meta", {})

@@ -1,19 +1,91 @@
 """Validation of the training options (models, losses, regularisers, optimisers, schedules) and
 refusal of combinations that do not make sense, before any training starts.
 
-Called by `TrainConfig.validate()` after its own checks. Ranges and allowed values come from the
-`OPTIONS` entries that each module registers next to its code, so the form's widgets, the CLI
-help and this validation cannot disagree. Every refusal is a ConfigError naming the field and
-saying what is allowed instead; nothing is corrected silently.
+`validate_config(cfg)` is the one entry point (the form, the command line, a run, a checkpoint's
+config.json all go through it). It lives here, above the registries it reads (datasets,
+architectures, losses, schedules), and not in `config.py`, which imports none of them: that is what
+keeps the core free of import cycles. Ranges and allowed values come from the `OPTIONS` entries, so
+the form's widgets, the CLI help and this validation cannot disagree. Every refusal is a ConfigError
+naming the field and saying what is allowed instead; nothing is corrected silently.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from typing import Any
 
-from gan_core.config import ConfigError
+from gan_core.config import DEVICES, ConfigError, TrainConfig
+from gan_core.data import DATASETS, DataError, DataOptionError, dataset_size, load_raw
+from gan_core.data import check_options as check_data_options
+from gan_core.losses import LOSSES
+from gan_core.models import ARCHS, resolve_norms
+from gan_core.optim import SCHEDULES
 from gan_core.options import all_options
+from gan_core.regularizers import DIFFAUG
+
+
+def validate_config(cfg: TrainConfig) -> TrainConfig:
+    """Raise ConfigError naming the first bad field; return `cfg` when all is well."""
+    for f in fields(cfg):  # types first: "64" or 64.5 would otherwise fail later, in the thread
+        v, want = getattr(cfg, f.name), type(getattr(TrainConfig, f.name))
+        ok = isinstance(v, (int, float)) if want is float else isinstance(v, want)
+        if not ok or (isinstance(v, bool) and want is not bool):
+            raise ConfigError(f.name, f"expected {want.__name__}, got {v!r}")
+    try:  # dataset name (KEY or KEY:PATH) and preprocessing options; files are checked when read
+        check_data_options(cfg)
+    except DataOptionError as e:
+        raise ConfigError(e.field, str(e)) from None
+    for field, reg in (("dataset", DATASETS), ("arch", ARCHS), ("loss", LOSSES), ("schedule", SCHEDULES)):
+        value = getattr(cfg, field)
+        if value not in reg:
+            raise ConfigError(field, f"unknown value {value!r}; allowed: {', '.join(reg.names())}")
+    spec = DATASETS.get(cfg.dataset)
+    if getattr(ARCHS.get(cfg.arch), "image_only", False) and spec.kind != "image":
+        raise ConfigError("arch", f"{cfg.arch!r} needs an image dataset; {cfg.dataset!r} is 2-D points. Use 'mlp'.")
+    if cfg.device not in DEVICES:
+        raise ConfigError("device", f"unknown value {cfg.device!r}; allowed: {', '.join(DEVICES)}")
+
+    def positive(name: str, upper: float | None = None) -> None:
+        v = getattr(cfg, name)
+        if not math.isfinite(v) or v <= 0 or (upper is not None and v > upper):
+            rng = f"in (0, {upper}]" if upper is not None else "> 0"
+            raise ConfigError(name, f"must be {rng}, got {v!r}")
+
+    def int_range(name: str, lo: int, hi: int) -> None:
+        v = getattr(cfg, name)
+        if not lo <= v <= hi:
+            raise ConfigError(name, f"must be an integer from {lo} to {hi}, got {v!r}")
+
+    positive("lr_g", 1.0)
+    positive("lr_d", 1.0)
+    for b in ("beta1", "beta2"):
+        v = getattr(cfg, b)
+        if not (math.isfinite(v) and 0.0 <= v < 1.0):
+            raise ConfigError(b, f"must be in [0, 1), got {v!r}")
+    positive("gp_weight", 1000.0)
+    positive("lr_gamma", 1.0)
+    int_range("lr_step_every", 1, 10_000_000)
+    int_range("latent_dim", 1, 1024)
+    int_range("width", 4, 2048)
+    int_range("steps", 1, 10_000_000)
+    int_range("d_steps", 1, 100)
+    int_range("seed", 0, 2**31 - 1)
+    int_range("log_every", 1, 100_000)
+    int_range("sample_every", 1, 10_000_000)
+    int_range("n_fixed", 1, 2048)
+    positive("checkpoint_every_s", 86400.0)
+    int_range("score_every", 0, 10_000_000)
+    int_range("batch_size", 1, min(dataset_size(cfg) or 4096, 4096))  # csv/folder/zip: checked when loaded
+    if not cfg.data_dir.strip():
+        raise ConfigError("data_dir", "must be a directory path, got an empty string")
+    check_training(cfg)  # model/loss/regulariser/optimiser options and their combinations
+    return cfg
+
+
+def config_from_dict(d: dict[str, Any]) -> TrainConfig:
+    """A validated TrainConfig from a dict (a config.json): unknown keys, wrong types and bad values refused."""
+    return validate_config(TrainConfig.from_dict(d))
 
 
 def _range_message(lo: float, hi: float, v: Any, integer: bool) -> str:
@@ -45,8 +117,6 @@ def check_options(cfg: Any) -> None:
 def dataset_labelled(cfg: Any) -> bool | None:
     """Whether the dataset has class labels: True / False when known without reading files, None
     when only the data can tell (image files, user uploads; the engine checks it when loading)."""
-    from gan_core.data import DATASETS, DataError, load_raw
-
     try:
         spec = DATASETS.get(cfg.dataset)
     except KeyError:
@@ -65,11 +135,6 @@ def dataset_labelled(cfg: Any) -> bool | None:
 
 def check_combinations(cfg: Any) -> None:
     """Refuse settings that contradict each other, with what to do instead."""
-    from gan_core.data import DATASETS
-    from gan_core.losses import LOSSES
-    from gan_core.models import ARCHS, resolve_norms
-    from gan_core.regularizers import DIFFAUG
-
     arch, loss = ARCHS.get(cfg.arch), LOSSES.get(cfg.loss)
     if cfg.depth > arch.max_depth:
         raise ConfigError("depth", f"{cfg.arch!r} allows a depth from 0 to {arch.max_depth}, got {cfg.depth}")
@@ -77,7 +142,8 @@ def check_combinations(cfg: Any) -> None:
         allowed = ", ".join(("auto", *arch.g_norms))
         why = " (it normalises with AdaIN)" if not arch.g_norms else ""
         raise ConfigError("g_norm", f"{cfg.arch!r} takes g_norm {allowed}{why}; got {cfg.g_norm!r}")
-    penalty = "the WGAN-GP gradient penalty" if loss.gradient_penalty else ("the R1 penalty" if cfg.r1_weight > 0 else "")
+    penalty = ("the WGAN-GP gradient penalty" if loss.gradient_penalty
+               else "the R1 penalty" if cfg.r1_weight > 0 else "")
     if cfg.d_norm == "batch" and penalty:
         raise ConfigError("d_norm", f"batch norm in D mixes the samples of a batch, so {penalty} (a per-sample "
                           "gradient) is not defined; choose d_norm auto, layer or none")

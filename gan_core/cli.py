@@ -193,6 +193,7 @@ def _train(args: argparse.Namespace) -> int:
 
     from gan_core.config import ConfigError
     from gan_core.data import check_source
+    from gan_core.checks import validate_config
     from gan_core.train_command import config_from_args, given_fields
 
     given = given_fields(args)
@@ -206,7 +207,7 @@ def _train(args: argparse.Namespace) -> int:
         cfg, out = run.cfg, run.dir
         _check_tensorboard(cfg)
     else:
-        cfg = config_from_args(args).validate()
+        cfg = validate_config(config_from_args(args))
         _check_tensorboard(cfg)
         check_source(cfg)  # a missing file or a path outside the data root: refused before a run directory exists
         out = Path(args.out) if args.out else runs_root() / new_run_id()

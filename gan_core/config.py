@@ -1,25 +1,73 @@
 """Typed training configuration: defaults, validation with clear errors, dict round trip.
 
-Every field has a one-line comment. `TrainConfig.validate()` refuses bad values with a
-`ConfigError` that names the field and says what is allowed; it never silently corrects them.
+Every field has a one-line comment. `gan_core.checks.validate_config(cfg)` refuses bad values with a
+`ConfigError` that names the field and says what is allowed; it never silently corrects them. It lives
+above the registries it reads (models, losses, schedules, datasets); this module imports none of them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from gan_core.errors import ConfigError
+from gan_core.registry import Registry
+
+__all__ = ["DEVICES", "GROUPS", "OPTIONS", "PRESETS", "ConfigError", "Option", "Preset", "TrainConfig", "option",
+           "preset"]  # ConfigError is handed on from gan_core.errors
+
 DEVICES = ("auto", "cpu", "cuda")
 
+# Groups of the training form, in display order: (key, title).
+GROUPS = (
+    ("model", "Model"),
+    ("regularisation", "Loss & regularisation"),
+    ("optimisation", "Optimisation"),
+    ("schedule", "Learning-rate schedule"),
+    ("size", "Size of the nets and of the run"),
+)
 
-class ConfigError(ValueError):
-    """A configuration value is not allowed. `field` names the offending field."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
+@dataclass(frozen=True)
+class Option:
+    group: str  # one of the GROUPS keys
+    lo: float | None = None  # numbers: smallest allowed value (validation and the form's widget)
+    hi: float | None = None  # numbers: largest allowed value
+    step: float | None = None  # numbers: the widget's +/- step
+    fmt: str | None = None  # numbers: the widget's printf format ("%.4f")
+    choices: Any = None  # str fields: a Registry, or a tuple of allowed values
+    relevant: Callable[[Mapping[str, Any]], bool] | None = None  # shown only when true for the current values
+    check: bool = True  # validate lo/hi/choices in gan_core.checks (False: TrainConfig.validate does it)
+    unit: str = ""  # appended to the CLI help ("steps", "x base LR")
+
+    def choice_names(self) -> list[Any]:
+        if self.choices is None:
+            return []
+        return self.choices.names() if isinstance(self.choices, Registry) else list(self.choices)
+
+    def choice_label(self, value: Any) -> str:
+        if isinstance(self.choices, Registry) and value in self.choices:
+            return self.choices.label(value)
+        return str(value)
+
+    def choice_help(self, value: Any) -> str:
+        if isinstance(self.choices, Registry) and value in self.choices:
+            return self.choices.help(value)
+        return ""
+
+
+OPTIONS: Registry[Option] = Registry("option")
+
+
+def option(field: str, *, label: str, help: str, group: str, **kw: Any) -> Option:
+    """Register the form entry of TrainConfig field `field` (label and help shown next to it)."""
+    if group not in dict(GROUPS):
+        raise ValueError(f"option {field!r}: unknown group {group!r}; allowed: {', '.join(dict(GROUPS))}")
+    opt = Option(group=group, **kw)
+    OPTIONS.register(field, label=label, help=help)(opt)
+    return opt
 
 
 @dataclass
@@ -94,7 +142,8 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
-        """Build from a dict (e.g. config.json); unknown keys and wrong types are refused."""
+        """Build from a dict (e.g. config.json); unknown keys and wrong types are refused. The values
+        themselves are checked by `gan_core.checks.validate_config` (or use `checks.config_from_dict`)."""
         if not isinstance(d, dict):
             raise ConfigError("config", f"expected a JSON object, got {type(d).__name__}")
         known = {f.name: f for f in fields(cls)}
@@ -110,76 +159,10 @@ class TrainConfig:
             if not isinstance(value, want) or isinstance(value, bool) and want is not bool:
                 raise ConfigError(name, f"expected {want.__name__}, got {value!r}")
             kwargs[name] = value
-        cfg = cls(**kwargs)
-        cfg.validate()
-        return cfg
+        return cls(**kwargs)
 
     def replace(self, **changes: Any) -> "TrainConfig":
         return dataclasses.replace(self, **changes)
-
-    def validate(self) -> "TrainConfig":
-        """Raise ConfigError naming the first bad field; return self when all is well."""
-        from gan_core.data import DATASETS, DataOptionError, check_options, dataset_size
-        from gan_core.losses import LOSSES
-        from gan_core.models import ARCHS
-        from gan_core.optim import SCHEDULES
-
-        for f in fields(self):  # types first: "64" or 64.5 would otherwise fail later, in the thread
-            v, want = getattr(self, f.name), type(getattr(TrainConfig, f.name))
-            ok = isinstance(v, (int, float)) if want is float else isinstance(v, want)
-            if not ok or (isinstance(v, bool) and want is not bool):
-                raise ConfigError(f.name, f"expected {want.__name__}, got {v!r}")
-        try:  # dataset name (KEY or KEY:PATH) and preprocessing options; files are checked when read
-            check_options(self)
-        except DataOptionError as e:
-            raise ConfigError(e.field, str(e)) from None
-        for field, reg in (("dataset", DATASETS), ("arch", ARCHS), ("loss", LOSSES), ("schedule", SCHEDULES)):
-            value = getattr(self, field)
-            if value not in reg:
-                raise ConfigError(field, f"unknown value {value!r}; allowed: {', '.join(reg.names())}")
-        spec = DATASETS.get(self.dataset)
-        if getattr(ARCHS.get(self.arch), "image_only", False) and spec.kind != "image":
-            raise ConfigError("arch", f"{self.arch!r} needs an image dataset; {self.dataset!r} is 2-D points. Use 'mlp'.")
-        if self.device not in DEVICES:
-            raise ConfigError("device", f"unknown value {self.device!r}; allowed: {', '.join(DEVICES)}")
-
-        def positive(name: str, upper: float | None = None) -> None:
-            v = getattr(self, name)
-            if not math.isfinite(v) or v <= 0 or (upper is not None and v > upper):
-                rng = f"in (0, {upper}]" if upper is not None else "> 0"
-                raise ConfigError(name, f"must be {rng}, got {v!r}")
-
-        def int_range(name: str, lo: int, hi: int) -> None:
-            v = getattr(self, name)
-            if not lo <= v <= hi:
-                raise ConfigError(name, f"must be an integer from {lo} to {hi}, got {v!r}")
-
-        positive("lr_g", 1.0)
-        positive("lr_d", 1.0)
-        for b in ("beta1", "beta2"):
-            v = getattr(self, b)
-            if not (math.isfinite(v) and 0.0 <= v < 1.0):
-                raise ConfigError(b, f"must be in [0, 1), got {v!r}")
-        positive("gp_weight", 1000.0)
-        positive("lr_gamma", 1.0)
-        int_range("lr_step_every", 1, 10_000_000)
-        int_range("latent_dim", 1, 1024)
-        int_range("width", 4, 2048)
-        int_range("steps", 1, 10_000_000)
-        int_range("d_steps", 1, 100)
-        int_range("seed", 0, 2**31 - 1)
-        int_range("log_every", 1, 100_000)
-        int_range("sample_every", 1, 10_000_000)
-        int_range("n_fixed", 1, 2048)
-        positive("checkpoint_every_s", 86400.0)
-        int_range("score_every", 0, 10_000_000)
-        int_range("batch_size", 1, min(dataset_size(self) or 4096, 4096))  # csv/folder/zip: checked when loaded
-        if not self.data_dir.strip():
-            raise ConfigError("data_dir", "must be a directory path, got an empty string")
-        from gan_core.checks import check_training
-
-        check_training(self)  # model/loss/regulariser/optimiser options and their combinations
-        return self
 
 
 @dataclass(frozen=True)
@@ -256,6 +239,7 @@ PRESETS: dict[str, Preset] = {
 
 
 def preset(name: str) -> TrainConfig:
+    """The config of a named preset (each one is validated by tests/test_presets.py)."""
     if name not in PRESETS:
         raise ConfigError("preset", f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
-    return TrainConfig(**PRESETS[name].fields).validate()
+    return TrainConfig(**PRESETS[name].fields)

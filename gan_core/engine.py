@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gan_core.accel import CHANNELS_LAST, PRECISIONS, Accel, compile_module
+from gan_core.accel import Accel, compile_module
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import Dataset
 from gan_core.losses import LOSSES
@@ -38,8 +38,7 @@ from gan_core.models import build_models, model_kwargs
 from gan_core.models.conditional import PacDiscriminator
 from gan_core.models.stylegan import mixing_cutoffs
 from gan_core.noise import sample_noise
-from gan_core.optim import build_optimizer, build_schedule
-from gan_core.options import option
+from gan_core.optim import SCHEDULES, build_optimizer, build_schedule
 from gan_core.regularizers import (
     DIFFAUG,
     EMA,
@@ -57,24 +56,6 @@ from gan_core.regularizers import (
 # Order of the per-step metric vector (the columns of the run log, besides step/time/lr).
 # penalty: the unweighted gradient penalty (WGAN-GP) or R1 term of D's last update, 0 without one.
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "penalty")
-
-
-option("precision", label="Precision", group="size", choices=PRECISIONS, help=(
-    "Number format of the forward and backward passes. auto = bf16 on a GPU that has it (fp16 with loss "
-    "scaling on older GPUs) and for DCGANs on a CPU with AMX-BF16 units, fp32 elsewhere. bf16/fp16 autocast computes "
-    "convolutions and matrix products in 16 bits while weights, optimiser state, losses and gradient norms "
-    "stay fp32: up to 2x faster (measured in the README, 'Engine speed') at equal quality. fp32 = exact "
-    "and slower; choose it to rule precision out when a run misbehaves."))
-option("channels_last", label="Channels-last layout", group="size", choices=CHANNELS_LAST, help=(
-    "Store images as (B, H, W, C) instead of (B, C, H, W) in conv nets: the layout GPU tensor cores and "
-    "cuDNN's fastest kernels read. auto = on for conv nets on CUDA, and on a CPU when the precision is bf16 "
-    "(measured faster there with bf16 only). Changes speed only, never results beyond rounding."))
-option("compile", label="torch.compile", group="size", help=(
-    "Compile G and D with torch.compile (fused kernels, less Python overhead). The first step then takes "
-    "from seconds to a minute (shown as the 'compiling' phase); when compilation fails the run goes on "
-    "uncompiled and its status says why. Gradient penalties (WGAN-GP, R1) always use the uncompiled D (compiled "
-    "code cannot differentiate twice). On this project's 2-core CPU compiling took 7-9 minutes and paid off only "
-    "with bf16 (README, 'Engine speed'): for long runs, and GPUs."))
 
 
 def resolve_device(choice: str) -> torch.device:
@@ -136,10 +117,12 @@ class Engine:
         self.g_params = list(self.G.parameters())
         self.d_params = list(self.D.parameters())
         self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema_decay > 0 else None
-        self.opt_g = build_optimizer(cfg.opt_g, self.g_params, cfg.lr_g, cfg)
-        self.opt_d = build_optimizer(cfg.opt_d, self.d_params, cfg.lr_d, cfg)
-        self.sched_g = build_schedule(self.opt_g, cfg)
-        self.sched_d = build_schedule(self.opt_d, cfg)
+        hyper = dict(beta1=cfg.beta1, beta2=cfg.beta2, momentum=cfg.momentum)  # each optimiser takes its own
+        self.opt_g = build_optimizer(cfg.opt_g, self.g_params, cfg.lr_g, **hyper)
+        self.opt_d = build_optimizer(cfg.opt_d, self.d_params, cfg.lr_d, **hyper)
+        sched = {f: getattr(cfg, f) for f in SCHEDULES.get(cfg.schedule).params}
+        self.sched_g = build_schedule(self.opt_g, cfg.schedule, steps=cfg.steps, **sched)
+        self.sched_d = build_schedule(self.opt_d, cfg.schedule, steps=cfg.steps, **sched)
         self.scaler_g, self.scaler_d = self.accel.scaler(), self.accel.scaler()  # fp16 only, one per player
         self.x = self.accel.layout(data.x.to(device))  # the whole dataset, one tensor on the device
         self.y = data.y.to(device) if self.conditional else None

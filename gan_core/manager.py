@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
+from gan_core.checks import validate_config
 from gan_core.config import TrainConfig
 from gan_core.engine import resolve_device
 from gan_core.run import ACTIVE, TrainingRun
@@ -65,7 +66,7 @@ class RunManager:
 
     # ------------------------------------------------------------------ starting runs
     def submit(self, cfg: TrainConfig, owner: str | None = None, name: str | None = None) -> TrainingRun:
-        cfg.validate()
+        validate_config(cfg)
         self._check_owner_limit(owner)
         run_id = new_run_id()
         return self._enqueue(TrainingRun(cfg, self.root / run_id, run_id, owner=owner, name=name))

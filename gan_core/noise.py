@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from gan_core.options import option
+from gan_core.config import option
 from gan_core.registry import Registry
 
 NOISES: Registry[str] = Registry("noise")

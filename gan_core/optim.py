@@ -14,40 +14,56 @@ from typing import Any
 import torch
 from torch.optim import lr_scheduler
 
-from gan_core.config import TrainConfig
-from gan_core.options import option
+from gan_core.config import option
 from gan_core.registry import Registry
 
 # ---------------------------------------------------------------------------- optimisers
-OptimizerBuilder = Callable[[Iterable[torch.nn.Parameter], float, TrainConfig], torch.optim.Optimizer]
-OPTIMIZERS: Registry[OptimizerBuilder] = Registry("optimiser")
+@dataclass(frozen=True)
+class OptimizerSpec:
+    build: Callable[..., torch.optim.Optimizer]  # (params, lr, **hyper) -> optimiser
+    params: tuple[str, ...] = ()  # the config fields it reads besides the LR (passed by keyword)
 
 
-@OPTIMIZERS.register("adam", label="Adam", help=(
+OPTIMIZERS: Registry[OptimizerSpec] = Registry("optimiser")
+
+
+def optimizer(name: str, *, label: str, help: str, params: tuple[str, ...] = ()):
+    """Decorator: register `fn(params, lr, **hyper)` as optimiser `name`; `params` names its hyper-parameters."""
+    def deco(fn):
+        OPTIMIZERS.register(name, label=label, help=help)(OptimizerSpec(fn, params))
+        return fn
+
+    return deco
+
+
+@optimizer("adam", label="Adam", params=("beta1", "beta2"), help=(
     "m <- b1 m + (1-b1) g,  v <- b2 v + (1-b2) g^2,  theta <- theta - lr m_hat / (sqrt(v_hat) + eps) "
     "(Kingma & Ba 2015). The default for GANs, with b1 = 0.5 (DCGAN) or 0 (WGAN-GP, SNGAN): a small b1 "
     "damps the momentum that makes the two players overshoot each other."))
-def adam(params: Iterable[torch.nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """Adam with the config's betas (DCGAN: beta1 = 0.5 damps the oscillation of the game)."""
-    return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2))
+def adam(params: Iterable[torch.nn.Parameter], lr: float, *, beta1: float, beta2: float) -> torch.optim.Optimizer:
+    """Adam with betas (beta1, beta2) (DCGAN: beta1 = 0.5 damps the oscillation of the game)."""
+    return torch.optim.Adam(params, lr=lr, betas=(beta1, beta2))
 
 
-@OPTIMIZERS.register("rmsprop", label="RMSprop", help=(
+@optimizer("rmsprop", label="RMSprop", help=(
     "v <- a v + (1-a) g^2,  theta <- theta - lr g / (sqrt(v) + eps), a = 0.99 (Tieleman & Hinton 2012). "
     "No momentum: what the WGAN paper uses (lr 5e-5), because momentum made its critic unstable."))
-def rmsprop(params: Iterable[torch.nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
+def rmsprop(params: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Optimizer:
     return torch.optim.RMSprop(params, lr=lr)
 
 
-@OPTIMIZERS.register("sgd", label="SGD with momentum", help=(
+@optimizer("sgd", label="SGD with momentum", params=("momentum",), help=(
     "v <- mu v + g,  theta <- theta - lr v (momentum mu). Plain gradient descent, the baseline: GANs "
     "trained with it are slow and sensitive to the learning rate (try lr 0.01-0.05, mu 0.9)."))
-def sgd(params: Iterable[torch.nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
-    return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum)
+def sgd(params: Iterable[torch.nn.Parameter], lr: float, *, momentum: float) -> torch.optim.Optimizer:
+    return torch.optim.SGD(params, lr=lr, momentum=momentum)
 
 
-def build_optimizer(name: str, params: Iterable[torch.nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
-    return OPTIMIZERS.get(name)(params, lr, cfg)
+def build_optimizer(name: str, params: Iterable[torch.nn.Parameter], lr: float, **hyper: Any) -> torch.optim.Optimizer:
+    """Optimiser `name` with learning rate `lr`; `hyper` may hold more hyper-parameters than it reads
+    (e.g. all of beta1, beta2, momentum): each optimiser takes the ones its spec names."""
+    spec = OPTIMIZERS.get(name)
+    return spec.build(params, lr, **{k: hyper[k] for k in spec.params})
 
 
 def _uses(values: Any, name: str) -> bool:
@@ -90,11 +106,11 @@ option("d_steps", label="D steps per G step", group="optimisation", lo=1, hi=100
 # ---------------------------------------------------------------------------- schedules
 @dataclass(frozen=True)
 class ScheduleSpec:
-    build: Callable[[torch.optim.Optimizer, TrainConfig], lr_scheduler.LRScheduler]
-    params: tuple[str, ...] = ()  # the config fields this schedule reads (the form shows only these)
+    build: Callable[..., lr_scheduler.LRScheduler]  # (opt, *, steps, **params) -> scheduler
+    params: tuple[str, ...] = ()  # the config fields this schedule reads besides `steps` (the form shows only these)
 
-    def __call__(self, opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
-        return self.build(opt, cfg)
+    def __call__(self, opt: torch.optim.Optimizer, *, steps: int, **params: Any) -> lr_scheduler.LRScheduler:
+        return self.build(opt, steps=steps, **{k: params[k] for k in self.params})
 
 
 SCHEDULES: Registry[ScheduleSpec] = Registry("schedule")
@@ -114,60 +130,66 @@ def _base_lr(opt: torch.optim.Optimizer) -> float:
 
 
 @schedule("constant", label="Constant", help="lr_t = lr. The usual choice for GANs.")
-def _constant(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
+def _constant(opt: torch.optim.Optimizer, *, steps: int) -> lr_scheduler.LRScheduler:
     return lr_scheduler.ConstantLR(opt, factor=1.0, total_iters=0)
 
 
 @schedule("warmup", label="Linear warm-up", params=("warmup_steps", "warmup_start"), help=(
     "lr_t = lr (f0 + (1 - f0) min(t, W) / W): from f0 x lr up to lr over W steps, then constant "
     "(torch LinearLR). Avoids the large, badly aimed first steps of Adam on a fresh network."))
-def _warmup(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
-    return lr_scheduler.LinearLR(opt, start_factor=cfg.warmup_start, end_factor=1.0, total_iters=cfg.warmup_steps)
+def _warmup(opt: torch.optim.Optimizer, *, steps: int, warmup_steps: int,
+            warmup_start: float) -> lr_scheduler.LRScheduler:
+    return lr_scheduler.LinearLR(opt, start_factor=warmup_start, end_factor=1.0, total_iters=warmup_steps)
 
 
 @schedule("step", label="Step decay", params=("lr_step_every", "lr_gamma"), help=(
     "lr_t = lr * gamma^floor(t / N): multiply by gamma every N steps (torch StepLR). "
     "Calms a run that oscillates late in training."))
-def _step(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
-    return lr_scheduler.StepLR(opt, step_size=cfg.lr_step_every, gamma=cfg.lr_gamma)
+def _step(opt: torch.optim.Optimizer, *, steps: int, lr_step_every: int, lr_gamma: float) -> lr_scheduler.LRScheduler:
+    return lr_scheduler.StepLR(opt, step_size=lr_step_every, gamma=lr_gamma)
 
 
 @schedule("exponential", label="Exponential decay", params=("lr_step_every", "lr_gamma"), help=(
     "lr_t = lr * gamma^(t / N): the smooth version of step decay, a factor gamma every N steps "
     "(torch ExponentialLR with a per-step factor gamma^(1/N))."))
-def _exponential(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
-    return lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_gamma ** (1.0 / cfg.lr_step_every))
+def _exponential(opt: torch.optim.Optimizer, *, steps: int, lr_step_every: int,
+                 lr_gamma: float) -> lr_scheduler.LRScheduler:
+    return lr_scheduler.ExponentialLR(opt, gamma=lr_gamma ** (1.0 / lr_step_every))
 
 
 @schedule("cosine", label="Cosine annealing", params=("lr_min_factor",), help=(
     "lr_t = m lr + (1 - m) lr (1 + cos(pi t / T)) / 2 over the T training steps (torch "
     "CosineAnnealingLR), m = the minimum factor. Smoothly decays to m x lr by the last step."))
-def _cosine(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
-    return lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps, eta_min=cfg.lr_min_factor * _base_lr(opt))
+def _cosine(opt: torch.optim.Optimizer, *, steps: int, lr_min_factor: float) -> lr_scheduler.LRScheduler:
+    return lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=lr_min_factor * _base_lr(opt))
 
 
 @schedule("cyclic", label="Cyclical (triangular)", params=("lr_cycle_steps", "lr_min_factor"), help=(
     "lr_t rises linearly from m x lr to lr over half a cycle of P steps and falls back over the other half, "
     "again and again (Smith 2017; torch CyclicLR, mode 'triangular'). The high phases can shake a run out "
     "of a poor equilibrium; the low phases let it settle."))
-def _cyclic(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
+def _cyclic(opt: torch.optim.Optimizer, *, steps: int, lr_cycle_steps: int,
+            lr_min_factor: float) -> lr_scheduler.LRScheduler:
     lr = _base_lr(opt)
-    return lr_scheduler.CyclicLR(opt, base_lr=cfg.lr_min_factor * lr, max_lr=lr, step_size_up=max(1, cfg.lr_cycle_steps // 2),
+    return lr_scheduler.CyclicLR(opt, base_lr=lr_min_factor * lr, max_lr=lr, step_size_up=max(1, lr_cycle_steps // 2),
                                  mode="triangular", cycle_momentum=False)
 
 
 @schedule("warmup-cosine", label="Warm-up then cosine", params=("warmup_steps", "warmup_start", "lr_min_factor"),
           help="Linear warm-up from f0 x lr to lr over W steps, then cosine annealing to m x lr at the last step "
           "(torch SequentialLR of LinearLR and CosineAnnealingLR). The usual schedule of large modern models.")
-def _warmup_cosine(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
+def _warmup_cosine(opt: torch.optim.Optimizer, *, steps: int, warmup_steps: int, warmup_start: float,
+                   lr_min_factor: float) -> lr_scheduler.LRScheduler:
     lr = _base_lr(opt)
-    warm = lr_scheduler.LinearLR(opt, start_factor=cfg.warmup_start, end_factor=1.0, total_iters=cfg.warmup_steps)
-    cos = lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.steps - cfg.warmup_steps), eta_min=cfg.lr_min_factor * lr)
-    return lr_scheduler.SequentialLR(opt, [warm, cos], milestones=[cfg.warmup_steps])
+    warm = lr_scheduler.LinearLR(opt, start_factor=warmup_start, end_factor=1.0, total_iters=warmup_steps)
+    cos = lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps - warmup_steps), eta_min=lr_min_factor * lr)
+    return lr_scheduler.SequentialLR(opt, [warm, cos], milestones=[warmup_steps])
 
 
-def build_schedule(opt: torch.optim.Optimizer, cfg: TrainConfig) -> lr_scheduler.LRScheduler:
-    return SCHEDULES.get(cfg.schedule)(opt, cfg)
+def build_schedule(opt: torch.optim.Optimizer, name: str, *, steps: int, **params: Any) -> lr_scheduler.LRScheduler:
+    """Schedule `name` over a run of `steps` generator steps; `params` may hold more config fields than it
+    reads (each schedule takes the ones its spec names)."""
+    return SCHEDULES.get(name)(opt, steps=steps, **params)
 
 
 def _schedule_uses(field: str):
@@ -206,23 +228,25 @@ class _PreviewOptimizer(torch.optim.Optimizer):
         return None
 
 
-def lr_curve(cfg: TrainConfig, lr: float, max_points: int = 2000) -> tuple[list[int], list[float]]:
-    """The learning rate the chosen schedule gives over training, for a preview chart.
+def lr_curve(name: str, lr: float, *, steps: int, max_points: int = 2000,
+             **params: Any) -> tuple[list[int], list[float]]:
+    """The learning rate schedule `name` gives over a run of `steps` steps, for a preview chart.
 
     Computed by stepping the real torch scheduler on a dummy optimiser (_PreviewOptimizer). Runs longer than
     `max_points` steps are previewed on a time-scaled copy (the run and every step-count
     parameter divided by the same factor, rounded), which is exact for constant and cosine
     schedules and places step drops, warm-up ends and cycle turns to within one scaling factor.
     """
-    scale = max(1, -(-cfg.steps // max_points))
-    scaled = {f: max(2 if f == "lr_cycle_steps" else 1, round(getattr(cfg, f) / scale)) for f in STEP_FIELDS}
-    small = cfg.replace(steps=max(1, cfg.steps // scale), **scaled)
+    scale = max(1, -(-steps // max_points))
+    small = {**params, **{f: max(2 if f == "lr_cycle_steps" else 1, round(params[f] / scale))
+                          for f in STEP_FIELDS if f in params}}
+    small_steps = max(1, steps // scale)
     opt = _PreviewOptimizer(lr)
-    sched = build_schedule(opt, small)
-    steps, lrs = [], []
-    for t in range(small.steps + 1):
-        steps.append(t * scale)
+    sched = build_schedule(opt, name, steps=small_steps, **small)
+    out_steps, lrs = [], []
+    for t in range(small_steps + 1):
+        out_steps.append(t * scale)
         lrs.append(sched.get_last_lr()[0])
         opt.step()
         sched.step()
-    return steps, lrs
+    return out_steps, lrs

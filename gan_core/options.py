@@ -11,66 +11,15 @@ option is one `option(...)` call and no page change.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
+from gan_core.components import OPTIONS
+from gan_core.config import GROUPS, Option  # noqa: F401  (handed on)
 from gan_core.registry import Registry
 
-# Groups of the training form, in display order: (key, title).
-GROUPS = (
-    ("model", "Model"),
-    ("regularisation", "Loss & regularisation"),
-    ("optimisation", "Optimisation"),
-    ("schedule", "Learning-rate schedule"),
-    ("size", "Size of the nets and of the run"),
-)
-
-
-@dataclass(frozen=True)
-class Option:
-    group: str  # one of the GROUPS keys
-    lo: float | None = None  # numbers: smallest allowed value (validation and the form's widget)
-    hi: float | None = None  # numbers: largest allowed value
-    step: float | None = None  # numbers: the widget's +/- step
-    fmt: str | None = None  # numbers: the widget's printf format ("%.4f")
-    choices: Any = None  # str fields: a Registry, or a tuple of allowed values
-    relevant: Callable[[Mapping[str, Any]], bool] | None = None  # shown only when true for the current values
-    check: bool = True  # validate lo/hi/choices in gan_core.checks (False: TrainConfig.validate does it)
-    unit: str = ""  # appended to the CLI help ("steps", "x base LR")
-
-    def choice_names(self) -> list[Any]:
-        if self.choices is None:
-            return []
-        return self.choices.names() if isinstance(self.choices, Registry) else list(self.choices)
-
-    def choice_label(self, value: Any) -> str:
-        if isinstance(self.choices, Registry) and value in self.choices:
-            return self.choices.label(value)
-        return str(value)
-
-    def choice_help(self, value: Any) -> str:
-        if isinstance(self.choices, Registry) and value in self.choices:
-            return self.choices.help(value)
-        return ""
-
-
-OPTIONS: Registry[Option] = Registry("option")
-
-
-def option(field: str, *, label: str, help: str, group: str, **kw: Any) -> Option:
-    """Register the form entry of TrainConfig field `field` (label and help shown next to it)."""
-    if group not in dict(GROUPS):
-        raise ValueError(f"option {field!r}: unknown group {group!r}; allowed: {', '.join(dict(GROUPS))}")
-    opt = Option(group=group, **kw)
-    OPTIONS.register(field, label=label, help=help)(opt)
-    return opt
-
-
 def all_options() -> Registry[Option]:
-    """OPTIONS with every module that registers options imported."""
-    from gan_core import engine  # noqa: F401  (imports models, losses, regularizers, optim)
-
+    """OPTIONS with every module that registers options imported (gan_core.components)."""
     return OPTIONS
 
 

@@ -36,6 +36,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save
 
+from gan_core.checks import config_from_dict
 from gan_core.checkpoint import CheckpointError, load_models
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, atomic_write_json
@@ -224,7 +225,7 @@ def load_uploaded(weights_bytes: bytes, card_bytes: bytes, device: str | torch.d
         card = ModelCard.from_dict(doc["card"], where="upload")
     else:  # a run checkpoint's sidecar: describe it from its config and meta
         try:
-            cfg = TrainConfig.from_dict(doc["config"])
+            cfg = config_from_dict(doc["config"])
         except (ConfigError, TypeError) as e:
             raise PretrainedError(f"upload: the sidecar's config is not valid ({e})") from e
         meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}

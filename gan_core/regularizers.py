@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.optim.swa_utils import get_ema_multi_avg_fn
 
-from gan_core.options import option
+from gan_core.losses import LOSSES
+from gan_core.config import option
 from gan_core.registry import Registry
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
@@ -67,8 +68,6 @@ option("r1_weight", label="R1 penalty (gamma)", group="regularisation", lo=0.0, 
 
 
 def _loss(values):
-    from gan_core.losses import LOSSES
-
     return LOSSES.get(values["loss"])
 
 
@@ -78,7 +77,8 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
     estimated by one power iteration per training forward pass (torch.nn.utils.parametrizations).
     Each layer is then 1-Lipschitz, and so is the whole network (with 1-Lipschitz activations)."""
     for m in list(module.modules()):
-        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Embedding)) and not hasattr(m, "parametrizations"):
+        layer = isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Embedding))
+        if layer and not hasattr(m, "parametrizations"):
             nn.utils.parametrizations.spectral_norm(m)
     return module
 

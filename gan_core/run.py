@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from gan_core.checks import config_from_dict, validate_config
 from gan_core.checkpoint import CheckpointError, load_training_state, save_checkpoint
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, load_dataset
@@ -40,7 +41,7 @@ STATUS_EVERY_S = 1.0  # status.json / metrics.jsonl are written at most this oft
 class TrainingRun:
     def __init__(self, cfg: TrainConfig, run_dir: str | Path, run_id: str | None = None, owner: str | None = None,
                  resume: bool = False, name: str | None = None):
-        self.cfg = cfg.validate()
+        self.cfg = validate_config(cfg)
         self.dir = Path(run_dir)
         self.id = run_id or self.dir.name
         self.owner = owner
@@ -89,11 +90,11 @@ class TrainingRun:
         run_dir = Path(run_dir)
         if not (run_dir / "config.json").is_file():
             raise CheckpointError(f"{run_dir}: not a run directory (no config.json)")
-        cfg = TrainConfig.from_dict(read_json(run_dir / "config.json"))
+        cfg = config_from_dict(read_json(run_dir / "config.json"))
         if steps is not None:
-            cfg = cfg.replace(steps=steps).validate()
+            cfg = validate_config(cfg.replace(steps=steps))
         if time_limit is not None:
-            cfg = cfg.replace(time_limit=float(time_limit)).validate()
+            cfg = validate_config(cfg.replace(time_limit=float(time_limit)))
         return cls(cfg, run_dir, run_dir.name, owner=owner, resume=True)
 
     def _prepare_resume(self) -> None:

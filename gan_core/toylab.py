@@ -44,6 +44,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from gan_core.checks import validate_config
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DATASETS, load_dataset
 from gan_core.data.toy2d import MIXTURES
@@ -200,7 +201,7 @@ def _few_threads(method):
 class ToyLab:
     def __init__(self, cfg: TrainConfig, *, device: str | torch.device | None = None, n_real_view: int = N_REAL_VIEW,
                  heat_res: int = HEAT_RES, n_score: int = N_SCORE, threads: int | None = THREADS):
-        cfg.validate()
+        validate_config(cfg)
         check_lab_config(cfg)
         self.cfg = cfg
         self.threads = threads  # None: torch's own setting

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from gan_core.checks import validate_config
 from gan_core.checkpoint import load_models, save_checkpoint
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import Dataset
@@ -95,10 +96,10 @@ def test_number_of_classes_comes_from_class_names_or_labels():
 
 def test_unlabelled_data_is_refused():
     with pytest.raises(ConfigError) as e:
-        TrainConfig(dataset="gaussian", conditioning="concat").validate()  # a toy source without labels
+        validate_config(TrainConfig(dataset="gaussian", conditioning="concat"))  # a toy source without labels
     assert e.value.field == "conditioning" and "labels" in str(e.value)
-    TrainConfig(dataset="ring8", conditioning="concat").validate()  # the ring's modes are its labels
-    TrainConfig(dataset="digits", arch="dcgan", conditioning="projection").validate()
+    validate_config(TrainConfig(dataset="ring8", conditioning="concat"))  # the ring's modes are its labels
+    validate_config(TrainConfig(dataset="digits", arch="dcgan", conditioning="projection"))
     cfg = TrainConfig(dataset="digits", conditioning="concat", latent_dim=4, width=4, batch_size=8, device="cpu")
     unlabelled = Dataset(x=torch.rand(16, 1, 8, 8), y=None, kind="image", source="a folder without classes")
     with pytest.raises(ConfigError) as e:  # what only the data can tell is refused when it is loaded

@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from gan_core.checks import validate_config
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset
 from gan_core.engine import METRICS, Engine
@@ -143,7 +144,7 @@ OPTION_SETS = {
 def test_options_on_every_architecture(arch, options):
     kw = dict(OPTION_SETS[options])
     shape = (1, 8, 8)
-    cfg = tiny(arch=arch, dataset="digits", **kw).validate()
+    cfg = validate_config(tiny(arch=arch, dataset="digits", **kw))
     eng = run_steps(cfg, dataset(shape))
     x = eng.sample_fixed()
     assert torch.isfinite(x).all() and x.shape[1:] == shape
@@ -151,11 +152,11 @@ def test_options_on_every_architecture(arch, options):
 
 @pytest.mark.parametrize("arch", ARCHS.names())
 def test_diffaugment_on_every_architecture(arch):
-    cfg = tiny(arch=arch, dataset="digits", diffaug="color,translation,cutout").validate()
+    cfg = validate_config(tiny(arch=arch, dataset="digits", diffaug="color,translation,cutout"))
     run_steps(cfg, dataset((3, 32, 32)))
 
 
 def test_mlp_options_on_2d_points():
-    cfg = tiny(arch="mlp", dataset="ring8", pac=2, ema_decay=0.9, instance_noise=0.1, r1_weight=0.5).validate()
+    cfg = validate_config(tiny(arch="mlp", dataset="ring8", pac=2, ema_decay=0.9, instance_noise=0.1, r1_weight=0.5))
     eng = run_steps(cfg, dataset((2,)))
     assert eng.sample_fixed().shape == (4, 2)

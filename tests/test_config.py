@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from gan_core.checks import config_from_dict, validate_config
 from gan_core.config import PRESETS, ConfigError, TrainConfig, preset
 
 NAN = float("nan")
@@ -60,49 +61,49 @@ BAD_VALUES = [
 def test_bad_value_names_its_field(field, value, extra):
     cfg = TrainConfig(**extra).replace(**{field: value})
     with pytest.raises(ConfigError) as e:
-        cfg.validate()
+        validate_config(cfg)
     assert e.value.field == field
     assert str(e.value).startswith(f"{field}:")
 
 
 def test_batch_size_equal_to_dataset_size_is_allowed():
-    TrainConfig(dataset="digits", arch="mlp", batch_size=1797).validate()
+    validate_config(TrainConfig(dataset="digits", arch="mlp", batch_size=1797))
 
 
 def test_unknown_registry_value_lists_what_is_allowed():
     with pytest.raises(ConfigError) as e:
-        TrainConfig(loss="foo").validate()
+        validate_config(TrainConfig(loss="foo"))
     for name in ("ns", "lsgan", "wgan-gp"):
         assert name in str(e.value)
 
 
 def test_dcgan_on_2d_points_is_refused_on_arch():
     with pytest.raises(ConfigError) as e:
-        TrainConfig(dataset="ring8", arch="dcgan").validate()
+        validate_config(TrainConfig(dataset="ring8", arch="dcgan"))
     assert e.value.field == "arch"
     assert "mlp" in str(e.value)  # says what to use instead
 
 
 def test_dcgan_on_images_is_fine():
-    TrainConfig(dataset="digits", arch="dcgan", batch_size=64).validate()
+    validate_config(TrainConfig(dataset="digits", arch="dcgan", batch_size=64))
 
 
 def test_defaults_validate_and_validate_returns_self():
     cfg = TrainConfig()
-    assert cfg.validate() is cfg
+    assert validate_config(cfg) is cfg
 
 
 def test_round_trip_through_json():
     cfg = TrainConfig(dataset="digits", arch="dcgan", loss="wgan-gp", lr_g=1e-4, beta1=0.0, d_steps=5, seed=7,
                       schedule="cosine")
     d = json.loads(json.dumps(cfg.to_dict()))
-    again = TrainConfig.from_dict(d)
+    again = config_from_dict(d)
     assert again == cfg
     assert again.to_dict() == cfg.to_dict()
 
 
 def test_from_dict_accepts_a_partial_dict_and_ints_for_floats():
-    cfg = TrainConfig.from_dict({"lr_g": 1, "steps": 10})
+    cfg = config_from_dict({"lr_g": 1, "steps": 10})
     assert cfg.lr_g == 1.0 and isinstance(cfg.lr_g, float)
     assert cfg.steps == 10
     assert cfg.lr_d == TrainConfig().lr_d
@@ -110,7 +111,7 @@ def test_from_dict_accepts_a_partial_dict_and_ints_for_floats():
 
 def test_from_dict_refuses_unknown_keys():
     with pytest.raises(ConfigError) as e:
-        TrainConfig.from_dict({"steps": 10, "learning_rate": 0.1})
+        config_from_dict({"steps": 10, "learning_rate": 0.1})
     assert e.value.field == "learning_rate"
     assert "allowed" in str(e.value)
 
@@ -121,19 +122,19 @@ def test_from_dict_refuses_unknown_keys():
 ])
 def test_from_dict_refuses_wrong_types(field, value):
     with pytest.raises(ConfigError) as e:
-        TrainConfig.from_dict({field: value})
+        config_from_dict({field: value})
     assert e.value.field == field
 
 
 def test_from_dict_validates_values():
     with pytest.raises(ConfigError) as e:
-        TrainConfig.from_dict({"lr_d": -1.0})
+        config_from_dict({"lr_d": -1.0})
     assert e.value.field == "lr_d"
 
 
 def test_from_dict_refuses_a_non_object():
     with pytest.raises(ConfigError):
-        TrainConfig.from_dict([("steps", 10)])
+        config_from_dict([("steps", 10)])
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -143,7 +144,7 @@ def test_every_preset_validates(name):
     assert set(PRESETS[name].fields) <= fields
     for k, v in PRESETS[name].fields.items():
         assert getattr(cfg, k) == v
-    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    assert config_from_dict(cfg.to_dict()) == cfg
     assert PRESETS[name].label
 
 

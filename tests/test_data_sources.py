@@ -17,6 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
+from gan_core.checks import config_from_dict, validate_config
 from gan_core import data as D
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, DataOptions, images, prepare
@@ -137,7 +138,7 @@ def test_csv_binary_refused(root):
 
 def test_batch_size_checked_when_loaded(root):
     (root / "few.csv").write_text("1,2\n3,4\n5,6\n")
-    cfg = TrainConfig(dataset="csv:few.csv", batch_size=64).validate()  # the size is unknown before reading
+    cfg = validate_config(TrainConfig(dataset="csv:few.csv", batch_size=64))  # the size is unknown before reading
     with pytest.raises(DataError, match="batch_size 64 is larger than the dataset .3 samples"):
         D.prepare_dataset(cfg)
     assert len(D.prepare_dataset(cfg.replace(batch_size=3)).x) == 3
@@ -171,7 +172,7 @@ def test_missing_paths_and_wrong_kinds(root):
 @pytest.mark.parametrize("name,field", [("csv", "dataset"), ("ring8:x", "dataset"), ("nope", "dataset")])
 def test_bad_names_refused_by_config(name, field):
     with pytest.raises(ConfigError) as e:
-        TrainConfig(dataset=name).validate()
+        validate_config(TrainConfig(dataset=name))
     assert e.value.field == field and ("allowed" in str(e.value) or "needs a path" in str(e.value))
 
 
@@ -179,21 +180,21 @@ def test_bad_names_refused_by_config(name, field):
                                           (dict(fit="stretch"), "fit"), (dict(hflip=1), "hflip")])
 def test_bad_preprocessing_refused_by_config(change, field):
     with pytest.raises(ConfigError) as e:
-        TrainConfig(dataset="digits", **change).validate()
+        validate_config(TrainConfig(dataset="digits", **change))
     assert e.value.field == field
 
 
 def test_config_defaults_keep_native_data():
     cfg = TrainConfig()
     assert (cfg.resolution, cfg.channels, cfg.fit, cfg.hflip) == (0, 0, "crop", False)
-    assert TrainConfig.from_dict({"dataset": "digits"}).resolution == 0
+    assert config_from_dict({"dataset": "digits"}).resolution == 0
     assert D.sample_shape(TrainConfig(dataset="digits")) == (1, 8, 8)
     assert D.sample_shape(TrainConfig(dataset="fashion-mnist")) == (1, 28, 28)
     assert D.sample_shape(TrainConfig(dataset="cifar10", channels=1, resolution=64)) == (1, 64, 64)
     assert D.sample_shape(TrainConfig(dataset="zip:x.zip")) == (3, 64, 64)
     with pytest.raises(ConfigError, match="1797"):  # hflip doubles the bound
-        TrainConfig(dataset="digits", batch_size=2000).validate()
-    TrainConfig(dataset="digits", batch_size=2000, hflip=True).validate()
+        validate_config(TrainConfig(dataset="digits", batch_size=2000))
+    validate_config(TrainConfig(dataset="digits", batch_size=2000, hflip=True))
 
 
 # ---------------------------------------------------------------------------- digits and preprocessing

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import gan_core.engine as engine_mod
+from gan_core.checks import validate_config
 from gan_core.accel import CPU_AUTO_BF16, Accel, cpu_has_fast_bf16, resolve_precision, use_channels_last
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import load_dataset
@@ -23,7 +24,7 @@ def small(**kw) -> TrainConfig:
                   "sample_every": 10, "score_every": 0, "checkpoint_every_s": 3600.0, "device": "cpu", "precision": "fp32",
                   "channels_last": "off"}
     fields.update(kw)
-    return TrainConfig(**fields).validate()
+    return validate_config(TrainConfig(**fields))
 
 
 @pytest.fixture(scope="module")

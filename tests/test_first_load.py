@@ -37,8 +37,8 @@ from ui.figures import lr_figure
 tensorboard_available()
 for schedule in ("constant", "warmup-cosine", "cyclic"):
     cfg = TrainConfig(schedule=schedule)
-    steps, lr_g = lr_curve(cfg, cfg.lr_g)
-    lr_figure(steps, lr_g, lr_curve(cfg, cfg.lr_d)[1])
+    steps, lr_g = lr_curve(cfg.schedule, cfg.lr_g, **cfg.to_dict())
+    lr_figure(steps, lr_g, lr_curve(cfg.schedule, cfg.lr_d, **cfg.to_dict())[1])
 print(",".join(m for m in {HEAVY!r} if m in sys.modules))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,

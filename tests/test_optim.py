@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 
+from gan_core.checks import validate_config
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset
 from gan_core.engine import Engine
@@ -32,6 +33,22 @@ TRACES = {
 }
 
 
+def _opt(name: str, params, lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return build_optimizer(name, params, lr, beta1=cfg.beta1, beta2=cfg.beta2, momentum=cfg.momentum)
+
+
+def _params(cfg: TrainConfig) -> dict:
+    return {f: getattr(cfg, f) for f in SCHEDULES.get(cfg.schedule).params}
+
+
+def _sched(opt: torch.optim.Optimizer, cfg: TrainConfig):
+    return build_schedule(opt, cfg.schedule, steps=cfg.steps, **_params(cfg))
+
+
+def _curve(cfg: TrainConfig, lr: float):
+    return lr_curve(cfg.schedule, lr, steps=cfg.steps, **_params(cfg))
+
+
 def test_every_schedule_has_a_trace_here():
     assert set(TRACES) == set(SCHEDULES.names())
 
@@ -39,8 +56,8 @@ def test_every_schedule_has_a_trace_here():
 def trace(name: str, opt_name: str = "adam", **kw) -> list[float]:
     cfg = TrainConfig(schedule=name, **{**COMMON, **kw})
     p = torch.nn.Parameter(torch.zeros(1))
-    opt = build_optimizer(opt_name, [p], LR, cfg)
-    sched = build_schedule(opt, cfg)
+    opt = _opt(opt_name, [p], LR, cfg)
+    sched = _sched(opt, cfg)
     out = []
     for _ in range(cfg.steps + 1):
         out.append(opt.param_groups[0]["lr"])
@@ -61,7 +78,7 @@ def test_schedule_trace(name, opt_name):
 @pytest.mark.parametrize("name", SCHEDULES.names())
 def test_preview_is_the_real_schedule(name):
     cfg = TrainConfig(schedule=name, **COMMON)
-    steps, lrs = lr_curve(cfg, LR)
+    steps, lrs = _curve(cfg, LR)
     assert steps == list(range(101))
     assert lrs == pytest.approx(trace(name), rel=1e-12)
 
@@ -70,7 +87,7 @@ def test_preview_is_the_real_schedule(name):
 def test_preview_of_a_long_run_is_downsampled_and_keeps_its_shape(name):
     long = dict(steps=100_000, lr_step_every=10_000, warmup_steps=10_000, lr_cycle_steps=20_000)
     cfg = TrainConfig(schedule=name, **{**COMMON, **long})
-    steps, lrs = lr_curve(cfg, LR)
+    steps, lrs = _curve(cfg, LR)
     assert len(steps) <= 2001 and steps[0] == 0 and steps[-1] == 100_000
     at = dict(zip(steps, lrs))
     for t, want in TRACES[name].items():  # the same curve, 1000x longer
@@ -80,11 +97,11 @@ def test_preview_of_a_long_run_is_downsampled_and_keeps_its_shape(name):
 def test_optimisers_and_their_hyper_parameters():
     cfg = TrainConfig(beta1=0.1, beta2=0.95, momentum=0.7)
     p = [torch.nn.Parameter(torch.zeros(1))]
-    adam = build_optimizer("adam", p, 0.01, cfg)
+    adam = _opt("adam", p, 0.01, cfg)
     assert isinstance(adam, torch.optim.Adam) and adam.defaults["betas"] == (0.1, 0.95)
-    sgd = build_optimizer("sgd", p, 0.01, cfg)
+    sgd = _opt("sgd", p, 0.01, cfg)
     assert isinstance(sgd, torch.optim.SGD) and sgd.defaults["momentum"] == 0.7
-    assert isinstance(build_optimizer("rmsprop", p, 0.01, cfg), torch.optim.RMSprop)
+    assert isinstance(_opt("rmsprop", p, 0.01, cfg), torch.optim.RMSprop)
     assert set(OPTIMIZERS.names()) == {"adam", "rmsprop", "sgd"}
     assert all(OPTIMIZERS.help(n) for n in OPTIMIZERS.names())
 
@@ -121,14 +138,14 @@ def test_schedule_state_survives_json():
     for name in SCHEDULES.names():
         cfg = TrainConfig(schedule=name, **COMMON)
         p = torch.nn.Parameter(torch.zeros(1))
-        opt = build_optimizer("adam", [p], LR, cfg)
-        sched = build_schedule(opt, cfg)
+        opt = _opt("adam", [p], LR, cfg)
+        sched = _sched(opt, cfg)
         for _ in range(13):
             opt.step()
             sched.step()
         p2 = torch.nn.Parameter(torch.zeros(1))
-        opt2 = build_optimizer("adam", [p2], LR, cfg)
-        sched2 = build_schedule(opt2, cfg)
+        opt2 = _opt("adam", [p2], LR, cfg)
+        sched2 = _sched(opt2, cfg)
         opt2.load_state_dict(opt.state_dict())
         sched2.load_state_dict(json.loads(json.dumps(sched.state_dict())))
         for _ in range(20):
@@ -147,17 +164,17 @@ def test_live_chart_shows_the_real_rates_of_g_and_d_and_the_preview_matches_them
 
     from gan_core.run import TrainingRun
 
-    cfg = TrainConfig(schedule=name, lr_g=1e-3, lr_d=4e-3, steps=12, warmup_steps=4, warmup_start=0.25,
+    cfg = validate_config(TrainConfig(schedule=name, lr_g=1e-3, lr_d=4e-3, steps=12, warmup_steps=4, warmup_start=0.25,
                       lr_cycle_steps=6, lr_min_factor=0.1, lr_step_every=5, lr_gamma=0.5, latent_dim=2, width=8,
-                      batch_size=16, log_every=1, sample_every=100, score_every=0, device="cpu").validate()
+                      batch_size=16, log_every=1, sample_every=100, score_every=0, device="cpu"))
     run = TrainingRun(cfg, tmp_path / "r")
     run.run()
     assert run.state == "finished", run.error
     cols = run.log.since(0)
     steps = [int(s) for s in cols["step"]]
     assert steps == list(range(1, 13))
-    _, prev_g = lr_curve(cfg, cfg.lr_g)
-    _, prev_d = lr_curve(cfg, cfg.lr_d)
+    _, prev_g = _curve(cfg, cfg.lr_g)
+    _, prev_d = _curve(cfg, cfg.lr_d)
     assert cols["lr_g"] == pytest.approx([prev_g[t] for t in steps], rel=1e-12)
     assert cols["lr_d"] == pytest.approx([prev_d[t] for t in steps], rel=1e-12)
     assert len(set(cols["lr_g"])) > 2  # the schedule really moved the rate
@@ -166,5 +183,5 @@ def test_live_chart_shows_the_real_rates_of_g_and_d_and_the_preview_matches_them
     lr_g, lr_d = traces["G learning rate"], traces["D learning rate"]
     assert list(lr_g.y) == pytest.approx(cols["lr_g"]) and list(lr_d.y) == pytest.approx(cols["lr_d"])
     assert list(lr_g.x) == steps
-    preview = {t.name: t for t in lr_figure(*lr_curve(cfg, cfg.lr_g), prev_d).data}
+    preview = {t.name: t for t in lr_figure(*_curve(cfg, cfg.lr_g), prev_d).data}
     assert list(preview["G learning rate"].y) == prev_g and list(preview["D learning rate"].y) == prev_d

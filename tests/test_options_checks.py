@@ -8,6 +8,7 @@ import dataclasses
 
 import pytest
 
+from gan_core.checks import config_from_dict, validate_config
 from gan_core.cli import CHOICES, TRAIN_OPTIONS
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.options import GROUPS, all_options, cli_help, fields_in, is_relevant
@@ -92,7 +93,7 @@ BAD = [
 @pytest.mark.parametrize("changes,field,words", BAD, ids=[f"{f}-{i}" for i, (_, f, _) in enumerate(BAD)])
 def test_refused_with_a_message(changes, field, words):
     with pytest.raises(ConfigError) as e:
-        TrainConfig(**changes).validate()
+        validate_config(TrainConfig(**changes))
     assert e.value.field == field, str(e.value)
     for w in words:
         assert w in str(e.value), (w, str(e.value))
@@ -116,12 +117,12 @@ GOOD = [
 
 @pytest.mark.parametrize("changes", GOOD)
 def test_sensible_combinations_pass(changes):
-    cfg = TrainConfig(**changes).validate()
-    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    cfg = validate_config(TrainConfig(**changes))
+    assert config_from_dict(cfg.to_dict()) == cfg
 
 
 def test_an_old_config_without_the_new_fields_loads_with_the_old_behaviour():
     old = {"dataset": "digits", "arch": "dcgan", "loss": "wgan-gp", "lr_g": 1e-4, "beta1": 0.0, "d_steps": 5}
-    cfg = TrainConfig.from_dict(old)
+    cfg = config_from_dict(old)
     assert (cfg.opt_g, cfg.opt_d, cfg.conditioning, cfg.pac, cfg.ema_decay, cfg.spectral_norm) == (
         "adam", "adam", "none", 1, 0.0, False)

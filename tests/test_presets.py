@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 
+from gan_core.checks import validate_config
 from gan_core.cli import build_parser
 from gan_core.config import PRESETS, TrainConfig, preset
 from gan_core.data import DATASETS, Dataset, sample_shape
@@ -55,7 +56,7 @@ def test_preset_trains_a_short_run_without_nan(name):
     # the preset's model, loss and options as they are; a small batch and two steps (each with the
     # preset's D steps) keep it quick
     batch = max(cfg.pac * 2, min(cfg.batch_size, 8) // cfg.pac * cfg.pac)
-    cfg = cfg.replace(batch_size=batch, device="cpu", n_fixed=min(cfg.n_fixed, 20)).validate()
+    cfg = validate_config(cfg.replace(batch_size=batch, device="cpu", n_fixed=min(cfg.n_fixed, 20)))
     eng = Engine(cfg, synthetic_for(cfg), torch.device("cpu"))
     for _ in range(2):
         eng.train_step()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from gan_core.checks import validate_config
 from gan_core.cli import main
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.run import TrainingRun
@@ -17,7 +18,7 @@ TINY = {"dataset": "ring8", "arch": "mlp", "latent_dim": 2, "width": 16, "batch_
 
 
 def test_time_limit_ends_the_run_as_finished_with_checkpoint_and_scores(tmp_path):
-    cfg = TrainConfig(**TINY, steps=10_000_000, time_limit=1.5, score_every=1_000_000).validate()
+    cfg = validate_config(TrainConfig(**TINY, steps=10_000_000, time_limit=1.5, score_every=1_000_000))
     run = TrainingRun(cfg, tmp_path / "run")
     run.run()
     assert run.state == "finished", run.error
@@ -35,14 +36,14 @@ def test_time_limit_ends_the_run_as_finished_with_checkpoint_and_scores(tmp_path
 
 
 def test_steps_end_the_run_before_a_long_time_limit(tmp_path):
-    cfg = TrainConfig(**TINY, steps=30, time_limit=3600.0, score_every=0).validate()
+    cfg = validate_config(TrainConfig(**TINY, steps=30, time_limit=3600.0, score_every=0))
     run = TrainingRun(cfg, tmp_path / "run")
     run.run()
     assert (run.state, run.ended_by, run.step) == ("finished", "steps", 30)
 
 
 def test_a_stopped_run_is_not_finished(tmp_path):
-    cfg = TrainConfig(**TINY, steps=10_000_000, time_limit=3600.0, score_every=0).validate()
+    cfg = validate_config(TrainConfig(**TINY, steps=10_000_000, time_limit=3600.0, score_every=0))
     run = TrainingRun(cfg, tmp_path / "run")
     run.start()
     while run.step < 20:
@@ -53,7 +54,7 @@ def test_a_stopped_run_is_not_finished(tmp_path):
 
 
 def test_continuing_a_timed_run_gets_the_limit_again(tmp_path):
-    cfg = TrainConfig(**TINY, steps=10_000_000, time_limit=0.6, score_every=0).validate()
+    cfg = validate_config(TrainConfig(**TINY, steps=10_000_000, time_limit=0.6, score_every=0))
     first = TrainingRun(cfg, tmp_path / "run")
     first.run()
     assert first.ended_by == "time_limit"
@@ -67,7 +68,7 @@ def test_continuing_a_timed_run_gets_the_limit_again(tmp_path):
 @pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), 8 * 86400.0])
 def test_bad_time_limits_are_refused(bad):
     with pytest.raises(ConfigError) as e:
-        TrainConfig(**TINY, time_limit=bad).validate()
+        validate_config(TrainConfig(**TINY, time_limit=bad))
     assert e.value.field == "time_limit"
 
 

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_core.checks import validate_config
 from gan_core.config import PRESETS, ConfigError, TrainConfig, preset
 from gan_core.losses import LOSSES
 from gan_core.noise import noise_range, sample_noise
@@ -23,7 +24,7 @@ SMALL = dict(dataset="ring8", arch="toy-mlp", depth=2, width=16, latent_dim=2, b
 
 
 def small(**kw) -> TrainConfig:
-    return TrainConfig(**{**SMALL, **kw}).validate()
+    return validate_config(TrainConfig(**{**SMALL, **kw}))
 
 
 def linear_critic(w=(0.8, -0.6), b=0.1) -> nn.Linear:

@@ -279,10 +279,11 @@ def import_zip(data: bytes, root: str | Path) -> str:
         return out
 
     # config: the same validation as a config import
-    from gan_core.config import ConfigError, TrainConfig
+    from gan_core.checks import config_from_dict
+    from gan_core.config import ConfigError
 
     try:
-        cfg = TrainConfig.from_dict(json.loads(read("config.json").decode("utf-8")))
+        cfg = config_from_dict(json.loads(read("config.json").decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise RunImportError(f"config.json is not valid JSON ({e})") from None
     except ConfigError as e:

@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from gan_core.checks import validate_config
 from gan_core.config import PRESETS, ConfigError, TrainConfig
 from gan_core.data import data_root
 from gan_core.engine import resolve_device
@@ -127,7 +128,7 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
         return None, number_errors[0] + (f" ({len(number_errors) - 1} more below their boxes)"
                                          if len(number_errors) > 1 else "")
     try:
-        cfg = TrainConfig(**values).validate()
+        cfg = validate_config(TrainConfig(**values))
     except ConfigError as e:
         return None, str(e)
     if data_error:  # a path source without a file, or a path outside the data root
@@ -158,7 +159,7 @@ def data_dir_error(data_dir: str) -> str | None:
 @st.cache_data(max_entries=64, show_spinner=False)
 def lr_preview(cfg_dict: dict) -> tuple[list[int], list[float], list[float]]:
     """(steps, lr_g, lr_d) of the chosen schedule, from the real torch scheduler."""
-    cfg = TrainConfig(**cfg_dict)
-    s, g = lr_curve(cfg, cfg.lr_g)
-    _, d = lr_curve(cfg, cfg.lr_d)
+    params = {f: cfg_dict[f] for f in SCHEDULES.get(cfg_dict["schedule"]).params}
+    s, g = lr_curve(cfg_dict["schedule"], cfg_dict["lr_g"], steps=cfg_dict["steps"], **params)
+    _, d = lr_curve(cfg_dict["schedule"], cfg_dict["lr_d"], steps=cfg_dict["steps"], **params)
     return s, g, d

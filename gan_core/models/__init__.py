@@ -12,190 +12,25 @@ Each architecture is an `ArchSpec` whose builder takes keyword arguments only:
   Every D also exposes `features(x) -> (B, F)` and `head(h) -> (B,)` (score = head(features)),
   which is what the projection discriminator needs.
 
-`build_models` adds what is common to every family: class conditioning (`models/conditional.py`),
-PacGAN packing and spectral normalisation of D (`gan_core.regularizers`).
+`build_models` (`models/build.py`) adds what is common to every family: class conditioning
+(`models/conditional.py`), PacGAN packing and spectral normalisation of D (`gan_core.regularizers`).
+This package only hands those names on and imports the families; what the families need to
+register themselves lives in `models/_registry.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-from torch import nn
-
-from gan_core.options import option
-from gan_core.registry import Registry
-
-Builder = Callable[..., tuple[nn.Module, nn.Module]]
-
-
-@dataclass(frozen=True)
-class ArchSpec:
-    build: Builder
-    image_only: bool = False  # refuse 2-D point datasets (read by TrainConfig.validate)
-    g_norms: tuple[str, ...] = ("batch", "layer", "none")  # what g_norm may be besides "auto"
-    default_g_norm: str = "batch"  # what g_norm "auto" means
-    default_d_norm: str = "none"  # what d_norm "auto" means (when the loss allows batch norm)
-    max_depth: int = 4  # depth beyond this is refused
-
-    def __call__(self, **kw: Any) -> tuple[nn.Module, nn.Module]:
-        return self.build(**kw)
-
-
-ARCHS: Registry[ArchSpec] = Registry("architecture")
-
-
-def register_arch(name: str, *, label: str, help: str, **spec: Any) -> Callable[[Builder], Builder]:
-    """Decorator: register a builder function as architecture `name` (the function is returned)."""
-
-    def deco(fn: Builder) -> Builder:
-        ARCHS.register(name, label=label, help=help)(ArchSpec(build=fn, **spec))
-        return fn
-
-    return deco
-
-
-# ---------------------------------------------------------------------- normalisation layers
-NORMS: Registry[str] = Registry("normalisation")
-NORMS.register("auto", label="Architecture default", help=(
-    "The architecture's own choice: batch norm in the generators of MLP, DCGAN and ResNet, AdaIN in "
-    "StyleGAN-lite; batch norm in DCGAN's D, none in the other discriminators; and never batch norm in "
-    "D when a per-sample gradient penalty (WGAN-GP, R1) is used."))("auto")
-NORMS.register("batch", label="Batch norm", help=(
-    "y = gamma (x - mu_B) / sigma_B + beta with the batch's mean and std per channel (Ioffe & Szegedy "
-    "2015). Stabilises DCGAN training, but couples the samples of a batch: not allowed in D with a "
-    "gradient penalty, whose per-sample gradient it makes meaningless."))("batch")
-NORMS.register("layer", label="Layer norm", help=(
-    "Normalises each sample over its channels (and pixels): y = gamma (x - mu_x) / sigma_x + beta. "
-    "No coupling between samples, so it is the norm WGAN-GP recommends for the critic."))("layer")
-NORMS.register("none", label="None", help=(
-    "No normalisation layers. What spectrally normalised and gradient-penalised discriminators use; "
-    "DCGAN without batch norm shows how much the paper relied on it."))("none")
-
-
-def norm_layer(kind: str, channels: int, dims: int) -> nn.Module | None:
-    """A normalisation layer over `channels` of a (B, C) (dims=1) or (B, C, H, W) (dims=2) input."""
-    if kind == "batch":
-        return nn.BatchNorm1d(channels) if dims == 1 else nn.BatchNorm2d(channels)
-    if kind == "layer":
-        return nn.LayerNorm(channels) if dims == 1 else nn.GroupNorm(1, channels)
-    if kind == "none":
-        return None
-    raise ValueError(f"unknown normalisation {kind!r}; allowed: batch, layer, none")
-
-
-def resolve_norms(arch: str, g_norm: str, d_norm: str, d_batchnorm: bool = True) -> tuple[str, str]:
-    """'auto' -> the architecture's default; D's batch norm is dropped when `d_batchnorm` is False
-    (per-sample gradient penalties)."""
-    spec = ARCHS.get(arch)
-    g = spec.default_g_norm if g_norm == "auto" else g_norm
-    d = spec.default_d_norm if d_norm == "auto" else d_norm
-    if d_norm == "auto" and d == "batch" and not d_batchnorm:
-        d = "none"
-    return g, d
-
-
-# ---------------------------------------------------------------------- class conditioning
-CONDITIONING: Registry[str] = Registry("conditioning")
-CONDITIONING.register("none", label="Unconditional", help="G(z) and D(x): no class labels are used.")("none")
-CONDITIONING.register("concat", label="Concatenate label embeddings", help=(
-    "Conditional GAN (Mirza & Osindero 2014): G(z, y) = G([z, e(y)]) and D(x, y) = D([x, e'(y)]), with "
-    "learned label embeddings e, e' (for images e'(y) is repeated over the pixels as extra input "
-    "channels). The sample grid shows one row per class, the same noise z in each column. Needs a "
-    "dataset with labels."))("concat")
-CONDITIONING.register("projection", label="Projection discriminator", help=(
-    "G as with concatenation; D(x, y) = psi(phi(x)) + e(y) . phi(x) (Miyato & Koyama 2018): the label "
-    "embedding is dotted with D's features instead of fed in with the input. The conditioning of "
-    "SNGAN/BigGAN; usually sharper class separation than concatenation. Needs a dataset with labels."))(
-    "projection")
-
-option("latent_dim", label="Latent size", group="size", lo=1, hi=1024, step=1, check=False, help=(
-    "Dimension d of the noise z that G maps to a sample. 100 is the DCGAN paper's; 2-D toy data needs "
-    "only 2 (and then the 2-D lab can draw G's whole manifold). Too small a latent cannot cover every "
-    "mode of the data; much larger ones only cost a little compute. StyleGAN-lite: also the size of w."))
-option("width", label="Model width", group="size", lo=4, hi=2048, step=16, check=False, help=(
-    "How wide both nets are. MLP: units of the first hidden layer of G (w, 2w, 4w), D mirrored; small "
-    "MLP: units of every hidden layer; DCGAN, ResNet, StyleGAN-lite: the base number of channels (the "
-    "layers nearest the image; they double towards the lowest resolution). Cost grows with width^2; "
-    "keep G and D alike, as a much stronger D starves G of gradient."))
-option("depth", label="Depth (extra layers)", group="model", lo=0, hi=8, step=1, help=(
-    "Extra layers beyond the classic design of the architecture: MLP: hidden layers at the widest "
-    "width (in G and D); DCGAN: 3x3 convolutions after each resolution; ResNet: residual blocks at the "
-    "lowest resolution; StyleGAN-lite: style-modulated convolutions per resolution (at most 4 for the "
-    "convolutional nets, 8 for the MLP). 0 = the paper's network. Small MLP (2-D lab): the number of hidden "
-    "layers, 0 to 5. Deeper nets are stronger and slower; a D much stronger than G makes G's gradients vanish."))
-option("g_norm", label="Normalisation in G", group="model", choices=NORMS, help=(
-    "The generator's normalisation layers. 'auto' keeps the architecture's own; switching DCGAN's "
-    "batch norm off is the ablation the DCGAN paper discusses (training often collapses)."))
-option("d_norm", label="Normalisation in D", group="model", choices=NORMS, help=(
-    "The discriminator's normalisation layers. 'auto' keeps the architecture's own and never puts "
-    "batch norm in D with a gradient penalty (WGAN-GP, R1)."))
-option("conditioning", label="Class conditioning", group="model", choices=CONDITIONING, help=(
-    "Feed the class label to G and D so that you can ask G for a given class. Needs a dataset with "
-    "labels (digits, MNIST-family, CIFAR-10, folders of class sub-folders, labelled toy mixtures)."))
-
-
-def model_kwargs(cfg: Any) -> dict[str, Any]:
-    """build_models keyword arguments that come from a TrainConfig (everything but shape and classes)."""
-    from gan_core.losses import LOSSES
-
-    return dict(latent_dim=cfg.latent_dim, width=cfg.width, depth=cfg.depth, g_norm=cfg.g_norm, d_norm=cfg.d_norm,
-                d_batchnorm=LOSSES.get(cfg.loss).d_batchnorm and cfg.r1_weight == 0, conditioning=cfg.conditioning,
-                pac=cfg.pac, spectral_norm=cfg.spectral_norm)
-
-
-def build_models(arch: str, *, shape: tuple[int, ...], latent_dim: int, width: int, d_batchnorm: bool = True,
-                 depth: int = 0, g_norm: str = "auto", d_norm: str = "auto", conditioning: str = "none",
-                 num_classes: int = 0, pac: int = 1, spectral_norm: bool = False) -> tuple[nn.Module, nn.Module]:
-    """G and D of architecture `arch` for samples of `shape`.
-
-    conditioning "concat"/"projection" with `num_classes` labels gives G(z, y) and D(x, y); `pac` > 1
-    gives a D that scores groups of `pac` samples (PacGAN); `spectral_norm` normalises every weight
-    of D by its largest singular value.
-    """
-    from gan_core.models.conditional import (
-        EMBED_DIM,
-        ConcatDiscriminator,
-        ConditionalGenerator,
-        PacDiscriminator,
-        ProjectionDiscriminator,
-    )
-    from gan_core.regularizers import apply_spectral_norm
-
-    spec = ARCHS.get(arch)
-    shape = tuple(shape)
-    gn, dn = resolve_norms(arch, g_norm, d_norm, d_batchnorm)
-    if conditioning not in CONDITIONING:
-        raise ValueError(f"unknown conditioning {conditioning!r}; allowed: {', '.join(CONDITIONING.names())}")
-    cond = conditioning != "none"
-    if cond and num_classes < 1:
-        raise ValueError(f"conditioning {conditioning!r} needs the number of classes (got {num_classes})")
-    e = min(num_classes, EMBED_DIM) if cond else 0
-    d_shape = shape
-    if conditioning == "concat":  # label embedding as extra input channels / features of D
-        d_shape = (shape[0] + e, *shape[1:]) if len(shape) == 3 else (int(_prod(shape)) + e,)
-    if pac > 1:  # PacGAN: D sees `pac` samples stacked along the channels / features
-        d_shape = (shape[0] * pac, *shape[1:]) if len(shape) == 3 else (int(_prod(shape)) * pac,)
-    G, D = spec(shape=shape, d_shape=d_shape, latent_dim=latent_dim + e, w_dim=latent_dim, width=width, depth=depth,
-                g_norm=gn, d_norm=dn)
-    if cond:
-        G = ConditionalGenerator(G, num_classes=num_classes, embed_dim=e)
-        D = (ConcatDiscriminator(D, num_classes=num_classes, embed_dim=e) if conditioning == "concat"
-             else ProjectionDiscriminator(D, num_classes=num_classes))
-    if pac > 1:
-        D = PacDiscriminator(D, pac)
-    if spectral_norm:
-        apply_spectral_norm(D)
-    return G, D
-
-
-def _prod(shape: tuple[int, ...]) -> int:
-    out = 1
-    for s in shape:
-        out *= s
-    return out
-
+from gan_core.models._registry import (  # noqa: F401
+    ARCHS,
+    CONDITIONING,
+    NORMS,
+    ArchSpec,
+    Builder,
+    norm_layer,
+    register_arch,
+    resolve_norms,
+)
+from gan_core.models.build import build_models, model_kwargs  # noqa: F401
 
 # Registration order is the order of the menu: the classic MLP first.
 from gan_core.models import mlp  # noqa: F401, I001

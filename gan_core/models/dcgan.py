@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gan_core.models import norm_layer, register_arch
+from gan_core.models._registry import norm_layer, register_arch
 
 
 def plan(resolution: int) -> tuple[int, int]:
@@ -78,7 +78,8 @@ class DCGANDiscriminator(nn.Module):
         s0, n = plan(resolution)
         c = width
         bias = norm == "none"
-        layers: list[nn.Module] = [nn.Conv2d(channels, c, 4, 2, 1), nn.LeakyReLU(0.2, True)]  # no norm on the input layer
+        # no norm on the input layer
+        layers: list[nn.Module] = [nn.Conv2d(channels, c, 4, 2, 1), nn.LeakyReLU(0.2, True)]
         for _ in range(n - 1):
             for _ in range(depth):
                 layers += _block(nn.Conv2d(c, c, 3, 1, 1, bias=bias), c, norm, nn.LeakyReLU(0.2, True))
@@ -113,7 +114,8 @@ def build_dcgan(*, shape: tuple[int, ...], latent_dim: int, width: int, d_batchn
                 d_shape: tuple[int, ...] | None = None, depth: int = 0, g_norm: str = "batch",
                 d_norm: str | None = None, **_unused):
     if len(shape) != 3 or shape[1] != shape[2]:
-        raise ValueError(f"DCGAN needs square images (C, H, W); this dataset has samples of shape {shape}. Use the MLP.")
+        raise ValueError(f"DCGAN needs square images (C, H, W); this dataset has samples of shape {shape}. "
+                         "Use the MLP.")
     c, r, _ = shape
     dc = (d_shape or shape)[0]
     d_norm = d_norm if d_norm is not None else ("batch" if d_batchnorm else "none")

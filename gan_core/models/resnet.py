@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_core.models import norm_layer, register_arch
+from gan_core.models._registry import norm_layer, register_arch
 from gan_core.models.dcgan import plan
 
 

@@ -45,10 +45,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_core.models import register_arch
+from gan_core.models._registry import register_arch
 from gan_core.models.dcgan import plan
 from gan_core.models.resnet import ResNetDiscriminator, _check_square
-from gan_core.options import option
+from gan_core.config import option
 
 MAPPING_LAYERS = 4
 MAPPING_LR_MUL = 0.01  # the mapping network's share of G's LR (why: the module docstring)

@@ -17,7 +17,7 @@ import math
 import torch
 from torch import nn
 
-from gan_core.models import norm_layer, register_arch
+from gan_core.models._registry import norm_layer, register_arch
 
 MAX_DEPTH = 5
 
