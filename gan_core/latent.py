@@ -9,23 +9,23 @@ What the Explore page (and anyone with a generator) uses, as pure torch: no Stre
 - `LatentModel`: one interface over every generator of gan_core (unconditional or conditional,
   convolutional, MLP or style-based) that turns seeds, edits, psi, a class and a style-mixing
   crossover into images with a single forward pass of G;
-- `to_uint8_grid`, `encode_png` and `gif_bytes`: pictures of the result, cheap enough to redraw
-  a 64-image grid on every slider move.
+- `gif_bytes`: an animation of the result; still pictures are gan_core.sampling's `grid_image` and
+  `png_bytes` (one grid renderer and one PNG encoder for the project), cheap enough to redraw a
+  64-image grid on every slider move.
 """
 
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from PIL import Image
 from torch import nn
 
 from gan_core.noise import sample_noise
+from gan_core.sampling import grid_image, png_bytes, points_image
 
 INTERP_MODES = ("linear", "slerp")
 SLERP_EPS = 1e-4  # sin(omega) below this: the vectors are (anti)parallel and slerp is ill-posed
@@ -382,10 +382,8 @@ class LatentModel:
     def picture(self, x: torch.Tensor, nrow: int | None = None, scale: int = 1) -> Image.Image:
         """Images (B, C, H, W) -> a grid; 2-D points (B, 2) -> a scatter on the model's extent."""
         if x.dim() == 2:
-            from gan_core.sampling import points_image
-
             return points_image(x.float().cpu().numpy(), extent=self.extent())
-        return grid_pil(x, nrow, scale)
+        return grid_image(x, nrow, scale)
 
     # -- GANSpace
     @torch.inference_mode()
@@ -442,40 +440,6 @@ class LatentModel:
 
 
 # ----------------------------------------------------------------------------------- pictures
-def to_uint8_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 1, pad_value: int = 255) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] -> one uint8 grid (rows*H + pad, cols*W + pad[, 3]) in one copy.
-
-    The same picture as torchvision's make_grid(normalize, value_range=(-1, 1)) but without its
-    per-image Python loop and float copies: a scale, one clamp and one reshape/permute.
-    """
-    n, c, h, w = images.shape
-    nrow = nrow or max(1, math.ceil(n**0.5))
-    rows = math.ceil(n / nrow)
-    u8 = images.detach().float().add(1).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8).cpu()  # (N, C, H, W)
-    canvas = torch.full((c, rows * (h + pad) + pad, nrow * (w + pad) + pad), pad_value, dtype=torch.uint8)
-    if n < rows * nrow:  # an incomplete last row: pad with blank cells
-        u8 = torch.cat([u8, torch.full((rows * nrow - n, c, h, w), pad_value, dtype=torch.uint8)])
-    cells = u8.view(rows, nrow, c, h, w).permute(2, 0, 1, 3, 4)  # (C, rows, cols, H, W)
-    view = canvas[:, pad:, pad:].unfold(1, h + pad, h + pad).unfold(2, w + pad, w + pad)  # (C, rows, cols, H+p, W+p)
-    view[:, :, :, :h, :w] = cells  # writes through the view into the canvas
-    arr = canvas.permute(1, 2, 0).numpy()
-    return arr[:, :, 0] if c == 1 else arr[:, :, :3]
-
-
-def grid_pil(images: torch.Tensor, nrow: int | None = None, scale: int = 1, pad: int = 1) -> Image.Image:
-    """A grid as a PIL image, upscaled `scale` x with nearest neighbour (crisp pixels)."""
-    img = Image.fromarray(to_uint8_grid(images, nrow, pad))
-    return img.resize((img.width * scale, img.height * scale), Image.NEAREST) if scale > 1 else img
-
-
-def encode_png(img: Image.Image, compress_level: int = 1) -> bytes:
-    """PNG bytes. zlib level 1 instead of Pillow's default 6: ~3x faster to write for a few % more
-    bytes, which matters when a grid is encoded on every slider move."""
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=compress_level)
-    return buf.getvalue()
-
-
 def gif_bytes(frames: Sequence[Image.Image] | torch.Tensor, fps: float = 12.0, scale: int = 1,
               nrow: int | None = None) -> bytes:
     """An animated GIF that loops forever (Netscape loop count 0).
@@ -486,7 +450,7 @@ def gif_bytes(frames: Sequence[Image.Image] | torch.Tensor, fps: float = 12.0, s
     """
     if torch.is_tensor(frames):
         t = frames if frames.dim() == 5 else frames[:, None]
-        frames = [grid_pil(f, nrow, scale) for f in t]
+        frames = [grid_image(f, nrow, scale) for f in t]
     elif scale > 1:
         frames = [f.resize((f.width * scale, f.height * scale), Image.NEAREST) for f in frames]
     if not frames:
@@ -513,6 +477,6 @@ def render_gallery(model: LatentModel, seeds: Sequence[int], chosen: int, *,
     """
     n = len(seeds)
     x = model.generate(model.seeds_to_z([*seeds, chosen]), y, psi=psi, z_offset=z_offset, w_offset=w_offset, bf16=bf16)
-    grid_png = encode_png(model.picture(x[:n]))
-    one = None if x.dim() == 2 else encode_png(model.picture(x[n:], scale=single_scale))
+    grid_png = png_bytes(model.picture(x[:n]))
+    one = None if x.dim() == 2 else png_bytes(model.picture(x[n:], scale=single_scale))
     return grid_png, one, x

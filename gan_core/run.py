@@ -29,12 +29,10 @@ from gan_core.metrics.monitor import Monitor
 from gan_core.run_names import read_name, suggest_name, validate_name
 from gan_core.runlog import RunLog
 from gan_core.sampling import grid_image, png_bytes, points_image
-from gan_core.store import append_jsonl, atomic_write_bytes, atomic_write_json, read_json, read_jsonl
+from gan_core.store import ACTIVE, DONE, append_jsonl, atomic_write_bytes, atomic_write_json, read_json, read_jsonl
 
 __all__ = ["ACTIVE", "DONE", "STATUS_EVERY_S", "RunLog", "TrainingRun", "release_accelerator_memory"]
 
-ACTIVE = ("queued", "starting", "running", "paused")
-DONE = ("finished", "stopped", "failed", "interrupted")  # interrupted: the server died mid-run; resumable
 STATUS_EVERY_S = 1.0  # status.json / metrics.jsonl are written at most this often
 
 

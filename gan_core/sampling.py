@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import torch
@@ -35,41 +36,41 @@ def sample(G: torch.nn.Module, latent_dim: int, n: int, seed: int = 0, device: s
     return torch.cat(out).numpy().astype(np.float32) if out else np.zeros((0,), np.float32)
 
 
-def make_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2, pad_value: float = 0.0) -> torch.Tensor:
-    """torchvision.utils.make_grid(images, nrow, padding, normalize=True, value_range=(-1, 1),
-    pad_value): the same tensor (a test compares them), without importing torchvision, whose
-    import (torch._dynamo through torchvision.ops) took 2.7 s of the app's first page load.
+def grid_uint8(images: torch.Tensor, nrow: int | None = None, padding: int = 1, pad_value: int = 255) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> one uint8 grid (rows*(H+p) + p, cols*(W+p) + p[, 3]): the picture of every
+    grid in the project (run samples, the Data page, Explore, GIF frames).
 
-    (N, C, H, W) in [-1, 1] -> (3 or C, rows * (H + p) + p, cols * (W + p) + p) in [0, 1]."""
-    x = images.float().clamp(-1, 1).sub(-1).div(2)  # the same float ops as make_grid's norm_ip
-    if x.shape[1] == 1:  # grey -> RGB, as make_grid does
-        x = torch.cat((x, x, x), 1)
-    n, c, h, w = x.shape
-    if n == 1:
-        return x[0]
-    cols = min(nrow, n)
-    rows = -(-n // cols)
+    Pixel for pixel torchvision's make_grid(images, nrow, padding, normalize=True, value_range=(-1, 1),
+    pad_value=pad_value / 255) scaled to 0..255 and rounded (a test compares them), except that one image
+    keeps its border; cols = min(nrow, N). Written here because importing torchvision (torch._dynamo
+    through torchvision.ops) took 2.7 s of the app's first page load, and without make_grid's per-image
+    Python loop: one scale, one clamp and one strided copy, cheap enough for every slider move on Explore.
+    The value map: u8 = round((x + 1) * 127.5) = round((x + 1) / 2 * 255), x clamped to [-1, 1].
+    """
+    n, c, h, w = images.shape
+    cols = min(nrow or max(1, math.ceil(n**0.5)), n)
+    rows = math.ceil(n / cols)
+    u8 = images.detach().float().add(1).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8).cpu()  # (N, C, H, W)
     hp, wp = h + padding, w + padding
-    grid = x.new_full((c, hp * rows + padding, wp * cols + padding), pad_value)
-    for k in range(n):
-        r, col = divmod(k, cols)
-        grid[:, r * hp + padding:(r + 1) * hp, col * wp + padding:(col + 1) * wp] = x[k]
-    return grid
+    canvas = torch.full((c, rows * hp + padding, cols * wp + padding), pad_value, dtype=torch.uint8)
+    if n < rows * cols:  # an incomplete last row: blank cells
+        u8 = torch.cat([u8, torch.full((rows * cols - n, c, h, w), pad_value, dtype=torch.uint8)])
+    cells = u8.view(rows, cols, c, h, w).permute(2, 0, 1, 3, 4)  # (C, rows, cols, H, W)
+    view = canvas[:, padding:, padding:].unfold(1, hp, hp).unfold(2, wp, wp)  # (C, rows, cols, H+p, W+p)
+    view[:, :, :, :h, :w] = cells  # writes through the view into the canvas
+    arr = canvas.permute(1, 2, 0).numpy()
+    return arr[:, :, 0] if c == 1 else arr[:, :, :3]
 
 
-def grid_image(images: torch.Tensor, nrow: int | None = None) -> Image.Image:
-    """(N, C, H, W) in [-1, 1] -> one PIL image (as torchvision's make_grid draws it)."""
-    n = images.shape[0]
-    nrow = nrow or max(1, round(n**0.5))
-    grid = make_grid(images.float(), nrow=nrow, padding=1, pad_value=1.0)
-    arr = (grid.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-    if arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    img = Image.fromarray(arr)
-    if img.width < 256:  # tiny images (8x8 digits) are upscaled so they can be seen
-        scale = -(-256 // img.width)
-        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-    return img
+def grid_image(images: torch.Tensor, nrow: int | None = None, scale: int | None = None,
+               padding: int = 1) -> Image.Image:
+    """(N, C, H, W) in [-1, 1] -> one PIL image, upscaled `scale` x with nearest neighbour (crisp pixels).
+    scale None: the smallest integer factor that makes it at least 256 px wide, so tiny images (8x8
+    digits) can be seen."""
+    img = Image.fromarray(grid_uint8(images, nrow, padding))
+    if scale is None:
+        scale = -(-256 // img.width) if img.width < 256 else 1
+    return img.resize((img.width * scale, img.height * scale), Image.NEAREST) if scale > 1 else img
 
 
 def points_image(fake: np.ndarray, real: np.ndarray | None = None, size: int = 320, extent: float = 1.6) -> Image.Image:
@@ -88,7 +89,9 @@ def points_image(fake: np.ndarray, real: np.ndarray | None = None, size: int = 3
     return img
 
 
-def png_bytes(img: Image.Image) -> bytes:
+def png_bytes(img: Image.Image, compress_level: int = 1) -> bytes:
+    """PNG bytes. zlib level 1 instead of Pillow's default 6: ~3x faster to write for a few % more bytes,
+    which matters when Explore encodes a grid on every slider move and a run writes one every few steps."""
     buf = io.BytesIO()
-    img.save(buf, format="PNG")
+    img.save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()

@@ -49,21 +49,33 @@ print(",".join(m for m in {HEAVY!r} if m in sys.modules))
 
 
 @pytest.mark.parametrize("shape,nrow,pad", [((64, 1, 28, 28), 8, 1), ((10, 3, 32, 32), 4, 1), ((7, 1, 8, 8), 3, 2),
-                                            ((1, 1, 8, 8), 8, 1), ((5, 3, 4, 4), 8, 0)])
-def test_make_grid_is_torchvisions(shape, nrow, pad):
+                                            ((2, 1, 8, 8), 8, 1), ((5, 3, 4, 4), 8, 0)])
+def test_the_grid_is_torchvisions(shape, nrow, pad):
+    """The project's one grid renderer draws torchvision's make_grid, pixel for pixel (as 8-bit)."""
     tv = pytest.importorskip("torchvision.utils")
-    from gan_core.sampling import make_grid
+    from gan_core.sampling import grid_uint8
 
     x = torch.randn(shape, generator=torch.Generator().manual_seed(0)) * 1.3  # some values outside [-1, 1]
     ref = tv.make_grid(x, nrow=nrow, padding=pad, normalize=True, value_range=(-1, 1), pad_value=1.0)
-    assert torch.equal(make_grid(x, nrow=nrow, padding=pad, pad_value=1.0), ref)
+    ref = (ref.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    ours = grid_uint8(x, nrow=nrow, padding=pad)
+    assert np.array_equal(ours, ref[:, :, 0] if shape[1] == 1 else ref)
+
+
+def test_one_image_keeps_its_border():
+    """torchvision returns a single image without padding; our grids keep the frame (Explore's single image)."""
+    from gan_core.sampling import grid_uint8
+
+    one = grid_uint8(torch.zeros(1, 1, 8, 8), nrow=8, padding=1)
+    assert one.shape == (10, 10) and one[0].tolist() == [255] * 10 and (one[1:-1, 1:-1] == 128).all()
 
 
 def test_toy_generators_are_sklearns():
     datasets = pytest.importorskip("sklearn.datasets")
     from gan_core.data.toy2d import make_moons, make_swiss_roll
 
-    for ours, theirs, noise in ((make_moons, datasets.make_moons, 0.05), (make_swiss_roll, datasets.make_swiss_roll, 0.5)):
+    for ours, theirs, noise in ((make_moons, datasets.make_moons, 0.05),
+                                (make_swiss_roll, datasets.make_swiss_roll, 0.5)):
         a, b = ours(1001, noise, 1234), theirs(n_samples=1001, noise=noise, random_state=1234)
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), ours.__name__
 

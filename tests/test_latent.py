@@ -19,10 +19,10 @@ from gan_core.latent import (
     lerp,
     random_directions,
     slerp,
-    to_uint8_grid,
     truncate,
 )
 from gan_core.models import build_models
+from gan_core.sampling import grid_uint8
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +109,8 @@ def test_random_and_axis_directions():
     assert torch.equal(d.vectors, random_directions(5, 12, seed=3).vectors)
     assert not torch.allclose(d.vectors, random_directions(5, 12, seed=4).vectors)
     ax = axis_directions(12, [2, 7])
-    assert torch.equal(ax.offset([1.5, -2.0]), torch.zeros(12).index_put_((torch.tensor([2, 7]),), torch.tensor([1.5, -2.0])))
+    want = torch.zeros(12).index_put_((torch.tensor([2, 7]),), torch.tensor([1.5, -2.0]))
+    assert torch.equal(ax.offset([1.5, -2.0]), want)
     with pytest.raises(ValueError, match="1..12"):
         random_directions(13, 12)
     with pytest.raises(ValueError, match="0..11"):
@@ -239,8 +240,8 @@ def test_uint8_grid_matches_torchvision():
     x = torch.rand(10, 3, 5, 7) * 2 - 1
     ref = make_grid(x, nrow=4, padding=1, normalize=True, value_range=(-1, 1), pad_value=1.0)
     ref = (ref.permute(1, 2, 0).numpy() * 255).round().astype("uint8")
-    assert (to_uint8_grid(x, 4) == ref).all()
-    assert to_uint8_grid(torch.zeros(64, 1, 28, 28)).shape == (8 * 29 + 1, 8 * 29 + 1)
+    assert (grid_uint8(x, 4) == ref).all()
+    assert grid_uint8(torch.zeros(64, 1, 28, 28)).shape == (8 * 29 + 1, 8 * 29 + 1)
 
 
 def test_gif_has_every_frame_and_loops():

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gan_core.run_view import RunSnapshot, from_disk
-from gan_core.store import atomic_write_bytes, atomic_write_json, new_run_id, read_jsonl
+from gan_core.store import ACTIVE, atomic_write_bytes, atomic_write_json, new_run_id, read_jsonl
 
 MAX_ZIP_BYTES = 256 * 1024 * 1024  # an upload (the app's upload limit is set apart)
 MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one file, uncompressed
@@ -30,7 +30,6 @@ RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ALLOWED = re.compile(r"^(config\.json|status\.json|metrics\.jsonl|scores\.jsonl|alarms\.jsonl|"
                      r"samples/step_\d{1,10}\.png|checkpoints/last\.(safetensors|json)|"
                      r"tensorboard/events\.out\.tfevents\.[A-Za-z0-9._-]{1,200})$")
-ACTIVE = ("queued", "starting", "running", "paused")
 NOT_METRICS = {"step", "time"}
 
 

@@ -21,12 +21,12 @@ from gan_core.latent import (
     Directions,
     axis_directions,
     bf16_fast,
-    encode_png,
     gif_bytes,
     interpolation_path,
     random_directions,
     render_gallery,
 )
+from gan_core.sampling import png_bytes, points_image
 from ui.explore_source import PCA_K, Explorable, pca_cached
 from ui.metric_labels import format_value, label, metric
 
@@ -259,8 +259,6 @@ def path_images(ex: Explorable, s: Settings, seeds: list[int], steps: int, mode:
 
 def _gif(ex: Explorable, frames: torch.Tensor, fps: float) -> bytes:
     if frames.dim() == 2:  # 2-D points: the trail of the point so far
-        from gan_core.sampling import points_image
-
         pts = frames.cpu().numpy()
         return gif_bytes([points_image(pts[: t + 1], extent=ex.model.extent(), size=240) for t in range(len(pts))], fps)
     return gif_bytes(frames, fps, scale=_scale(ex, GIF_PX), nrow=1)
@@ -286,9 +284,9 @@ def interpolation_view(ex: Explorable, s: Settings) -> None:
                          "(what StyleGAN does: w space is less curved, so paths look more even).")
     x = path_images(ex, s, [a, b], steps, mode, space, loop=False)
     if x.dim() == 2:
-        strip_png = encode_png(m.picture(x))
+        strip_png = png_bytes(m.picture(x))
     else:
-        strip_png = encode_png(m.picture(x.transpose(0, 1).flatten(0, 1), nrow=steps))
+        strip_png = png_bytes(m.picture(x.transpose(0, 1).flatten(0, 1), nrow=steps))
     st.image(strip_png, caption=f"{mode} path from seed {a} to seed {b} in {space}, {steps} steps",
              width="stretch", output_format="PNG")
     gif = _gif(ex, path_images(ex, s, [a, b], steps, mode, space, loop=True), fps)
@@ -355,7 +353,7 @@ def mixing_view(ex: Explorable, s: Settings) -> None:
     cells = [blank, x[r:r + c]]
     for i in range(r):
         cells += [x[i:i + 1], x[r + c + i * c: r + c + (i + 1) * c]]
-    png = encode_png(m.picture(torch.cat(cells), nrow=c + 1))
+    png = png_bytes(m.picture(torch.cat(cells), nrow=c + 1))
     st.columns([3, 2])[0].image(png, caption="Top row: the fine-style seeds; left column: the coarse-style seeds; "
                                 "inside: the mixes", width="stretch", output_format="PNG")
     st.download_button("Download the mixing grid (PNG)", png, file_name=f"style_mixing_k{k}.png", mime="image/png",

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gan_core.store import ACTIVE
 from ui.metric_labels import format_value, label, metric
 
 # Scores shown on a card, most telling first (the card shows those present).
 CARD_SCORES = ("fd_clf", "precision", "recall", "classes_covered", "modes_covered", "hq_pct", "kl", "fd", "diversity")
-ACTIVE = ("queued", "starting", "running", "paused")
 CONTINUABLE = ("stopped", "interrupted", "finished", "failed")
 STATE_FILTERS = {  # filter name -> states it keeps (None: all)
     "All": None,

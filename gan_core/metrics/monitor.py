@@ -138,11 +138,11 @@ class Monitor:
     def on_sample(self, step: int, x: torch.Tensor, png: bytes | None = None) -> None:
         if self.tb is None:
             return
-        if x.dim() == 4:
-            from torchvision.utils import make_grid
+        if x.dim() == 4:  # the project's grid (torchvision's make_grid defaults: padding 2, black)
+            from gan_core.sampling import grid_uint8
 
-            self.tb.add_image("samples/fixed_noise", make_grid(x[:64].float(), nrow=8, normalize=True,
-                                                               value_range=(-1, 1)), step)
+            grid = grid_uint8(x[:64], nrow=8, padding=2, pad_value=0)
+            self.tb.add_image("samples/fixed_noise", grid, step, dataformats="HW" if grid.ndim == 2 else "HWC")
         elif png is not None:
             import io
 
