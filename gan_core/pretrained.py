@@ -37,7 +37,7 @@ from safetensors import safe_open
 from safetensors.torch import save
 
 from gan_core.checks import config_from_dict
-from gan_core.checkpoint import CheckpointError, load_models
+from gan_core.checkpoint import CheckpointError, check_safetensors_header, load_models
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, atomic_write_json
 from gan_core.train_command import config_from_args, parse_train_args
@@ -258,15 +258,8 @@ def _inside(directory: Path, stem_or_file: str, suffix: str) -> Path:
 
 
 def _check_safetensors_bytes(head: bytes, size: int, where: str) -> None:
-    """A safetensors file starts with an 8-byte little-endian header length and a JSON header '{'.
-    Pickles (protocol 2+: 0x80) and torch.save zip archives ('PK') are named as such and refused."""
-    n = int.from_bytes(head[:8], "little") if len(head) >= 8 else -1
-    if len(head) >= 9 and 2 <= n <= size - 8 and head[8:9] == b"{":
-        return  # (a valid header length may itself start with 0x80 or 'PK', so this is checked first)
-    if head[:1] == b"\x80" or head[:2] == b"PK":
-        raise PretrainedError(f"{where}: this is a pickle / torch.save file, not safetensors; pickled weights are "
-                              "never loaded (they can run code). Export with `python -m gan_core export`.")
-    raise PretrainedError(f"{where}: not a safetensors file (expected an 8-byte header length and a JSON header)")
+    """Pickles and torch.save archives refused by name (gan_core.checkpoint.check_safetensors_header)."""
+    check_safetensors_header(head, size, where, error=PretrainedError)
 
 
 def _load_checked(weights: Path, card: ModelCard, device: str | torch.device,

@@ -5,7 +5,8 @@ into place (os.replace is atomic on POSIX), so a crash never leaves a half-writt
     runs/<id>/status.json            state, step, error, device, timings
     runs/<id>/metrics.jsonl          one JSON object per logged window (append-only)
     runs/<id>/samples/step_XXXXXXX.png   fixed-noise grids
-    runs/<id>/checkpoints/last.safetensors (+ last.json)
+    runs/<id>/checkpoints/last.safetensors (one file: weights, optimiser state, config; + last.json, a copy
+                                           of its config and meta for people and uploads)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Checkpoints: safetensors + JSON sidecar; reproducible sampling; bad files refused clearly."""
+"""Checkpoints: one safetensors file (older ones: + JSON sidecar); reproducible sampling; bad files refused clearly."""
 
 from __future__ import annotations
 
@@ -91,9 +91,13 @@ def test_missing_file_is_refused(tmp_path):
 
 
 def _copy(trained: Path, dest: Path) -> Path:
+    """The checkpoint in the older two-file format (gan_core/1: no document embedded, the sidecar is
+    the only one), so that the tests below can damage the sidecar that such files are read with."""
+    from safetensors.torch import load_file, save
+
     dest.mkdir(parents=True, exist_ok=True)
     w = dest / "last.safetensors"
-    w.write_bytes(trained.read_bytes())
+    w.write_bytes(save(load_file(str(trained)), metadata={"format": "gan_core/1"}))
     w.with_suffix(".json").write_text(trained.with_suffix(".json").read_text())
     return w
 
