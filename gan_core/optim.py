@@ -7,6 +7,7 @@ alike, so "step N" on the LR chart is the same step as on the loss chart.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -190,6 +191,48 @@ def build_schedule(opt: torch.optim.Optimizer, name: str, *, steps: int, **param
     """Schedule `name` over a run of `steps` generator steps; `params` may hold more config fields than it
     reads (each schedule takes the ones its spec names)."""
     return SCHEDULES.get(name)(opt, steps=steps, **params)
+
+
+def _cosine_lr(base: float, eta_min: float, t: int, T: int) -> float:
+    """lr_t = eta_min + (base - eta_min) (1 + cos(pi t / T)) / 2: CosineAnnealingLR's closed form."""
+    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * t / T)) / 2
+
+
+def follow_horizon(sched: lr_scheduler.LRScheduler, opt: torch.optim.Optimizer, name: str, *, steps: int,
+                   warmup_steps: int = 0) -> None:
+    """Make a schedule restored from a checkpoint follow the total number of steps of the run it
+    now belongs to (a run continued to more steps). Call after loading the optimiser's and the
+    schedule's state.
+
+    The rule: a continued run's LR at step t is the one a run planned for the new total `steps`
+    from the start has at t, the curve lr_curve previews for the new config. Only the cosine
+    schedules depend on the total: their cosine is stretched to end at the new last step, so the
+    LR jumps at the resume step s from lr(s; T_old) up to lr(s; T_new) and then decays to m x lr at
+    step T_new. E.g. a finished 100-step cosine run continued to 400 steps goes on at
+    (1 + cos(pi/4)) / 2 = 85% of the base LR (m = 0), a warm restart, and reaches m x lr at 400.
+    (The saved state alone keeps T = 100, and torch's cosine, periodic in 2T, climbed back to the
+    full LR by step 200.) The other schedules (constant, warm-up, step, exponential, cyclic) do
+    not depend on the total and continue exactly from their saved state; so does a cosine whose
+    total did not change.
+
+    torch's CosineAnnealingLR computes each LR from the previous one; setting T_max and the
+    optimiser's current LR to the new curve's value at s makes that recursion follow the new curve.
+    """
+    if name not in ("cosine", "warmup-cosine"):
+        return
+    state = sched.state_dict()
+    cos = state if name == "cosine" else state["_schedulers"][1]
+    total = steps if name == "cosine" else max(1, steps - warmup_steps)
+    if cos["T_max"] == total:
+        return
+    cos["T_max"] = total
+    t = state["last_epoch"] - (0 if name == "cosine" else warmup_steps)
+    if t > 0:  # in the cosine part (warm-up then cosine: past the warm-up, which does not depend on the total)
+        lrs = [_cosine_lr(base, cos["eta_min"], t, total) for base in cos["base_lrs"]]
+        cos["_last_lr"] = state["_last_lr"] = lrs
+        for group, lr in zip(opt.param_groups, lrs):
+            group["lr"] = lr
+    sched.load_state_dict(state)
 
 
 def _schedule_uses(field: str):

@@ -26,6 +26,7 @@ from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, load_dataset
 from gan_core.engine import Divergence, Engine, resolve_device
 from gan_core.metrics.monitor import Monitor
+from gan_core.optim import follow_horizon
 from gan_core.run_names import read_name, suggest_name, validate_name
 from gan_core.runlog import RunLog
 from gan_core.sampling import grid_image, png_bytes, points_image
@@ -255,6 +256,9 @@ class TrainingRun:
             net.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith(prefix)})
         engine.load_training_state({k[6:]: v for k, v in tensors.items() if k.startswith("train.")},
                                    doc["training"])
+        for sched, opt in ((engine.sched_g, engine.opt_g), (engine.sched_d, engine.opt_d)):
+            # continued to more steps: the schedule follows the new total (the rule: optim.follow_horizon)
+            follow_horizon(sched, opt, self.cfg.schedule, steps=self.cfg.steps, warmup_steps=self.cfg.warmup_steps)
         self.step = engine.step
 
     def _loop(self, engine: Engine, real_preview: np.ndarray | None, on_progress: Callable | None) -> None:
