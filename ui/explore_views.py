@@ -29,6 +29,7 @@ from gan_core.latent import (
 from gan_core.sampling import png_bytes, points_image
 from ui.explore_source import PCA_K, Explorable, pca_cached
 from ui.metric_labels import format_value, label, metric
+from ui.option_widgets import number_error
 
 MAX_SEED = 2**31 - 1
 # A model card's scores worth reading in the sidebar, most telling first (readable labels; the raw
@@ -98,7 +99,8 @@ def sidebar_settings(ex: Explorable) -> Settings:
     psi = st.slider("Truncation psi", 0.0, 1.5, key="exk_psi", step=0.05,
                     help=("The truncation trick: " + ("w' = mean w + psi (w - mean w), in the style space" if m.style
                           else "z' = psi z (the mean of z is 0)") + ". psi = 1: untouched; psi < 1 trades variety for "
-                          "typical, cleaner samples; psi = 0 gives every seed the average sample; psi > 1 exaggerates."))
+                          "typical, cleaner samples; psi = 0 gives every seed the average sample; psi > 1 "
+                          "exaggerates."))
     bf16 = False
     if ex.kind == "image" and bf16_fast():
         _default("exk_bf16", False)
@@ -121,10 +123,23 @@ def model_facts(ex: Explorable) -> None:
     st.caption(" · ".join(f"{k}: {v}" for k, v in ex.facts.items()))
     if ex.command:
         st.code(ex.command, language="bash", wrap_lines=True)
-    shown = [k for k in SHOWN_SCORES if isinstance(ex.scores.get(k), (int, float)) and not isinstance(ex.scores[k], bool)]
+    shown = [k for k in SHOWN_SCORES
+             if isinstance(ex.scores.get(k), (int, float)) and not isinstance(ex.scores[k], bool)]
     if shown:
         st.caption("Scores: " + " · ".join(f"{label(k)} {format_value(k, ex.scores[k])}" for k in shown),
                    help="; ".join(f"{label(k)}: {metric(k).help}" for k in shown))
+
+
+def _int_box(container, label: str, lo: int, hi: int, key: str, help: str | None = None) -> int | None:
+    """A whole number from lo to hi typed into a box (its default already in session_state), or None
+    with the reason under the box. The box has no min/max of its own: with them the browser keeps
+    the previous value and only outlines the box in red, a silent substitution (issue 15)."""
+    value = container.number_input(label, step=1, key=key, help=help)
+    err = number_error(label, value, lo, hi, integer=True)
+    if err:
+        container.error(err)
+        return None
+    return int(value)
 
 
 # ------------------------------------------------------------------------------------- gallery
@@ -146,16 +161,20 @@ def _directions(ex: Explorable) -> tuple[Directions, list[str]] | None:
         c1, c2 = st.columns(2)
         _default("exk_nrand", min(4, m.latent_dim))
         _default("exk_randseed", 0)
-        k = c1.number_input("How many", 1, min(MAX_SLIDERS, m.latent_dim), key="exk_nrand")
-        seed = c2.number_input("Direction seed", 0, MAX_SEED, key="exk_randseed",
-                               help="Another seed draws other random directions.")
-        d = random_directions(int(k), m.latent_dim, seed=int(seed))
+        k = _int_box(c1, "How many", 1, min(MAX_SLIDERS, m.latent_dim), "exk_nrand")
+        seed = _int_box(c2, "Direction seed", 0, MAX_SEED, "exk_randseed",
+                        help="Another seed draws other random directions.")
+        if k is None or seed is None:
+            return None
+        d = random_directions(k, m.latent_dim, seed=seed)
         keys = [f"exk_amt_r{seed}_{i}" for i in range(int(k))]
     else:
         d = pca_cached(ex.key, ex, PCA_K)
         top = min(MAX_SLIDERS, d.vectors.shape[0])
         _default("exk_npca", min(4, top))
-        k = st.number_input("How many principal directions", 1, top, key="exk_npca")
+        k = _int_box(st, "How many principal directions", 1, top, "exk_npca")
+        if k is None:
+            return None
         d = Directions(d.vectors[: int(k)], d.scale[: int(k)], d.space, d.explained[: int(k)], d.labels[: int(k)])
         keys = [f"exk_amt_pc{i}" for i in range(int(k))]
     return d, keys
@@ -174,19 +193,25 @@ def gallery_view(ex: Explorable, s: Settings) -> None:
     _default("exk_n", 512 if points else 64)
     _default("exk_a", 0)
     _default("exk_b", 1)
-    seed0 = int(c1.number_input("First seed", 0, MAX_SEED, key="exk_seed0",
-                                help="The gallery shows the seeds from this one on, left to right, top to bottom."))
     sizes = [128, 512, 2048] if points else [16, 36, 64]
     if st.session_state.get("exk_n") not in sizes:
         st.session_state["exk_n"] = sizes[-1] if not points else 512
     n = int(c2.select_slider("Samples", sizes, key="exk_n"))
-    a = int(c3.number_input("Seed A", 0, MAX_SEED, key="exk_a", help="The seed shown large, and the start of the "
-                            "interpolation (Interpolation view)."))
-    c4.number_input("Seed B", 0, MAX_SEED, key="exk_b", help="Where the interpolation ends.")
+    # the first seed's box is drawn knowing n: the gallery's last seed must be a seed too
+    seed0 = _int_box(c1, "First seed", 0, MAX_SEED - n + 1, "exk_seed0",
+                     help="The gallery shows the seeds from this one on, left to right, top to bottom.")
+    a = _int_box(c3, "Seed A", 0, MAX_SEED, "exk_a", help="The seed shown large, and the start of the "
+                 "interpolation (Interpolation view).")
+    b = _int_box(c4, "Seed B", 0, MAX_SEED, "exk_b", help="Where the interpolation ends.")
 
     left, right = st.columns([3, 2])
     with right:
-        d, keys = _directions(ex)
+        found = _directions(ex)
+    if found is None or seed0 is None or a is None or b is None:
+        left.warning("Nothing drawn: a number above is not allowed (see the message under its box).")
+        return
+    d, keys = found
+    with right:
         for i, key in enumerate(keys):
             _default(key, 0.0)
             label = d.labels[i] if d.labels else f"direction {i + 1}"
@@ -270,8 +295,8 @@ def interpolation_view(ex: Explorable, s: Settings) -> None:
     for k, v in (("exk_a", 0), ("exk_b", 1), ("exk_steps", 10), ("exk_mode", "slerp"), ("exk_fps", 12),
                  ("exk_space", "z")):
         _default(k, v)
-    a = int(c1.number_input("Seed A", 0, MAX_SEED, key="exk_a"))
-    b = int(c2.number_input("Seed B", 0, MAX_SEED, key="exk_b"))
+    a = _int_box(c1, "Seed A", 0, MAX_SEED, "exk_a")
+    b = _int_box(c2, "Seed B", 0, MAX_SEED, "exk_b")
     steps = int(c3.slider("Steps", 2, 32, key="exk_steps", help="Images on the strip, both ends included."))
     mode = c4.segmented_control("Path", INTERP_MODES, key="exk_mode", required=True,
                                 help="linear: (1 - t) a + t b, whose middle is shorter than a Gaussian z usually is; "
@@ -282,6 +307,9 @@ def interpolation_view(ex: Explorable, s: Settings) -> None:
         space = st.radio("Interpolate in", ["z", "w"], key="exk_space", horizontal=True,
                          help="z: the input noise, mapped to w at every step; w: straight between the two styles "
                          "(what StyleGAN does: w space is less curved, so paths look more even).")
+    if a is None or b is None:
+        st.warning("Nothing drawn: a seed above is not allowed (see the message under its box).")
+        return
     x = path_images(ex, s, [a, b], steps, mode, space, loop=False)
     if x.dim() == 2:
         strip_png = png_bytes(m.picture(x))
@@ -302,7 +330,8 @@ def interpolation_view(ex: Explorable, s: Settings) -> None:
     _default("exk_loop", "0, 1, 2, 3")
     _default("exk_loop_steps", 12)
     l1, l2 = st.columns([3, 1])
-    text = l1.text_input("Seeds", key="exk_loop", help="2 to 16 seeds; the GIF goes through them and back to the first.")
+    text = l1.text_input("Seeds", key="exk_loop",
+                         help="2 to 16 seeds; the GIF goes through them and back to the first.")
     per = int(l2.slider("Frames per segment", 4, 30, key="exk_loop_steps"))
     try:
         seeds = parse_seeds(text, "Loop seeds")

@@ -51,7 +51,8 @@ def number_error(label: str, value: Any, lo: float, hi: float, integer: bool, *,
     if integer and not float(value).is_integer():
         return f"{label}: {value:g} is not a whole number; allowed: {allowed}."
     if value < lo or value > hi or (lo_open and value <= lo):
-        return f"{label}: {value:g} is out of range; allowed: {allowed}."
+        shown = f"{int(value):,}" if integer else f"{value:g}"  # a seed reads 2,147,483,648, not 2.14748e+09
+        return f"{label}: {shown} is out of range; allowed: {allowed}."
     return None
 
 

@@ -326,6 +326,35 @@ def test_explore_upload_bad_files(env):
         assert any("refused" in m or "Cannot load" in m for m in _messages(at)), f"{label}: {_messages(at)}"
 
 
+# ---------------------------------------------------------------------------- Explore: number boxes
+EXPLORE_BAD_NUMBERS = [  # (view, key, value, the start of the message under the box)
+    ("Gallery and sliders", "exk_seed0", -5, "First seed: -5 is out of range"),
+    ("Gallery and sliders", "exk_a", 2**31, "Seed A: 2,147,483,648 is out of range"),
+    ("Gallery and sliders", "exk_b", -1, "Seed B: -1 is out of range"),
+    ("Gallery and sliders", "exk_npca", 0, "How many principal directions: 0 is out of range"),
+    ("Interpolation", "exk_b", 2**40, "Seed B: 1,099,511,627,776 is out of range"),
+]
+
+
+@pytest.mark.parametrize("view,key,value,message", EXPLORE_BAD_NUMBERS)
+def test_explore_numbers_out_of_range_are_refused(env, view, key, value, message):
+    """Every number box of Explore says what is allowed and draws nothing from a bad number (the
+    boxes had min/max: the browser kept the previous value with a red outline only, issue 15)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page("app_pages/explore.py")
+    at.run()
+    _ok(at, "explore page")
+    at.segmented_control(key="exk_view").set_value(view).run()
+    images = len(at.image)
+    assert images > 0, "the view draws images with good numbers"
+    at.number_input(key=key).set_value(value).run()
+    _ok(at, f"explore {key}={value}")
+    shown = _messages(at)
+    assert any(m.startswith(message) and "allowed: a whole number from" in m for m in shown), shown
+    assert any(m.startswith("Nothing drawn") for m in shown), shown
+    assert len(at.image) == 0, "an image was drawn from a refused number"
+
+
 # ---------------------------------------------------------------------------- URL parameter
 @pytest.mark.parametrize("value", ["../../etc/passwd", "x" * 2000, "<script>", "nonexistent-run"])
 def test_run_url_parameter(env, value):
