@@ -19,10 +19,13 @@ this session's state and goes with it.
 Why the view is a canvas component and the refresh draws *before* it trains (issue 15): with a
 Plotly view redrawn by a fragment that first trained, the heat map was blank or greyed out in most
 screenshots during Play on a 2-core machine. The canvas (ui/components/lab_canvas.py) is updated
-in place with a frame of a few kB; the fast fragment sends that frame as its first elements, so
+in place with frames of a few kB; the fast fragment sends them as its first elements, so
 they are never stale for long (Streamlit fades what a running rerun has not re-sent yet) and then
-trains for the next frame. The charts and the scores, which are slower to make, refresh in a
-fragment of their own every CHART_TICK_S. Pausing reruns the page, which draws the exact state.
+trains for the next ones. A refresh sends FRAMES_PER_TICK frames (the ones it made while training
+last time, then the state of now), which the canvas plays evenly: the browser handles a few
+reruns a second instead of twelve, and that, not the drawing, was what held the rate down. The
+charts and the scores, which are slower to make, refresh in a fragment of their own every
+CHART_TICK_S. Pausing reruns the page, which draws the exact state.
 """
 
 from __future__ import annotations
@@ -39,16 +42,19 @@ from ui.toy_figures import LAYERS, encode_frame, lab_charts
 LAB_PRESET = "ring8-lab"  # what the lab starts with
 FORM_KEY = "labcfg_"  # prefix of the lab's form widgets (the Train page's are "cfg_")
 LAB_PRESETS = [k for k, p in PRESETS.items() if DATASETS.get(p.fields.get("dataset", "ring8")).kind == "points"]
-TICK_S = 0.08  # refresh period of the view while playing (a tick that comes during a refresh waits for it)
+TICK_S = 0.25  # refresh period of the view while playing (a tick that comes during a refresh waits for it)
+FRAMES_PER_TICK = 4  # frames a refresh sends while playing (the canvas plays them evenly: ~16 a second)
 SLOW_TICK_S = 2.0  # slow motion: one half-iteration (D phase or G phase) per refresh
-PLAY_BUDGET_S = 0.03  # training time per refresh while playing (the rest of a tick draws)
+PLAY_BUDGET_S = 0.02  # training time per frame while playing (the rest of a frame's share of a tick draws)
+FRAMES = "lab_frames"  # session_state key: frames made during the last refresh, sent by the next one
 CHART_TICK_S = 4.0  # refresh period of the charts and scores while playing (the browser redraws them on the
 # thread that draws the view: at load 20, with charts every 2 s, the view got 14-16 frames in 10 s; without, 32-44)
 STATE = "toylab"  # session_state key of this session's ToyLab
 
 st.title("2-D lab: the adversarial game, step by step")
 st.caption("Real points (green), G's points (purple), D's output over the plane (heat map), the direction in "
-           "which G's loss pushes each fake point (dark arrows with a white outline) and the image of a grid of noise space under G "
+           "which G's loss pushes each fake point (dark arrows with a white outline) and the image of a grid of noise "
+           "space under G "
            "(grey lines). Press **Play**, or step through the game one move at a time.")
 
 
@@ -115,7 +121,8 @@ def _reset() -> None:
 
 
 c = st.columns([1.1, 1, 1, 1, 1.6, 1])
-c[0].button("Pause" if playing else "Play", type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
+c[0].button("Pause" if playing else "Play", type="primary",
+            icon=":material/pause:" if playing else ":material/play_arrow:",
             on_click=_set_play, args=(not playing,), key="lab_play",
             disabled=lab.error is not None or (lab.finished and not playing),
             help="Train continuously (whole iterations; in slow motion one half-iteration every 2 s).")
@@ -157,9 +164,11 @@ def view(playing: bool, slow: bool, layers: list[str]) -> None:
         st.info(f"Reached the {lab.cfg.steps:,} steps of the settings (the learning-rate schedule is laid out over "
                 "them): Play stops here; single steps go on. Raise **Steps** in the sidebar for a longer game "
                 "(the lab restarts).")
+    made = st.session_state.pop(FRAMES, None)  # never kept past a refresh: a pause, a step or new settings drop them
+    before = made["frames"] if made and made["lab"] == id(lab) and playing and not slow else []
     left, right = st.columns([3, 2])
     with left:
-        lab_canvas(encode_frame(snap, layers), key="lab_view")
+        lab_canvas(encode_frame(snap, layers), key="lab_view", before=before)
     with right:
         last = lab.last
         if slow or (last is not None and last.kind in ("D", "G", "both")):
@@ -175,8 +184,15 @@ def view(playing: bool, slow: bool, layers: list[str]) -> None:
                    "every time; the direction is exact). "
                    + ("**Grey lines**: G applied to a grid of noise space." if snap.manifold is not None else
                       "G's manifold is drawn for a 1-D or 2-D latent only."))
-    if playing and not slow:
-        lab.run_for(PLAY_BUDGET_S)  # the frame above is already on its way to the browser
+    if playing and not slow:  # the frames above are already on their way to the browser
+        frames = []
+        for i in range(FRAMES_PER_TICK):
+            lab.run_for(PLAY_BUDGET_S)
+            if lab.error or lab.finished:
+                break
+            if i < FRAMES_PER_TICK - 1:  # the state after the last one is the next refresh's snapshot
+                frames.append(encode_frame(lab.snapshot(), layers))
+        st.session_state[FRAMES] = {"lab": id(lab), "frames": frames}
     if playing and (lab.error or lab.finished):
         st.session_state.lab_playing = False
         st.rerun()  # the whole page: controls and polling change

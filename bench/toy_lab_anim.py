@@ -36,7 +36,18 @@ per second of the heat map from the in-page probe):
       with another session's server and browser busy beside it); the browser test saw 10.0/s at
       load 8.4 and 3.0/s at load 13 in the same half hour
 
-At load 13 a tick of the canvas view takes 10 ms to draw and send and 51 ms with its 30 ms of
+Several frames per rerun (2 Dec, later; FRAMES_PER_TICK in app_pages/toy_lab.py): a refresh every
+0.25 s sends the frames it made while training last time and the canvas plays them evenly, so the
+browser handles 4 reruns a second instead of 12. Same machine, other agents' tests running:
+
+    shipped before (1 frame / 0.08 s tick)             0/20 blank, 0/20 faded, 6.8/s probed, 6.9/s (load 6.8)
+    3 frames / 0.25 s tick, 30 ms training a frame     0/20 blank, 0/20 faded, 10.2/s, 8.0/s  (5.4-6.2);
+                                                       11.1/s unprobed in a second run (5.9)
+    4 frames / 0.25 s tick, 20 ms training a frame     16.1/s probed, 14.4/s unprobed (5.2-5.4); the
+      (what ships)                                     server's tick: every 0.25 s (median), 158 ms of work;
+                                                       70 steps/s of training (the old setting: 54)
+
+At load 13 a tick of the canvas view took 10 ms to draw and send and 51 ms with its 30 ms of
 training (median); it starts every 78 ms (median). The browser is the bottleneck: at load 17-25
 its main thread spent 4-8 s of every 10 s in long tasks (Streamlit's frontend handling about 12
 fragment reruns a second, and the charts), while drawing a frame on the canvas takes 1.5-15 ms. The redraw rate follows the load of the machine:

@@ -15,7 +15,11 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+REPO = Path(__file__).resolve().parents[2]
+APP = str(REPO / "app.py")
+# frames a refresh sends while playing (a page script is not imported: read from its source)
+FRAMES_PER_TICK = int(re.search(r"^FRAMES_PER_TICK = (\d+)", (REPO / "app_pages" / "toy_lab.py").read_text(),
+                                re.M).group(1))
 STEP_RE = re.compile(r"Step \*\*([\d,]+)\*\* · D updates ([\d,]+) · G updates ([\d,]+)")
 
 
@@ -37,10 +41,15 @@ def counters(at) -> tuple[int, int, int]:
     raise AssertionError(f"no step counter in {[m.value for m in at.markdown]}")
 
 
-def view_frame(at) -> dict:
-    """The frame the page sent to the canvas view (one component, keyed lab_view)."""
+def view_args(at) -> dict:
+    """What the page sent to the canvas view (one component, keyed lab_view)."""
     (view,) = at.get("component_instance")
-    return json.loads(view.proto.json_args)["frame"]
+    return json.loads(view.proto.json_args)
+
+
+def view_frame(at) -> dict:
+    """The frame the canvas view shows last."""
+    return view_args(at)["frame"]
 
 
 def test_view_and_single_steps(lab):
@@ -86,8 +95,16 @@ def test_play_pause_and_reset(lab):
     assert step >= 1
     at.run()
     assert counters(at)[0] > step
+    # A refresh sends the frames it made while training last time (the canvas plays them, then
+    # the frame of now): several redraws per rerun, in order, ending before the step shown.
+    args = view_args(at)
+    steps = [f["step"] for f in args["before"]]
+    assert len(steps) == FRAMES_PER_TICK - 1 and steps == sorted(steps), steps
+    assert step < steps[0] and steps[-1] < args["frame"]["step"] == counters(at)[0]
+    assert all(f["heat"] and f["fake"] and f["arrows"] for f in args["before"])
     at.button(key="lab_play").click().run()  # pause
     assert at.button(key="lab_play").label == "Play"
+    assert view_args(at)["before"] == []  # paused: the exact state alone, nothing left to play
     paused = counters(at)
     at.run()
     assert counters(at) == paused  # nothing moves while paused
