@@ -97,6 +97,7 @@ def _start(cfg: TrainConfig | None, name: str | None) -> None:
         return
     st.session_state.start_error = None
     st.session_state.form_run = st.session_state.form_shows = run.id  # the form already shows its config
+    st.session_state.started = run.id  # answered by start_box before the page is drawn again
     add_run(run.id)
 
 
@@ -156,6 +157,21 @@ def _active_ids() -> frozenset[str]:
     return frozenset(i for i in my_run_ids() if (r := manager.get(i)) is not None and r.active)
 
 
+def _status_text(run_id: str, status: dict, live: bool) -> str:
+    """The run's one-line status: queue position, or state, step, and (only while this server
+    trains it: a paused run has neither) rate and time left."""
+    state = status.get("state", "unknown")
+    step, steps = int(status.get("step") or 0), max(1, int(status.get("steps") or 1))
+    if state == "queued" and live:
+        return f"Queued (position {manager.queue_position(run_id)}): starts by itself when a training slot frees."
+    rate = status.get("steps_per_s") if live else None
+    eta = status.get("eta_s") if live else None
+    rate_txt = f" · {rate:.1f} steps/s" if rate is not None else ""
+    eta_txt = f" · {time.strftime('%M:%S', time.gmtime(eta))} left" if eta is not None else ""
+    on = f" · on {status['device']}" if status.get("device") else ""
+    return f"{state} · step {step:,}/{steps:,}{rate_txt}{eta_txt}{on}"
+
+
 def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str | None = None,
                page_run: dict | None = None) -> None:
     """The run's view, the same for a run this server trains and one read from its directory
@@ -181,17 +197,7 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
         st.rerun()
     state = status.get("state", "unknown")
     step, steps = int(status.get("step") or 0), max(1, int(status.get("steps") or 1))
-    if state == "queued" and run is not None:
-        pos = manager.queue_position(run_id)
-        text = f"Queued (position {pos}): starts by itself when a training slot frees."
-    else:  # rate and time left only while this server trains it (a paused run has neither)
-        rate = status.get("steps_per_s") if snap.live else None
-        eta = status.get("eta_s") if snap.live else None
-        rate_txt = f" · {rate:.1f} steps/s" if rate is not None else ""
-        eta_txt = f" · {time.strftime('%M:%S', time.gmtime(eta))} left" if eta is not None else ""
-        on = f" · on {status['device']}" if status.get("device") else ""
-        text = f"{state} · step {step:,}/{steps:,}{rate_txt}{eta_txt}{on}"
-    st.progress(min(1.0, step / steps), text=text)
+    st.progress(min(1.0, step / steps), text=_status_text(run_id, status, snap.live))
     if state == "finished":
         secs = status.get("train_seconds")
         took = f" in {secs:.1f} s" if isinstance(secs, (int, float)) else ""
@@ -231,11 +237,42 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
             st.image(sample["png"], caption=f"G(fixed z) at step {sample['step']:,}")
 
 
+def _redraw_page(tick: dict) -> None:
+    """Ticks once a poll interval after Start was answered: the whole page is drawn again (the
+    new run's controls and live view). Its first call, the one that draws the answer, does nothing."""
+    if not tick.pop("first", False):
+        st.rerun()
+
+
+def start_box(cfg: TrainConfig | None, name: str | None, blocked: bool, drawn: tuple[str, ...],
+              page_run: dict) -> None:
+    """The Start button and its answer, a fragment: a click reruns this box only, not the page.
+
+    A full page run draws the sidebar form's ~60 widgets and the LR preview again; with ten
+    sessions clicking at once the server sent every "Queued"/"starting" within 1.9 s, but the
+    browsers took 13-23 s to draw the page around it (bench/load_test.py). Here the click's answer
+    (the new run's status) is the only thing drawn; the page follows a poll interval later.
+    The arguments are those of the last page run: every form change reruns the page, so `cfg`
+    is the form's. `drawn`: the runs the page showed; `page_run` is {"first": True} until the
+    page's own call (fragment reruns get the same dict back)."""
+    in_page_run = page_run.pop("first", False)
+    st.button("Start training", type="primary", disabled=blocked, icon=":material/play_arrow:", on_click=_start,
+              args=(cfg, name))
+    if st.session_state.get("start_error"):
+        st.error(st.session_state.start_error)
+    new = st.session_state.get("started")
+    run = manager.get(new) if new is not None and not in_page_run and new not in drawn else None
+    if run is None:
+        return
+    status = run.status()
+    st.progress(0.0, text=_status_text(run.id, status, True))
+    st.fragment(run_every=POLL_S)(_redraw_page)({"first": True})
+
+
 # ---- the page. The watched run is drawn first (its controls, then its live view) and the form
-# after it: Streamlit sends elements as the script draws them, so a click on Start is answered
-# (queued / starting) before the form's ~60 widgets and the LR preview are drawn again (with ten
-# sessions clicking at once, bench/load_test.py measured 5.3 s from click to reaction when the
-# status came last). The start row keeps its place at the top of the page: a container filled last.
+# after it (Streamlit sends elements as the script draws them). A click on Start is answered by
+# start_box alone, a fragment: see its docstring. The start row keeps its place at the top of the
+# page: a container filled last.
 start_row = st.container()
 if ids:
     st.session_state.your_runs = current  # the URL decides (a new run, a reload, a link): the box follows
@@ -304,15 +341,14 @@ except ConfigError as e:
 blocked = form_error or name_error
 if blocked:
     start_row.error(f"Cannot start: {blocked}")
-top[0].button("Start training", type="primary", disabled=bool(blocked), icon=":material/play_arrow:",
-              on_click=_start, args=(cfg, run_name))
+with top[0]:
+    st.fragment(start_box)(cfg, run_name, bool(blocked), tuple(ids), {"first": True})
 if from_run is not None:
     from_run.button("New run from this config", icon=":material/content_copy:", disabled=bool(blocked),
                     on_click=_start, args=(cfg, run_name), help="Same as Start training: the form's settings.")
-if st.session_state.get("start_error"):
-    start_row.error(st.session_state.start_error)
 if cfg is not None:
-    with top[1].expander("Learning-rate schedule preview", expanded=cfg.schedule != "constant"):  # open when there is a curve to see
+    # open when there is a curve to see
+    with top[1].expander("Learning-rate schedule preview", expanded=cfg.schedule != "constant"):
         s, g, d = lr_preview(cfg.to_dict())
         st.plotly_chart(lr_figure(s, g, d), key="lr_preview")
 

@@ -1,6 +1,7 @@
 """Browser end-to-end test of the Train page: the real server, a real (headless) chromium.
 
-Start a ring-of-8-Gaussians run, watch the live panel update (progress text, metrics chart,
+Start a ring-of-8-Gaussians run (the click answered by the Start box alone, not a page rerun),
+watch the live panel update (progress text, metrics chart,
 2-D samples scatter, ?run=<id> in the URL), stop it, check that polling ends, and reload the
 ?run=<id> URL to check that a new session reattaches to the same run.
 """
@@ -59,7 +60,30 @@ def _run_id(url: str) -> str | None:
     return parse_qs(urlparse(url).query).get("run", [None])[0]
 
 
+ANSWERS = (b"Queued (position", "starting · step".encode(), "running · step".encode())
+
+
+def _record_answer_frames(page) -> dict:
+    """Websocket frames the page receives once `armed`, up to the first that answers a click on
+    Start (a run's status): what the server sent to answer it."""
+    rec = {"armed": False, "frames": [], "answered": False}
+
+    def on_ws(ws):
+        def received(payload):
+            if not rec["armed"] or rec["answered"]:
+                return
+            data = payload if isinstance(payload, bytes) else payload.encode()
+            rec["frames"].append(data)
+            rec["answered"] = any(a in data for a in ANSWERS)
+
+        ws.on("framereceived", received)
+
+    page.on("websocket", on_ws)
+    return rec
+
+
 def test_train_ring8_live_stop_and_reattach(page, streamlit_server):
+    answer = _record_answer_frames(page)
     page.goto(streamlit_server["url"] + "/")
     # the app's own elements (the header's status widget has a "Stop" button of its own while a
     # script run is in progress)
@@ -80,7 +104,20 @@ def test_train_ring8_live_stop_and_reattach(page, streamlit_server):
     expect(steps).to_have_value(str(STEPS))
     expect(start).to_be_enabled()
 
+    # the page's own run (after the Steps box) is over: what comes next answers the click
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    answer["armed"] = True
     start.click()
+    for _ in range(300):  # playwright delivers websocket events while it waits (not in time.sleep)
+        if answer["answered"]:
+            break
+        page.wait_for_timeout(100)
+    assert answer["answered"], "no run status came back for the click on Start"
+    # The click is answered by the Start box alone (a fragment), not by a run of the whole page:
+    # the page's title and the sidebar form were not sent again before the status.
+    assert not any(b"Train a GAN" in f or b"Configuration" in f for f in answer["frames"]), \
+        "the whole page was drawn again before the click on Start was answered"
 
     # ---- the run starts: ?run=<id> in the URL, live progress text with a rate
     page.wait_for_url(re.compile(r"[?&]run=[\w-]+"), timeout=LIVE_TIMEOUT_MS)
