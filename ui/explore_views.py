@@ -159,9 +159,12 @@ def _directions(ex: Explorable) -> tuple[Directions, list[str]] | None:
         keys = [f"exk_amt_z{i}" for i in dims]
     elif kind == "Random":
         c1, c2 = st.columns(2)
-        _default("exk_nrand", min(4, m.latent_dim))
+        # one box per upper bound: a model with fewer dimensions starts from its own default rather
+        # than showing an error for a number typed for another model
+        most = min(MAX_SLIDERS, m.latent_dim)
+        _default(f"exk_nrand{most}", min(4, most))
         _default("exk_randseed", 0)
-        k = _int_box(c1, "How many", 1, min(MAX_SLIDERS, m.latent_dim), "exk_nrand")
+        k = _int_box(c1, "How many", 1, most, f"exk_nrand{most}")
         seed = _int_box(c2, "Direction seed", 0, MAX_SEED, "exk_randseed",
                         help="Another seed draws other random directions.")
         if k is None or seed is None:
@@ -171,8 +174,8 @@ def _directions(ex: Explorable) -> tuple[Directions, list[str]] | None:
     else:
         d = pca_cached(ex.key, ex, PCA_K)
         top = min(MAX_SLIDERS, d.vectors.shape[0])
-        _default("exk_npca", min(4, top))
-        k = _int_box(st, "How many principal directions", 1, top, "exk_npca")
+        _default(f"exk_npca{top}", min(4, top))  # one box per upper bound, as above
+        k = _int_box(st, "How many principal directions", 1, top, f"exk_npca{top}")
         if k is None:
             return None
         d = Directions(d.vectors[: int(k)], d.scale[: int(k)], d.space, d.explained[: int(k)], d.labels[: int(k)])

@@ -331,7 +331,7 @@ EXPLORE_BAD_NUMBERS = [  # (view, key, value, the start of the message under the
     ("Gallery and sliders", "exk_seed0", -5, "First seed: -5 is out of range"),
     ("Gallery and sliders", "exk_a", 2**31, "Seed A: 2,147,483,648 is out of range"),
     ("Gallery and sliders", "exk_b", -1, "Seed B: -1 is out of range"),
-    ("Gallery and sliders", "exk_npca", 0, "How many principal directions: 0 is out of range"),
+    ("Gallery and sliders", "exk_npca8", 0, "How many principal directions: 0 is out of range"),
     ("Interpolation", "exk_b", 2**40, "Seed B: 1,099,511,627,776 is out of range"),
 ]
 
