@@ -29,6 +29,7 @@ from gan_core.checks import config_from_dict
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, sample_shape
 from gan_core.models import build_models, model_kwargs
+from gan_core.seeding import global_rng
 from gan_core.store import atomic_write_bytes, atomic_write_json
 
 
@@ -165,8 +166,9 @@ def load_models(path: str | Path, device: str | torch.device = "cpu",
         raise CheckpointError(f"{path}: a conditional model's sidecar needs meta.num_classes (1 to 100000), "
                               f"got {classes!r}")
     try:  # with EMA on, "G" holds the EMA generator (the one sampled); the raw G is under train.G_raw.*
-        G, D = build_models(cfg.arch, shape=tuple(shape), num_classes=classes if cfg.conditioning != "none" else 0,
-                            **model_kwargs(cfg))
+        with global_rng(0):  # the initial weights are replaced below; the lock keeps them off other threads' draws
+            G, D = build_models(cfg.arch, shape=tuple(shape), num_classes=classes if cfg.conditioning != "none" else 0,
+                                **model_kwargs(cfg))
     except (ValueError, TypeError) as e:  # e.g. a sidecar edited to another architecture
         raise CheckpointError(f"{path}: weights do not match the config's model: {cfg.arch!r} cannot be built "
                               f"for samples of shape {tuple(shape)} ({e})") from e

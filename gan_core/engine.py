@@ -52,6 +52,7 @@ from gan_core.regularizers import (
     instance_noise_std,
     r1_penalty,
 )
+from gan_core.seeding import global_rng
 
 # Order of the per-step metric vector (the columns of the run log, besides step/time/lr).
 # penalty: the unweighted gradient penalty (WGAN-GP) or R1 term of D's last update, 0 without one.
@@ -104,8 +105,8 @@ class Engine:
                 raise ConfigError("conditioning", f"dataset {cfg.dataset!r} ({data.source}) has no class labels, so a "
                                   "conditional model cannot be trained on it; set conditioning to none")
             self.num_classes = num_classes(data)
-        torch.manual_seed(cfg.seed)  # weight init
-        self.G, self.D = build_models(cfg.arch, shape=data.shape, num_classes=self.num_classes, **model_kwargs(cfg))
+        with global_rng(cfg.seed):  # weight init: the seed's draws, whatever other threads do meanwhile
+            self.G, self.D = build_models(cfg.arch, shape=data.shape, num_classes=self.num_classes, **model_kwargs(cfg))
         self.G.to(device)
         self.D.to(device)
         try:

@@ -25,6 +25,7 @@ from PIL import Image
 from torch import nn
 
 from gan_core.noise import sample_noise
+from gan_core.seeding import global_rng
 from gan_core.sampling import grid_image, png_bytes, points_image
 
 INTERP_MODES = ("linear", "slerp")
@@ -180,8 +181,7 @@ def _pca(x: torch.Tensor, k: int, seed: int) -> tuple[torch.Tensor, torch.Tensor
         evals, evecs = evals.flip(0)[:k].clamp_min(0), evecs.flip(1)[:, :k]
         comps = evecs.T
     else:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with global_rng(seed):  # pca_lowrank draws from the global generator
             _u, s, v = torch.pca_lowrank(xc, q=min(k + 10, *x.shape), center=False, niter=4)
         evals, comps = (s[:k] ** 2) / (x.shape[0] - 1), v[:, :k].T
     return comps, evals.sqrt(), evals / total.clamp_min(1e-30)

@@ -122,6 +122,11 @@ def run_eval(args: argparse.Namespace) -> int:
         out = _eval_checkpoint(args, device)
     else:
         raise ConfigError("--checkpoint", "give a checkpoint to score, or --real --dataset NAME for the floor")
+    scores = out.get("scores") or {}
+    if scores.get("kid_clf") is not None and scores.get("kid_clf_std") is None:
+        out["kid_clf_std_note"] = ("unavailable: every KID subset was the whole of both sample sets (--n and --n-real "
+                                   "at most the subset size, 1000), so subsets cannot differ and have no spread to "
+                                   "report; score more samples than that for one")
     out["seconds"] = round(time.time() - t0, 2)
     json.dump(out, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")

@@ -27,7 +27,6 @@ histograms, mode counting and KL/JS are short enough to write here.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -81,19 +80,37 @@ def frechet_gaussians(mu1: np.ndarray, s1: np.ndarray, mu2: np.ndarray, s2: np.n
 
 def kernel_distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 20, subset_size: int = 1000,
                     seed: int = 0) -> tuple[float, float]:
-    """KID (mean, std over subsets) by torchmetrics on the given features."""
-    from torchmetrics.image.kid import KernelInceptionDistance
+    """KID (mean, std over subsets) on the given features, as torchmetrics' KernelInceptionDistance
+    computes it (its polynomial-kernel unbiased MMD^2, `poly_mmd`, on `subsets` random subsets of
+    `subset_size` rows drawn without replacement from each set; the std is the population std over
+    subsets), with two differences:
 
-    size = min(subset_size, real.shape[0], fake.shape[0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "will save all extracted features": known, they are small
-        kid = KernelInceptionDistance(feature=_Identity(real.shape[1]), subsets=subsets, subset_size=size)
-    kid.update(real.detach().double().cpu(), real=True)
-    kid.update(fake.detach().double().cpu(), real=False)
-    with torch.random.fork_rng(devices=[]):  # its subsets use the global RNG: do not move the caller's
-        torch.manual_seed(seed)
-        mean, std = kid.compute()
-    return float(mean), float(std)
+    - the subsets come from a torch.Generator seeded with `seed`, not from the global RNG (the same
+      draws torch.manual_seed(seed) gave), so scoring neither depends on nor disturbs what other
+      threads draw (gan_core.seeding);
+    - when the subset size is at least both set sizes, every "random subset" is the whole of both
+      sets: the subsets cannot differ, and a std over them would be 0 (printed as 8.8e-16) while
+      saying nothing of the KID's uncertainty. The std is then NaN (reported as unavailable) and the
+      KID is computed once. Resampling with replacement instead would put duplicated rows into the
+      unbiased estimator's off-diagonal sums and bias it, so it is not done.
+    """
+    from torchmetrics.image.kid import poly_mmd
+
+    real, fake = real.detach().double().cpu(), fake.detach().double().cpu()
+    n_real, n_fake = real.shape[0], fake.shape[0]
+    size = min(subset_size, n_real, n_fake)
+    if size < 2:
+        return float("nan"), float("nan")
+    if size >= n_real and size >= n_fake:
+        return float(poly_mmd(real, fake)), float("nan")
+    g = torch.Generator().manual_seed(int(seed))
+    scores = []
+    for _ in range(subsets):
+        r = real[torch.randperm(n_real, generator=g)[:size]]
+        f = fake[torch.randperm(n_fake, generator=g)[:size]]
+        scores.append(poly_mmd(r, f))
+    k = torch.stack(scores)
+    return float(k.mean()), float(k.std(unbiased=False))
 
 
 def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = KNN_K) -> tuple[float, float]:
