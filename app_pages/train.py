@@ -15,24 +15,27 @@ import time
 
 import streamlit as st
 
-from gan_core.checks import config_from_dict
-from gan_core.checkpoint import CheckpointError
-from gan_core.config import ConfigError, TrainConfig
-from gan_core.manager import LimitError
-from gan_core.run import ACTIVE
-from gan_core.run_names import closest_preset, read_name, suggest_name, validate_name
-from gan_core.run_view import snapshot
-from gan_core.store import read_json, runs_root
-from ui.config_form import KEY, config_form, load_into_form, lr_preview
-from ui.figures import lr_figure, metrics_figure, points_figure
-from ui.scores import alarm_banners, score_charts, score_settings
-from ui.session import add_run, get_manager, live_figures, my_run_ids, session_owner
+# The title first: the first page after a server start imports PyTorch (2 to 7 s on a loaded
+# 2-core machine) before it can draw the form; the visitor sees the page and, after 0.5 s, why.
+st.title("Train a GAN")
+with st.spinner("Loading the training engine (PyTorch; only the first page after a server start waits)..."):
+    from gan_core.checks import config_from_dict
+    from gan_core.checkpoint import CheckpointError
+    from gan_core.config import ConfigError, TrainConfig
+    from gan_core.manager import LimitError
+    from gan_core.run import ACTIVE
+    from gan_core.run_names import closest_preset, read_name, suggest_name, validate_name
+    from gan_core.run_view import snapshot
+    from gan_core.store import read_json, runs_root
+    from ui.config_form import KEY, config_form, load_into_form, lr_preview
+    from ui.figures import lr_figure, metrics_figure, points_figure
+    from ui.scores import alarm_banners, score_charts, score_settings
+    from ui.session import add_run, get_manager, live_figures, my_run_ids, session_owner
 
 MAX_CONFIG_BYTES = 100_000
 
 POLL_S = 1.0
 
-st.title("Train a GAN")
 manager = get_manager()
 owner = session_owner()
 ids = my_run_ids()
@@ -347,10 +350,15 @@ if from_run is not None:
     from_run.button("New run from this config", icon=":material/content_copy:", disabled=bool(blocked),
                     on_click=_start, args=(cfg, run_name), help="Same as Start training: the form's settings.")
 if cfg is not None:
-    # open when there is a curve to see
-    with top[1].expander("Learning-rate schedule preview", expanded=cfg.schedule != "constant"):
-        s, g, d = lr_preview(cfg.to_dict())
-        st.plotly_chart(lr_figure(s, g, d), key="lr_preview")
+    # Open by itself when there is a curve to see; the chart is made only while it is open: a first
+    # page with a Plotly chart took the browser 2.6 s longer to be usable (bench/first_page.py).
+    curve = cfg.schedule != "constant"
+    preview = top[1].expander("Learning-rate schedule preview", expanded=curve, key=f"lr_preview_open_{curve}",
+                              on_change="rerun")
+    if preview.open:
+        with preview:
+            s, g, d = lr_preview(cfg.to_dict())
+            st.plotly_chart(lr_figure(s, g, d), key="lr_preview")
 
 if not ids:
     start_row.info("Choose a configuration in the sidebar and press **Start training**. The ring of 8 Gaussians "

@@ -16,6 +16,19 @@ navigation:
 It also prints the server's start time (process start -> health) and the 1-minute load average
 before and after, because on a shared 2-core machine the figures move with the load: quote them
 together. Timings live here, not in tests (a noisy machine makes timing assertions flaky).
+
+Measured on the shared 2-core machine (2 Dec, other agents' tests running; load average in brackets):
+
+    before: LR preview chart always made, title after the imports
+        first load title 5.56 s, usable 8.08 s | second load title 2.11 s, usable 5.87 s   (5.5)
+    the LR preview's Plotly chart made only while its expander is open (closed for a constant LR)
+        first load title 6.35 s, usable 7.15 s | second load title 1.93 s, usable 2.53 s   (3.5)
+    + the title drawn before the imports (a spinner says why after 0.5 s)
+        first load title 2.26 / 2.16 s, usable 5.96 / 8.33 s | second load usable 2.23 / 4.21 s (2.4-4.1)
+
+What is left of the first load is the import of PyTorch by the first script run (1.8 s at load 3
+with -X importtime, 2-7 s under load): `streamlit run` runs no code of the app before the first
+visitor's script run, so nothing can import it earlier without a launcher of our own.
 """
 
 from __future__ import annotations
