@@ -188,7 +188,7 @@ def _ctrl_c_stops(run) -> Iterator[None]:
 def _train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from gan_core.run import TrainingRun
+    from gan_core.run import TrainingRun, check_can_start
     from gan_core.store import new_run_id, runs_root
 
     from gan_core.config import ConfigError
@@ -210,6 +210,7 @@ def _train(args: argparse.Namespace) -> int:
         cfg = validate_config(config_from_args(args))
         _check_tensorboard(cfg)
         check_source(cfg)  # a missing file or a path outside the data root: refused before a run directory exists
+        check_can_start(cfg)  # no GPU for --device cuda, dataset files missing: refused before it too
         out = Path(args.out) if args.out else runs_root() / new_run_id()
         if (out / "status.json").exists():
             raise ConfigError("--out", f"{out} already holds a run; choose a new directory (or --resume it) so "

@@ -23,7 +23,7 @@ import numpy as np
 from gan_core.checks import config_from_dict, validate_config
 from gan_core.checkpoint import CheckpointError, load_training_state, save_checkpoint
 from gan_core.config import ConfigError, TrainConfig
-from gan_core.data import DataError, load_dataset
+from gan_core.data import DataError, load_dataset, load_raw
 from gan_core.engine import Divergence, Engine, resolve_device
 from gan_core.metrics.monitor import Monitor
 from gan_core.optim import follow_horizon
@@ -32,7 +32,7 @@ from gan_core.runlog import RunLog
 from gan_core.sampling import grid_image, png_bytes, points_image
 from gan_core.store import ACTIVE, DONE, append_jsonl, atomic_write_bytes, atomic_write_json, read_json, read_jsonl
 
-__all__ = ["ACTIVE", "DONE", "STATUS_EVERY_S", "RunLog", "TrainingRun", "release_accelerator_memory"]
+__all__ = ["ACTIVE", "DONE", "STATUS_EVERY_S", "RunLog", "TrainingRun", "check_can_start", "release_accelerator_memory"]
 
 STATUS_EVERY_S = 1.0  # status.json / metrics.jsonl are written at most this often
 
@@ -408,6 +408,15 @@ class TrainingRun:
 
     def _write_status(self) -> None:
         atomic_write_json(self.dir / "status.json", self.status())
+
+
+def check_can_start(cfg: TrainConfig) -> None:
+    """Refuse, before a run directory exists, what would fail a new run in its first seconds and
+    leave a failed run behind: a device that is not here (RuntimeError: 'cuda' without a GPU) and
+    data that cannot be read (DataError: a missing MNIST/CIFAR file, download off or failing). The
+    data's files are read once: load_raw caches them, so the run that follows reuses them."""
+    resolve_device(cfg.device)
+    load_raw(cfg)
 
 
 def _eta(by_steps: float | None, time_limit: float, trained: float) -> float | None:
