@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from gan_core.checks import validate_config
-from gan_core.config import TrainConfig
+from gan_core.config import DEVICES, TrainConfig
 from gan_core.data import Dataset
 from gan_core.engine import Engine, resolve_device
 
@@ -170,7 +170,7 @@ def sync(device: torch.device) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--width", type=int, default=64, help="ngf = ndf (the examples: 64)")
     p.add_argument("--steps", type=int, default=50, help="timed steps per contender and round")

@@ -59,7 +59,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from gan_core.config import TrainConfig  # noqa: E402
+from gan_core.config import DEVICES, TrainConfig  # noqa: E402
 from gan_core.data import load_dataset  # noqa: E402
 from gan_core.engine import resolve_device  # noqa: E402
 from gan_core.models import build_models  # noqa: E402
@@ -279,7 +279,7 @@ CONTENDERS = {"classic": run_classic, "bare": run_bare, "core": run_core}
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="default: auto (cuda when available)")
+    p.add_argument("--device", default="auto", choices=DEVICES, help="default: auto (cuda when available)")
     p.add_argument("--quick", action="store_true", help="fewer steps (a smoke run; noisier)")
     p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 7, quick 3)")
     p.add_argument("--warmup", type=int, default=None, help="untimed steps per round (multiple of 10)")

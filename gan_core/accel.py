@@ -29,27 +29,11 @@ from typing import Any
 
 import torch
 
-from gan_core.config import option
+from gan_core.config import choices_of
 
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-CHANNELS_LAST = ("auto", "on", "off")
 
-option("precision", label="Precision", group="size", choices=PRECISIONS, help=(
-    "Number format of the forward and backward passes. auto = bf16 on a GPU that has it (fp16 with loss "
-    "scaling on older GPUs) and for DCGANs on a CPU with AMX-BF16 units, fp32 elsewhere. bf16/fp16 autocast computes "
-    "convolutions and matrix products in 16 bits while weights, optimiser state, losses and gradient norms "
-    "stay fp32: up to 2x faster (measured in the README, 'Engine speed') at equal quality. fp32 = exact "
-    "and slower; choose it to rule precision out when a run misbehaves."))
-option("channels_last", label="Channels-last layout", group="size", choices=CHANNELS_LAST, help=(
-    "Store images as (B, H, W, C) instead of (B, C, H, W) in conv nets: the layout GPU tensor cores and "
-    "cuDNN's fastest kernels read. auto = on for conv nets on CUDA, and on a CPU when the precision is bf16 "
-    "(measured faster there with bf16 only). Changes speed only, never results beyond rounding."))
-option("compile", label="torch.compile", group="size", help=(
-    "Compile G and D with torch.compile (fused kernels, less Python overhead). The first step then takes "
-    "from seconds to a minute (shown as the 'compiling' phase); when compilation fails the run goes on "
-    "uncompiled and its status says why. Gradient penalties (WGAN-GP, R1) always use the uncompiled D (compiled "
-    "code cannot differentiate twice). On this project's 2-core CPU compiling took 7-9 minutes and paid off only "
-    "with bf16 (README, 'Engine speed'): for long runs, and GPUs."))
+PRECISIONS = choices_of("precision")  # auto, fp32, bf16, fp16 (declared with the option in gan_core.config)
+CHANNELS_LAST = choices_of("channels_last")  # auto, on, off
 
 _DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 CPU_AUTO_BF16 = True  # 'auto' picks bf16 for conv nets on a CPU with AMX-BF16: 1.3-1.8x, same FD_clf (README)

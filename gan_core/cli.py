@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-DEVICES = ["auto", "cpu", "cuda"]
+from gan_core.config import DEVICES  # a light import: config imports no component (and no torch)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,6 +92,12 @@ def _train_classifier_options(t: argparse.ArgumentParser) -> None:
     t.add_argument("--seed", type=int, default=0)
 
 
+def _options_options(o: argparse.ArgumentParser) -> None:
+    from gan_core.options import add_options_arguments
+
+    add_options_arguments(o)
+
+
 def _export_options(e: argparse.ArgumentParser) -> None:
     from gan_core.store import PRETRAINED_DIR
 
@@ -141,6 +147,11 @@ COMMANDS: dict[str, Command] = {
         "Export G (the EMA copy when the run kept one) of a finished run's checkpoint as "
         "pretrained/NAME.safetensors (fp16 when harmless) + NAME.json (config and model card).",
         _export_options, "gan_core.pretrained:run_export"),
+    "options": Command(
+        "list every training option: default, allowed values, what it does",
+        "Every option of `train`, from its one declaration in gan_core/config.py; --markdown prints the table "
+        "that the README shows.",
+        _options_options, "gan_core.options:run_options"),
 }
 
 

@@ -1,140 +1,374 @@
-"""Typed training configuration: defaults, validation with clear errors, dict round trip.
+"""The training configuration: one typed dataclass, and every fact about each option declared once.
 
-Every field has a one-line comment. `gan_core.checks.validate_config(cfg)` refuses bad values with a
-`ConfigError` that names the field and says what is allowed; it never silently corrects them. It lives
-above the registries it reads (models, losses, schedules, datasets); this module imports none of them.
+Each field is declared with `opt(default, label, ...)`: its default, the label and help text people
+read (the form, `python -m gan_core train --help`, the README's option table), its allowed range or
+choices, the form group it belongs to, and when it applies (`When`: which losses, architectures,
+optimisers or schedules use it). Everything else is derived from these declarations:
+`gan_core.checks.validate_config` checks ranges and choices from them, `gan_core.options` turns them
+into CLI help and the README table, and the training form (`ui/option_widgets.py`) draws its widgets
+from them.
+
+Adding an option is one declaration plus its test:
+
+    r2_weight: float = opt(0.0, "R2 penalty (gamma)", group="regularisation", lo=0.0, hi=1000.0, step=0.1,
+                           help="R2: L_D += gamma/2 E[||grad D(G(z))||^2] on generated samples. 0 = off.")
+
+then read `cfg.r2_weight` where it acts, and test that it does; the form, the CLI, validation and the
+README table (`python -m gan_core options --markdown`) pick it up. Choices that are a registry
+(`choices="loss"`) are named, not imported: this module imports no component, so the components
+(models, losses, optimisers, ...) can use it without an import cycle. Refusals that need the
+registries or compare fields (a conv net on 2-D points, a warm-up longer than the run) live in
+`gan_core/checks.py`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+import math
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from gan_core.errors import ConfigError
 from gan_core.registry import Registry
 
-__all__ = ["DEVICES", "GROUPS", "OPTIONS", "PRESETS", "ConfigError", "Option", "Preset", "TrainConfig", "option",
-           "preset"]  # ConfigError is handed on from gan_core.errors
+__all__ = ["DEVICES", "GROUPS", "OPTIONS", "PRESETS", "ConfigError", "Option", "Preset", "TrainConfig", "When",
+           "choices_of", "preset"]  # ConfigError is handed on from gan_core.errors
 
-DEVICES = ("auto", "cpu", "cuda")
+DEVICES = ("auto", "cpu", "cuda")  # where training runs: auto = cuda when available, else cpu
 
-# Groups of the training form, in display order: (key, title).
+# Groups of options, in the order of the form and of the README table: (key, title).
 GROUPS = (
+    ("data", "Data"),
     ("model", "Model"),
     ("regularisation", "Loss & regularisation"),
     ("optimisation", "Optimisation"),
     ("schedule", "Learning-rate schedule"),
     ("size", "Size of the nets and of the run"),
+    ("run", "Run and logging"),
 )
 
 
 @dataclass(frozen=True)
+class When:
+    """When an option matters. The form hides it otherwise (keeping its value); the README says it."""
+
+    loss: str = ""  # a flag of the chosen loss (gan_core.losses.GANLoss) that must be set: bce, gradient_penalty, ...
+    archs: tuple[str, ...] = ()  # the architectures it applies to
+    read_by: str = ""  # "optimiser" | "schedule": G's or D's optimiser, or the schedule, lists the field in its params
+    nonzero: str = ""  # another field that must be non-zero (the option refines that one)
+
+
+@dataclass(frozen=True)
 class Option:
+    """Everything known about one TrainConfig field besides its name, type and default."""
+
+    label: str  # the form's label; the CLI help starts with it
+    help: str  # what it does, the formula, when to use it
     group: str  # one of the GROUPS keys
-    lo: float | None = None  # numbers: smallest allowed value (validation and the form's widget)
-    hi: float | None = None  # numbers: largest allowed value
-    step: float | None = None  # numbers: the widget's +/- step
-    fmt: str | None = None  # numbers: the widget's printf format ("%.4f")
-    choices: Any = None  # str fields: a Registry, or a tuple of allowed values
-    relevant: Callable[[Mapping[str, Any]], bool] | None = None  # shown only when true for the current values
-    check: bool = True  # validate lo/hi/choices in gan_core.checks (False: TrainConfig.validate does it)
-    unit: str = ""  # appended to the CLI help ("steps", "x base LR")
+    lo: float | None = None  # numbers: the smallest allowed value...
+    hi: float | None = None  # ...and the largest
+    lo_open: bool = False  # lo itself is not allowed (a learning rate must be > 0)
+    hi_open: bool = False  # hi itself is not allowed (Adam's betas must be < 1)
+    step: float | None = None  # numbers: the form's +/- step
+    fmt: str | None = None  # numbers: the form's printf format ("%.4f")
+    unit: str = ""  # shown after the range ("steps", "x base LR")
+    choices: tuple | str | None = None  # the allowed values, or the name of the registry that holds them
+    when: When | None = None  # None: always applies
 
-    def choice_names(self) -> list[Any]:
-        if self.choices is None:
-            return []
-        return self.choices.names() if isinstance(self.choices, Registry) else list(self.choices)
+    def allows(self, v: Any) -> bool:
+        """Whether number `v` is finite and lies in [lo, hi] (with the open ends excluded)."""
+        if not math.isfinite(v):
+            return False
+        if self.lo is not None and (v < self.lo or self.lo_open and v == self.lo):
+            return False
+        return self.hi is None or not (v > self.hi or self.hi_open and v == self.hi)
 
-    def choice_label(self, value: Any) -> str:
-        if isinstance(self.choices, Registry) and value in self.choices:
-            return self.choices.label(value)
-        return str(value)
-
-    def choice_help(self, value: Any) -> str:
-        if isinstance(self.choices, Registry) and value in self.choices:
-            return self.choices.help(value)
-        return ""
-
-
-OPTIONS: Registry[Option] = Registry("option")
+    def range_text(self, integer: bool) -> str:
+        """'an integer from 1 to 1024', '(0, 1]', '[0, 0.5]'."""
+        if integer:
+            return f"an integer from {int(self.lo)} to {int(self.hi)}"
+        return f"{'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}{')' if self.hi_open else ']'}"
 
 
-def option(field: str, *, label: str, help: str, group: str, **kw: Any) -> Option:
-    """Register the form entry of TrainConfig field `field` (label and help shown next to it)."""
+def opt(default: Any, label: str, *, group: str, help: str, **kw: Any) -> Any:
+    """A TrainConfig field with its option metadata: the one place an option is declared."""
     if group not in dict(GROUPS):
-        raise ValueError(f"option {field!r}: unknown group {group!r}; allowed: {', '.join(dict(GROUPS))}")
-    opt = Option(group=group, **kw)
-    OPTIONS.register(field, label=label, help=help)(opt)
-    return opt
+        raise ValueError(f"option {label!r}: unknown group {group!r}; allowed: {', '.join(dict(GROUPS))}")
+    return field(default=default, metadata={"option": Option(label=label, help=help.strip(), group=group, **kw)})
 
 
 @dataclass
 class TrainConfig:
-    # --- data
-    dataset: str = "ring8"  # a name in gan_core.data.DATASETS (ring8, mnist, ...), or csv:/folder:/zip:PATH in the data root
-    data_dir: str = "data"  # where image datasets are looked for first ($GAN_DATA_DIR overrides)
-    resolution: int = 0  # images: 0 = the source's native size (folder/zip: 64), else 28, 32 or 64
-    channels: int = 0  # images: 0 = the source's (folder/zip: RGB), 1 = grayscale, 3 = RGB
-    fit: str = "crop"  # images that are not square: crop (centre) or pad (black borders)
-    hflip: bool = False  # images: add a mirrored copy of every image (doubles the dataset)
-    # --- model
-    arch: str = "mlp"  # registry name: mlp | dcgan | resnet | stylegan-lite
-    latent_dim: int = 100  # size of the noise vector z
-    noise: str = "gaussian"  # distribution of z: gaussian N(0, I) | uniform U[-1, 1]^d (gan_core.noise)
-    width: int = 128  # mlp: first hidden width (doubles per layer); toy-mlp: every hidden layer; conv nets: base channels
-    depth: int = 0  # extra layers per stage beyond the classic design (0 = the paper's network)
-    g_norm: str = "auto"  # normalisation in G: auto (the architecture's) | batch | layer | none
-    d_norm: str = "auto"  # normalisation in D: auto (the architecture's; none with GP/R1) | batch | layer | none
-    conditioning: str = "none"  # class labels into G and D: none | concat | projection (labelled datasets)
-    style_mixing: float = 0.9  # stylegan-lite: share of generated samples that mix two latents' styles
-    # --- objective
-    loss: str = "ns"  # registry name: ns | minimax | lsgan | wgan | wgan-gp | hinge
-    gp_weight: float = 10.0  # lambda of the WGAN-GP gradient penalty
-    clip_value: float = 0.01  # WGAN weight clipping: D's weights are clamped to [-c, c]
-    r1_weight: float = 0.0  # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data (0 = off)
-    label_smoothing: float = 0.0  # BCE losses: real label 1 - s for D (one-sided; 0 = off)
-    label_flip: float = 0.0  # BCE losses: probability that each of D's real/fake labels is flipped (0 = off)
-    spectral_norm: bool = False  # spectral normalisation of every weight of D
-    instance_noise: float = 0.0  # std of the Gaussian noise added to D's inputs at step 0 (0 = off)
-    instance_noise_steps: int = 0  # the noise std decays linearly to 0 over this many steps (0 = the whole run)
-    grad_clip: float = 0.0  # clip each net's gradient norm to this (0 = off)
-    pac: int = 1  # PacGAN: D sees this many samples at once (1 = off)
-    diffaug: str = "none"  # DiffAugment policy: none, or a comma list in the order color,translation,cutout
-    ema_decay: float = 0.0  # EMA of G's weights, sampled and checkpointed (0 = off; 0.999 usual)
-    # --- optimisation
-    lr_g: float = 2e-4  # generator learning rate
-    lr_d: float = 2e-4  # discriminator learning rate
-    opt_g: str = "adam"  # generator optimiser: adam | rmsprop | sgd
-    opt_d: str = "adam"  # discriminator optimiser: adam | rmsprop | sgd
-    beta1: float = 0.5  # Adam beta1 (0.5 is the DCGAN recommendation)
-    beta2: float = 0.999  # Adam beta2
-    momentum: float = 0.9  # SGD momentum
-    schedule: str = "constant"  # registry name: constant | warmup | step | exponential | cosine | cyclic | warmup-cosine
-    lr_step_every: int = 1000  # step / exponential decay: multiply the LR by lr_gamma every this many steps
-    lr_gamma: float = 0.5  # step / exponential decay factor
-    warmup_steps: int = 500  # warm-up schedules: steps of the linear warm-up
-    warmup_start: float = 0.01  # warm-up schedules: the LR starts at this fraction of its value
-    lr_cycle_steps: int = 2000  # cyclic schedule: steps of one up-and-down cycle
-    lr_min_factor: float = 0.0  # cosine / cyclic schedules: lowest LR as a fraction of the base LR
-    batch_size: int = 64  # samples per batch for D and G
-    steps: int = 2000  # generator steps (one step = d_steps D updates + 1 G update)
-    time_limit: float = 0.0  # seconds of training (pauses excluded) after which the run ends as finished; 0 = none
-    d_steps: int = 1  # discriminator updates per generator update
-    # --- run
-    seed: int = 0  # seeds data sampling, init and the fixed noise batch
-    device: str = "auto"  # auto picks cuda when available, else cpu
-    log_every: int = 10  # steps between metric transfers to the host
-    sample_every: int = 100  # steps between fixed-noise sample grids
-    n_fixed: int = 64  # size of the fixed noise batch behind the sample grid
-    checkpoint_every_s: float = 30.0  # wall seconds between checkpoint refreshes
-    score_every: int = 250  # steps between quality scores (FD, KID, coverage, ...) and collapse checks; 0 = off
-    tensorboard: bool = False  # also write TensorBoard event files to <run>/tensorboard (needs the tensorboard package)
-    # --- speed (gan_core.accel): how the nets compute, never what
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (CUDA): autocast type of the nets; auto = bf16 where it is fast
-    channels_last: str = "auto"  # auto | on | off: NHWC layout for conv nets (auto = on CUDA only)
-    compile: bool = False  # torch.compile G and D (a compiling phase first; falls back to eager on failure)
+    dataset: str = opt("ring8", "Dataset", group="data", choices="dataset", help=(
+        "The training data: a registered name (2-D toy mixtures such as ring8 and grid25, digits, mnist, "
+        "fashion-mnist, cifar10) or your own data as csv:PATH, folder:PATH or zip:PATH, where PATH lies inside "
+        "the data root ($GAN_DATA_ROOT, default data/) and relative paths are read from there."
+    ))
+    data_dir: str = opt("data", "Data directory", group="data", help=(
+        "Looked in first for the MNIST-family and CIFAR-10 files (downloads go there too); $GAN_DATA_DIR overrides "
+        "the default. Must not be empty."
+    ))
+    resolution: int = opt(0, "Resolution", group="data", choices=(0, 28, 32, 64), help=(
+        "Images: square size of the training images. 0 = the source's native size (your own images: 64x64). Bigger "
+        "is slower and needs more memory."
+    ))
+    channels: int = opt(0, "Colour", group="data", choices=(0, 1, 3), help=(
+        "Images: 0 = the source's own (your own images: RGB), 1 = grayscale (the luma 0.299 R + 0.587 G + 0.114 B), "
+        "3 = RGB (a gray channel repeated three times)."
+    ))
+    fit: str = opt("crop", "Non-square images", group="data", choices=("crop", "pad"), help=(
+        "Images that are not square: crop scales the shorter side to the resolution and cuts the centre; pad scales "
+        "the longer side and fills the rest with black. Square images are simply resized."
+    ))
+    hflip: bool = opt(False, "Horizontal flip", group="data", help=(
+        "Images: adds a mirror image of every image: twice the data, and twice the memory."
+    ))
+    arch: str = opt("mlp", "Architecture", group="model", choices="arch", help=(
+        "The family of G and D: the fully connected MLP of the first GANs, DCGAN's (transposed) convolutions, the "
+        "residual nets of SNGAN, StyleGAN-lite, or the small MLP of the 2-D lab. The convolutional nets need an image "
+        "dataset."
+    ))
+    latent_dim: int = opt(100, "Latent size", group="size", lo=1, hi=1024, step=1, help=(
+        "Dimension d of the noise z that G maps to a sample. 100 is the DCGAN paper's; 2-D toy data needs only 2 "
+        "(and then the 2-D lab can draw G's whole manifold). Too small a latent cannot cover every mode of the "
+        "data; much larger ones only cost a little compute. StyleGAN-lite: also the size of w."
+    ))
+    noise: str = opt("gaussian", "Noise distribution", group="model", choices="noise", help=(
+        "The distribution of G's input z: Gaussian N(0, I) or uniform on [-1, 1]^d. G learns to map this fixed "
+        "distribution onto the data's; with a 1-D or 2-D latent the 2-D lab draws the image of a grid of noise "
+        "space (G's manifold)."
+    ))
+    width: int = opt(128, "Model width", group="size", lo=4, hi=2048, step=16, help=(
+        "How wide both nets are. MLP: units of the first hidden layer of G (w, 2w, 4w), D mirrored; small MLP: "
+        "units of every hidden layer; DCGAN, ResNet, StyleGAN-lite: the base number of channels (the layers "
+        "nearest the image; they double towards the lowest resolution). Cost grows with width^2; keep G and D "
+        "alike, as a much stronger D starves G of gradient."
+    ))
+    depth: int = opt(0, "Depth (extra layers)", group="model", lo=0, hi=8, step=1, help=(
+        "Extra layers beyond the classic design of the architecture: MLP: hidden layers at the widest width (in G"
+        " and D); DCGAN: 3x3 convolutions after each resolution; ResNet: residual blocks at the lowest "
+        "resolution; StyleGAN-lite: style-modulated convolutions per resolution (at most 4 for the convolutional "
+        "nets, 8 for the MLP). 0 = the paper's network. Small MLP (2-D lab): the number of hidden layers, 0 to 5."
+        " Deeper nets are stronger and slower; a D much stronger than G makes G's gradients vanish."
+    ))
+    g_norm: str = opt("auto", "Normalisation in G", group="model", choices="norm", help=(
+        "The generator's normalisation layers. 'auto' keeps the architecture's own; switching DCGAN's batch norm "
+        "off is the ablation the DCGAN paper discusses (training often collapses)."
+    ))
+    d_norm: str = opt("auto", "Normalisation in D", group="model", choices="norm", help=(
+        "The discriminator's normalisation layers. 'auto' keeps the architecture's own and never puts batch norm "
+        "in D with a gradient penalty (WGAN-GP, R1)."
+    ))
+    conditioning: str = opt("none", "Class conditioning", group="model", choices="conditioning", help=(
+        "Feed the class label to G and D so that you can ask G for a given class. Needs a dataset with labels "
+        "(digits, MNIST-family, CIFAR-10, folders of class sub-folders, labelled toy mixtures)."
+    ))
+    style_mixing: float = opt(0.9, "Style-mixing probability", group="model", lo=0.0, hi=1.0, step=0.1, fmt="%.2f",
+                              when=When(archs=("stylegan-lite",)), help=(
+        "StyleGAN-lite: share of the generated samples that take their coarse styles from one z and their fine "
+        "styles from another, at a random layer (Karras et al. 2019 use 0.9). Keeps the styles of different "
+        "resolutions independent, which is what makes style mixing work at sampling time. 0 turns it off."
+    ))
+    loss: str = opt("ns", "Loss", group="regularisation", choices="loss", help=(
+        "The objective of the game, L_D for the discriminator and L_G for the generator: binary cross-entropy "
+        "(non-saturating or minimax), least squares, Wasserstein (weight clipping or gradient penalty) or hinge."
+    ))
+    gp_weight: float = opt(10.0, "Gradient penalty weight (lambda)", group="regularisation", lo=0.0, lo_open=True,
+                           hi=1000.0, step=1.0, fmt="%.2f", when=When(loss="gradient_penalty"), help=(
+        "WGAN-GP: L_D += lambda E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates x_hat between real and "
+        "generated samples (Gulrajani et al. 2017). 10 is the paper's value; less lets the critic become "
+        "non-Lipschitz, more slows it down."
+    ))
+    clip_value: float = opt(0.01, "Weight clipping c", group="regularisation", lo=0.0001, hi=10.0, step=0.005,
+                            fmt="%.4f", when=When(loss="weight_clipping"), help=(
+        "WGAN: after every D update each weight w <- clamp(w, -c, c) (Arjovsky et al. 2017), a crude way to keep "
+        "the critic Lipschitz. 0.01 as in the paper; too small and D cannot learn, too large and it is not a "
+        "Wasserstein critic. WGAN-GP replaced it."
+    ))
+    r1_weight: float = opt(0.0, "R1 penalty (gamma)", group="regularisation", lo=0.0, hi=1000.0, step=0.1, fmt="%.3f",
+                           help=(
+        "R1: L_D += gamma/2 E_x[||grad_x D(x)||^2] on real samples (Mescheder et al. 2018). Flattens D where the "
+        "data is so the game converges instead of circling; StyleGAN's regulariser. Try 0.1-10 (larger for larger"
+        " images). 0 = off. Not with weight clipping."
+    ))
+    label_smoothing: float = opt(0.0, "One-sided label smoothing", group="regularisation", lo=0.0, hi=0.5, step=0.05,
+                                 fmt="%.2f", when=When(loss="bce"), help=(
+        "BCE losses only: D's target for real samples becomes 1 - s instead of 1 (fakes keep 0): L_D = -E[(1-s) "
+        "log D(x) + s log(1 - D(x))] - E[log(1 - D(G(z)))] (Salimans et al. 2016). Stops D from becoming "
+        "over-confident; one-sided because smoothing the fake label would reward G's mistakes. Try 0.1. 0 = off."
+    ))
+    label_flip: float = opt(0.0, "Label noise (flip rate)", group="regularisation", lo=0.0, hi=0.5, step=0.01,
+                            fmt="%.2f", when=When(loss="bce"), help=(
+        "BCE losses only: in each D update every real sample is labelled fake, and every fake real, with "
+        "probability p: the targets become y ~ Bernoulli, L_D = -E[y log D(x) + (1-y) log(1 - D(x))] over both "
+        "batches. The noisy labels keep D from becoming certain, so G's gradients do not vanish (a classic trick "
+        "of the GAN tutorials). 0.05 is usual; above 0.2 D learns little. 0 = off."
+    ))
+    spectral_norm: bool = opt(False, "Spectral norm in D", group="regularisation", help=(
+        "W <- W / sigma_max(W) for every layer of D (Miyato et al. 2018), sigma_max estimated by power iteration:"
+        " D becomes 1-Lipschitz at little cost. The SNGAN recipe with the hinge loss; also helps the "
+        "non-saturating loss. Redundant with (and refused together with) weight clipping."
+    ))
+    instance_noise: float = opt(0.0, "Instance noise sigma", group="regularisation", lo=0.0, hi=10.0, step=0.05,
+                                fmt="%.3f", help=(
+        "Add N(0, sigma_t^2) to every input of D, real and generated: x <- x + sigma_t eps. The two distributions"
+        " then overlap and D cannot be perfect, so G keeps useful gradients early on. sigma_t = sigma (1 - t/T) "
+        "decays to 0 over T steps. 0 = off; try 0.1-0.5 for images in [-1, 1]."
+    ))
+    instance_noise_steps: int = opt(0, "Instance noise annealed over (steps)", group="regularisation", lo=0,
+                                    hi=10_000_000, step=100, unit="steps", when=When(nonzero="instance_noise"), help=(
+        "T of the instance-noise schedule sigma_t = sigma max(0, 1 - t/T). 0 = over the whole run."
+    ))
+    grad_clip: float = opt(0.0, "Gradient-norm clipping", group="regularisation", lo=0.0, hi=1e6, step=1.0, fmt="%.2f",
+                           help=(
+        "Rescale the gradients of G and of D so that each net's global norm is at most this: g <- g * min(1, c / "
+        "||g||). A guard against the occasional exploding step; 0 = off. The gradient-norm chart shows the norm "
+        "before clipping."
+    ))
+    pac: int = opt(1, "PacGAN packing (samples per D input)", group="regularisation", lo=1, hi=8, step=1, help=(
+        "D scores m samples at once, stacked along the channels (Lin et al. 2018, PacGAN): a collapsed G produces"
+        " packs of look-alikes, which D then spots, so mode collapse is penalised. 2-4 are usual; 1 = off. The "
+        "batch size must be a multiple of m; not with class conditioning."
+    ))
+    diffaug: str = opt("none", "DiffAugment", group="regularisation", choices="diffaug", help=(
+        "Differentiable augmentation of every image D sees, real and generated, in both players' steps (Zhao et "
+        "al. 2020): D cannot memorise a small dataset, and G is trained through the same transformations, so they"
+        " do not leak into its samples. Use with small datasets; images only."
+    ))
+    ema_decay: float = opt(0.0, "EMA of G (decay)", group="regularisation", lo=0.0, hi=0.9999, step=0.001, fmt="%.4f",
+                           help=(
+        "Sample from an exponential moving average of G's weights: theta_ema <- beta theta_ema + (1 - beta) theta"
+        " after every G step (Karras et al. 2018). Averages out the oscillation of the game, so samples are "
+        "smoother and more stable; the sample grid, checkpoints and sampling then use the averaged G. 0.999 is "
+        "usual (0.99 for short runs); 0 = off."
+    ))
+    lr_g: float = opt(2e-4, "LR of G", group="optimisation", lo=0.0, lo_open=True, hi=1.0, step=0.0001, fmt="%.6f",
+                      help=(
+        "Generator learning rate (2e-4 for DCGAN-like nets with Adam)."
+    ))
+    lr_d: float = opt(2e-4, "LR of D", group="optimisation", lo=0.0, lo_open=True, hi=1.0, step=0.0001, fmt="%.6f",
+                      help=(
+        "Discriminator learning rate. A different value from G's is the two time-scale update rule (Heusel et al."
+        " 2017), e.g. lr_D = 4e-4 with lr_G = 1e-4 instead of several D steps."
+    ))
+    opt_g: str = opt("adam", "Optimiser of G", group="optimisation", choices="optimiser", help=(
+        "The generator's optimiser; it may differ from D's."
+    ))
+    opt_d: str = opt("adam", "Optimiser of D", group="optimisation", choices="optimiser", help=(
+        "The discriminator's optimiser; it may differ from G's."
+    ))
+    beta1: float = opt(0.5, "Adam beta1", group="optimisation", lo=0.0, hi=1.0, hi_open=True, step=0.05, fmt="%.3f",
+                       when=When(read_by="optimiser"), help=(
+        "Decay of Adam's first moment (momentum); 0.5 (DCGAN) or 0 (WGAN-GP, SNGAN) damps the game's oscillation."
+    ))
+    beta2: float = opt(0.999, "Adam beta2", group="optimisation", lo=0.0, hi=1.0, hi_open=True, step=0.001, fmt="%.4f",
+                       when=When(read_by="optimiser"), help=(
+        "Decay of Adam's second moment; 0.999 by default, 0.9 for WGAN-GP."
+    ))
+    momentum: float = opt(0.9, "SGD momentum", group="optimisation", lo=0.0, hi=0.999, step=0.05, fmt="%.3f",
+                          when=When(read_by="optimiser"), help=(
+        "mu of SGD with momentum: v <- mu v + g. 0 = plain SGD."
+    ))
+    schedule: str = opt("constant", "LR schedule", group="schedule", choices="schedule", help=(
+        "How the learning rates of G and D change over the run (one schedule for both, stepped once per generator "
+        "step). Each schedule shows only the parameters it reads."
+    ))
+    lr_step_every: int = opt(1000, "Decay every N steps", group="schedule", lo=1, hi=10_000_000, step=100, unit="steps",
+                             when=When(read_by="schedule"), help=(
+        "N of step and exponential decay: the LR is multiplied by gamma every N steps."
+    ))
+    lr_gamma: float = opt(0.5, "Decay factor gamma", group="schedule", lo=0.0, lo_open=True, hi=1.0, step=0.05,
+                          fmt="%.3f", when=When(read_by="schedule"), help=(
+        "gamma of step and exponential decay: the LR factor per N steps."
+    ))
+    warmup_steps: int = opt(500, "Warm-up steps W", group="schedule", lo=1, hi=10_000_000, step=100, unit="steps",
+                            when=When(read_by="schedule"), help=(
+        "Length of the linear warm-up, in generator steps."
+    ))
+    warmup_start: float = opt(0.01, "Warm-up start factor f0", group="schedule", lo=0.0001, hi=1.0, step=0.01,
+                              fmt="%.4f", unit="x base LR", when=When(read_by="schedule"), help=(
+        "The warm-up starts at f0 x lr (torch LinearLR start_factor)."
+    ))
+    lr_cycle_steps: int = opt(2000, "Cycle length P", group="schedule", lo=2, hi=10_000_000, step=100, unit="steps",
+                              when=When(read_by="schedule"), help=(
+        "Steps of one up-and-down cycle of the cyclical schedule."
+    ))
+    lr_min_factor: float = opt(0.0, "Minimum LR factor m", group="schedule", lo=0.0, hi=1.0, step=0.05, fmt="%.3f",
+                               unit="x base LR", when=When(read_by="schedule"), help=(
+        "Lowest LR of cosine and cyclical schedules, as a fraction of the base LR (0 = down to zero)."
+    ))
+    batch_size: int = opt(64, "Batch size", group="size", lo=1, hi=4096, step=16, help=(
+        "Samples per step, for D (real and generated) and for G. Larger batches give smoother gradients and use a"
+        " GPU better but make fewer updates per epoch; 64 is the DCGAN default. At most the dataset's size; a "
+        "multiple of the PacGAN pack size; 2 or more with batch norm."
+    ))
+    steps: int = opt(2000, "Steps", group="size", lo=1, hi=10_000_000, step=500, unit="steps", help=(
+        "Generator updates to train for (each after d_steps D updates). Cosine and warm-up-then-cosine schedules "
+        "end at this step; a stopped run can continue from its checkpoint to more steps."
+    ))
+    time_limit: float = opt(0.0, "Time limit (seconds)", group="size", lo=0.0, hi=7 * 86400.0, step=60.0, fmt="%.0f",
+                            unit="s", help=(
+        "Train for at most this many seconds (pauses not counted), then finish with the final sample grid, "
+        "checkpoint and scores, whichever of steps and seconds comes first. Plan a lesson in minutes: 60 for a "
+        "quick look, 300 for good samples. 0 = no limit (train all the steps)."
+    ))
+    d_steps: int = opt(1, "D steps per G step", group="optimisation", lo=1, hi=100, step=1, help=(
+        "Train D this many times per G update: a critic should be near-optimal before G follows its gradient (5 "
+        "with WGAN and WGAN-GP, 1 with BCE losses)."
+    ))
+    seed: int = opt(0, "Seed", group="run", lo=0, hi=2**31 - 1, step=1, help=(
+        "Seeds the weights' initialisation, the batches, the noise and the fixed sample grid: the same seed and "
+        "settings give the same run."
+    ))
+    device: str = opt("auto", "Device", group="run", choices=DEVICES, help=(
+        "auto: the GPU when there is one, else the CPU."
+    ))
+    log_every: int = opt(10, "Log metrics every N steps", group="run", lo=1, hi=100_000, step=1, unit="steps", help=(
+        "Steps between metric transfers from the device to the host: one row of the charts and of metrics.jsonl."
+    ))
+    sample_every: int = opt(100, "Sample grid every N steps", group="run", lo=1, hi=10_000_000, step=1, unit="steps",
+                            help=(
+        "Steps between the fixed-noise sample grids."
+    ))
+    n_fixed: int = opt(64, "Fixed-noise samples shown", group="run", lo=1, hi=2048, step=1, help=(
+        "Size of the fixed noise batch behind the sample grid: the same z in every grid of a run."
+    ))
+    checkpoint_every_s: float = opt(30.0, "Checkpoint every N seconds", group="run", lo=0.0, lo_open=True, hi=86400.0,
+                                    step=1.0, fmt="%.1f", unit="s", help=(
+        "Wall-clock seconds between checkpoint refreshes (weights, optimiser and RNG state), so a stopped or "
+        "crashed run can continue from there."
+    ))
+    score_every: int = opt(250, "Score every N steps", group="run", lo=0, hi=10_000_000, step=50, unit="steps", help=(
+        "Every this many steps the training thread scores 1,000 generated images (2,500 points for 2-D data) "
+        "against the real data and checks for mode collapse. Images: Frechet distance, KID and precision/recall on "
+        "the features of a small classifier trained on the dataset (FID-style, but not Inception's FID: compare "
+        "the numbers only between runs on the same dataset), the class histogram and the classes covered. 2-D: "
+        "modes covered and high-quality % (PacGAN), KL/JS of grid histograms. 0 turns scoring off. The default "
+        "keeps the cost under 10% of training time (bench/metrics_cost.py measures it)."
+    ))
+    tensorboard: bool = opt(False, "Also write TensorBoard logs", group="run", help=(
+        "Scalars and sample grids in TensorBoard format under <run>/tensorboard; view them with "
+        "`tensorboard --logdir runs` (needs: pip install tensorboard)."
+    ))
+    precision: str = opt("auto", "Precision", group="size", choices=("auto", "fp32", "bf16", "fp16"), help=(
+        "Number format of the forward and backward passes. auto = bf16 on a GPU that has it (fp16 with loss "
+        "scaling on older GPUs) and for DCGANs on a CPU with AMX-BF16 units, fp32 elsewhere. bf16/fp16 autocast "
+        "computes convolutions and matrix products in 16 bits while weights, optimiser state, losses and gradient"
+        " norms stay fp32: up to 2x faster (measured in the README, 'Engine speed') at equal quality. fp32 = "
+        "exact and slower; choose it to rule precision out when a run misbehaves."
+    ))
+    channels_last: str = opt("auto", "Channels-last layout", group="size", choices=("auto", "on", "off"), help=(
+        "Store images as (B, H, W, C) instead of (B, C, H, W) in conv nets: the layout GPU tensor cores and "
+        "cuDNN's fastest kernels read. auto = on for conv nets on CUDA, and on a CPU when the precision is bf16 "
+        "(measured faster there with bf16 only). Changes speed only, never results beyond rounding."
+    ))
+    compile: bool = opt(False, "torch.compile", group="size", help=(
+        "Compile G and D with torch.compile (fused kernels, less Python overhead). The first step then takes from"
+        " seconds to a minute (shown as the 'compiling' phase); when compilation fails the run goes on uncompiled"
+        " and its status says why. Gradient penalties (WGAN-GP, R1) always use the uncompiled D (compiled code "
+        "cannot differentiate twice). On this project's 2-core CPU compiling took 7-9 minutes and paid off only "
+        "with bf16 (README, 'Engine speed'): for long runs, and GPUs."
+    ))
 
     # ------------------------------------------------------------------ helpers
     def to_dict(self) -> dict[str, Any]:
@@ -163,6 +397,20 @@ class TrainConfig:
 
     def replace(self, **changes: Any) -> "TrainConfig":
         return dataclasses.replace(self, **changes)
+
+
+OPTIONS: Registry[Option] = Registry("option")  # every field's Option, in the order of the dataclass
+for _f in fields(TrainConfig):
+    OPTIONS.register(_f.name, label=_f.metadata["option"].label, help=_f.metadata["option"].help)(
+        _f.metadata["option"])
+
+
+def choices_of(name: str) -> tuple:
+    """The allowed values of a field whose choices are declared here (not a registry's)."""
+    choices = OPTIONS.get(name).choices
+    if not isinstance(choices, tuple):
+        raise TypeError(f"{name}: its choices are the registry {choices!r}, read through gan_core.options")
+    return choices
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import torch
 
-from gan_core.config import option
 from gan_core.registry import Registry
 
 NOISES: Registry[str] = Registry("noise")
@@ -23,12 +22,6 @@ NOISES.register("gaussian", label="Gaussian N(0, I)", help=(
 NOISES.register("uniform", label="Uniform U[-1, 1]", help=(
     "z ~ U[-1, 1]^d: every coordinate uniform on [-1, 1]. A bounded box of noise that G must stretch and "
     "fold onto the data; with a 1-D or 2-D latent, the 2-D lab shows the whole box's image."))("uniform")
-
-option("noise", label="Noise distribution", group="model", choices=NOISES, help=(
-    "The distribution of G's input z: Gaussian N(0, I) or uniform on [-1, 1]^d. G learns to map this "
-    "fixed distribution onto the data's; with a 1-D or 2-D latent the 2-D lab draws the image of a "
-    "grid of noise space (G's manifold)."))
-
 
 def sample_noise(kind: str, n: int, dim: int, *, generator: torch.Generator | None = None,
                  device: torch.device | str | None = None) -> torch.Tensor:

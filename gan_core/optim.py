@@ -15,7 +15,6 @@ from typing import Any
 import torch
 from torch.optim import lr_scheduler
 
-from gan_core.config import option
 from gan_core.registry import Registry
 
 # ---------------------------------------------------------------------------- optimisers
@@ -65,43 +64,6 @@ def build_optimizer(name: str, params: Iterable[torch.nn.Parameter], lr: float, 
     (e.g. all of beta1, beta2, momentum): each optimiser takes the ones its spec names."""
     spec = OPTIMIZERS.get(name)
     return spec.build(params, lr, **{k: hyper[k] for k in spec.params})
-
-
-def _uses(values: Any, name: str) -> bool:
-    return name in (values.get("opt_g"), values.get("opt_d"))
-
-
-option("opt_g", label="Optimiser of G", group="optimisation", choices=OPTIMIZERS,
-       help="The generator's optimiser; it may differ from D's.")
-option("opt_d", label="Optimiser of D", group="optimisation", choices=OPTIMIZERS,
-       help="The discriminator's optimiser; it may differ from G's.")
-option("lr_g", label="LR of G", group="optimisation", lo=1e-6, hi=1.0, step=1e-4, fmt="%.6f", check=False,
-       help="Generator learning rate (2e-4 for DCGAN-like nets with Adam).")
-option("lr_d", label="LR of D", group="optimisation", lo=1e-6, hi=1.0, step=1e-4, fmt="%.6f", check=False, help=(
-    "Discriminator learning rate. A different value from G's is the two time-scale update rule "
-    "(Heusel et al. 2017), e.g. lr_D = 4e-4 with lr_G = 1e-4 instead of several D steps."))
-option("beta1", label="Adam beta1", group="optimisation", lo=0.0, hi=0.999, step=0.05, fmt="%.3f", check=False,
-       relevant=lambda v: _uses(v, "adam"),
-       help="Decay of Adam's first moment (momentum); 0.5 (DCGAN) or 0 (WGAN-GP, SNGAN) damps the game's oscillation.")
-option("beta2", label="Adam beta2", group="optimisation", lo=0.0, hi=0.9999, step=0.001, fmt="%.4f", check=False,
-       relevant=lambda v: _uses(v, "adam"), help="Decay of Adam's second moment; 0.999 by default, 0.9 for WGAN-GP.")
-option("momentum", label="SGD momentum", group="optimisation", lo=0.0, hi=0.999, step=0.05, fmt="%.3f",
-       relevant=lambda v: _uses(v, "sgd"), help="mu of SGD with momentum: v <- mu v + g. 0 = plain SGD.")
-option("batch_size", label="Batch size", group="size", lo=1, hi=4096, step=16, check=False, help=(
-    "Samples per step, for D (real and generated) and for G. Larger batches give smoother gradients "
-    "and use a GPU better but make fewer updates per epoch; 64 is the DCGAN default. At most the "
-    "dataset's size; a multiple of the PacGAN pack size; 2 or more with batch norm."))
-option("steps", label="Steps", group="size", lo=1, hi=10_000_000, step=500, check=False, unit="steps", help=(
-    "Generator updates to train for (each after d_steps D updates). Cosine and warm-up-then-cosine "
-    "schedules end at this step; a stopped run can continue from its checkpoint to more steps."))
-option("time_limit", label="Time limit (seconds)", group="size", lo=0.0, hi=7 * 86400.0, step=60.0, fmt="%.0f",
-       unit="s", help=(
-    "Train for at most this many seconds (pauses not counted), then finish with the final sample grid, "
-    "checkpoint and scores, whichever of steps and seconds comes first. Plan a lesson in minutes: 60 for a "
-    "quick look, 300 for good samples. 0 = no limit (train all the steps)."))
-option("d_steps", label="D steps per G step", group="optimisation", lo=1, hi=100, step=1, check=False, help=(
-    "Train D this many times per G update: a critic should be near-optimal before G follows its "
-    "gradient (5 with WGAN and WGAN-GP, 1 with BCE losses)."))
 
 
 # ---------------------------------------------------------------------------- schedules
@@ -233,27 +195,6 @@ def follow_horizon(sched: lr_scheduler.LRScheduler, opt: torch.optim.Optimizer, 
         for group, lr in zip(opt.param_groups, lrs):
             group["lr"] = lr
     sched.load_state_dict(state)
-
-
-def _schedule_uses(field: str):
-    return lambda v: field in SCHEDULES.get(v["schedule"]).params
-
-
-option("lr_step_every", label="Decay every N steps", group="schedule", lo=1, hi=10_000_000, step=100, check=False,
-       unit="steps", relevant=_schedule_uses("lr_step_every"),
-       help="N of step and exponential decay: the LR is multiplied by gamma every N steps.")
-option("lr_gamma", label="Decay factor gamma", group="schedule", lo=0.01, hi=1.0, step=0.05, fmt="%.3f", check=False,
-       relevant=_schedule_uses("lr_gamma"), help="gamma of step and exponential decay: the LR factor per N steps.")
-option("warmup_steps", label="Warm-up steps W", group="schedule", lo=1, hi=10_000_000, step=100, unit="steps",
-       relevant=_schedule_uses("warmup_steps"), help="Length of the linear warm-up, in generator steps.")
-option("warmup_start", label="Warm-up start factor f0", group="schedule", lo=1e-4, hi=1.0, step=0.01, fmt="%.4f",
-       relevant=_schedule_uses("warmup_start"), unit="x base LR",
-       help="The warm-up starts at f0 x lr (torch LinearLR start_factor).")
-option("lr_cycle_steps", label="Cycle length P", group="schedule", lo=2, hi=10_000_000, step=100, unit="steps",
-       relevant=_schedule_uses("lr_cycle_steps"), help="Steps of one up-and-down cycle of the cyclical schedule.")
-option("lr_min_factor", label="Minimum LR factor m", group="schedule", lo=0.0, hi=1.0, step=0.05, fmt="%.3f",
-       relevant=_schedule_uses("lr_min_factor"), unit="x base LR",
-       help="Lowest LR of cosine and cyclical schedules, as a fraction of the base LR (0 = down to zero).")
 
 
 class _PreviewOptimizer(torch.optim.Optimizer):

@@ -6,7 +6,7 @@ DiffAugment, packing), on weights (spectral norm, weight clipping), on gradients
 or keep an average of G (EMA). Randomness always comes from an explicit torch.Generator, so a
 run is reproducible and resumes exactly.
 
-Each is registered as a config option next to its code (label, formula, when to use it).
+Their options (weights, rates, on/off) are declared in `gan_core/config.py`, with the formulas.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.optim.swa_utils import get_ema_multi_avg_fn
 
-from gan_core.losses import LOSSES
-from gan_core.config import option
 from gan_core.registry import Registry
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
@@ -56,21 +54,6 @@ def r1_penalty(D: Critic, real: torch.Tensor) -> torch.Tensor:
     return grad.flatten(1).pow(2).sum(1).mean()
 
 
-option("gp_weight", label="Gradient penalty weight (lambda)", group="regularisation", lo=0.01, hi=1000.0, step=1.0,
-       fmt="%.2f", check=False, relevant=lambda v: _loss(v).gradient_penalty, help=(
-           "WGAN-GP: L_D += lambda E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates x_hat between real and "
-           "generated samples (Gulrajani et al. 2017). 10 is the paper's value; less lets the critic "
-           "become non-Lipschitz, more slows it down."))
-option("r1_weight", label="R1 penalty (gamma)", group="regularisation", lo=0.0, hi=1000.0, step=0.1, fmt="%.3f",
-       help=("R1: L_D += gamma/2 E_x[||grad_x D(x)||^2] on real samples (Mescheder et al. 2018). Flattens D "
-             "where the data is so the game converges instead of circling; StyleGAN's regulariser. Try 0.1-10 "
-             "(larger for larger images). 0 = off. Not with weight clipping."))
-
-
-def _loss(values):
-    return LOSSES.get(values["loss"])
-
-
 # ---------------------------------------------------------------------------- weight constraints
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
     """Divide every weight of `module` by its largest singular value (Miyato et al. 2018),
@@ -96,21 +79,6 @@ def clip_grad_norm_(params: list[torch.nn.Parameter], max_norm: float) -> torch.
     return torch.nn.utils.clip_grad_norm_(params, max_norm, foreach=True)
 
 
-option("spectral_norm", label="Spectral norm in D", group="regularisation", help=(
-    "W <- W / sigma_max(W) for every layer of D (Miyato et al. 2018), sigma_max estimated by power "
-    "iteration: D becomes 1-Lipschitz at little cost. The SNGAN recipe with the hinge loss; also helps "
-    "the non-saturating loss. Redundant with (and refused together with) weight clipping."))
-option("clip_value", label="Weight clipping c", group="regularisation", lo=1e-4, hi=10.0, step=0.005, fmt="%.4f",
-       relevant=lambda v: _loss(v).weight_clipping, help=(
-           "WGAN: after every D update each weight w <- clamp(w, -c, c) (Arjovsky et al. 2017), a crude way "
-           "to keep the critic Lipschitz. 0.01 as in the paper; too small and D cannot learn, too large and "
-           "it is not a Wasserstein critic. WGAN-GP replaced it."))
-option("grad_clip", label="Gradient-norm clipping", group="regularisation", lo=0.0, hi=1e6, step=1.0, fmt="%.2f",
-       help=("Rescale the gradients of G and of D so that each net's global norm is at most this: "
-             "g <- g * min(1, c / ||g||). A guard against the occasional exploding step; 0 = off. The "
-             "gradient-norm chart shows the norm before clipping."))
-
-
 # ---------------------------------------------------------------------------- D's inputs
 def instance_noise_std(step: int, sigma0: float, anneal_steps: int) -> float:
     """sigma_t = sigma0 * max(0, 1 - t / T): linear annealing to 0 over T steps (a host float)."""
@@ -127,22 +95,6 @@ def instance_noise(x: torch.Tensor, sigma: float, generator: torch.Generator | N
     return x + sigma * torch.randn(x.shape, device=x.device, dtype=x.dtype, generator=generator)
 
 
-option("instance_noise", label="Instance noise sigma", group="regularisation", lo=0.0, hi=10.0, step=0.05,
-       fmt="%.3f", help=(
-           "Add N(0, sigma_t^2) to every input of D, real and generated: x <- x + sigma_t eps. The two "
-           "distributions then overlap and D cannot be perfect, so G keeps useful gradients early on. "
-           "sigma_t = sigma (1 - t/T) decays to 0 over T steps. 0 = off; try 0.1-0.5 for images in [-1, 1]."))
-option("instance_noise_steps", label="Instance noise annealed over (steps)", group="regularisation", lo=0,
-       hi=10_000_000, step=100, unit="steps", relevant=lambda v: v.get("instance_noise", 0) > 0, help=(
-           "T of the instance-noise schedule sigma_t = sigma max(0, 1 - t/T). 0 = over the whole run."))
-option("label_smoothing", label="One-sided label smoothing", group="regularisation", lo=0.0, hi=0.5, step=0.05,
-       fmt="%.2f", relevant=lambda v: _loss(v).bce, help=(
-           "BCE losses only: D's target for real samples becomes 1 - s instead of 1 (fakes keep 0): "
-           "L_D = -E[(1-s) log D(x) + s log(1 - D(x))] - E[log(1 - D(G(z)))] (Salimans et al. 2016). Stops D "
-           "from becoming over-confident; one-sided because smoothing the fake label would reward G's "
-           "mistakes. Try 0.1. 0 = off."))
-
-
 def flipped_labels(real: torch.Tensor, fake: torch.Tensor, p: float, real_label: float = 1.0,
                    generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Label noise for D's BCE targets (Salimans et al. 2016; the "ganhacks" advice): each real
@@ -155,14 +107,6 @@ def flipped_labels(real: torch.Tensor, fake: torch.Tensor, p: float, real_label:
     return t_r, t_f
 
 
-option("label_flip", label="Label noise (flip rate)", group="regularisation", lo=0.0, hi=0.5, step=0.01, fmt="%.2f",
-       relevant=lambda v: _loss(v).bce, help=(
-           "BCE losses only: in each D update every real sample is labelled fake, and every fake real, with "
-           "probability p: the targets become y ~ Bernoulli, L_D = -E[y log D(x) + (1-y) log(1 - D(x))] over both "
-           "batches. The noisy labels keep D from becoming certain, so G's gradients do not vanish (a "
-           "classic trick of the GAN tutorials). 0.05 is usual; above 0.2 D learns little. 0 = off."))
-
-
 def pack(x: torch.Tensor, m: int) -> torch.Tensor:
     """PacGAN packing: (B, C, H, W) -> (B/m, m C, H, W); (B, F) -> (B/m, m F)."""
     if m == 1:
@@ -170,12 +114,6 @@ def pack(x: torch.Tensor, m: int) -> torch.Tensor:
     if x.dim() == 4:
         return x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])
     return x.reshape(x.shape[0] // m, -1)
-
-
-option("pac", label="PacGAN packing (samples per D input)", group="regularisation", lo=1, hi=8, step=1, help=(
-    "D scores m samples at once, stacked along the channels (Lin et al. 2018, PacGAN): a collapsed G "
-    "produces packs of look-alikes, which D then spots, so mode collapse is penalised. 2-4 are usual; "
-    "1 = off. The batch size must be a multiple of m; not with class conditioning."))
 
 
 # DiffAugment (Zhao et al. 2020): the same random, differentiable transformations applied to every
@@ -248,12 +186,6 @@ def diff_augment(x: torch.Tensor, policy: tuple[str, ...], generator: torch.Gene
     return x
 
 
-option("diffaug", label="DiffAugment", group="regularisation", choices=DIFFAUG, help=(
-    "Differentiable augmentation of every image D sees, real and generated, in both players' steps "
-    "(Zhao et al. 2020): D cannot memorise a small dataset, and G is trained through the same "
-    "transformations, so they do not leak into its samples. Use with small datasets; images only."))
-
-
 # ---------------------------------------------------------------------------- generator averaging
 class EMA:
     """An exponential moving average of G's weights, the generator that is sampled (Karras et al.
@@ -287,13 +219,6 @@ class EMA:
     def load_state_dict(self, sd: dict[str, torch.Tensor], updates: int) -> None:
         self.module.load_state_dict(sd)
         self.updates = updates
-
-
-option("ema_decay", label="EMA of G (decay)", group="regularisation", lo=0.0, hi=0.9999, step=0.001, fmt="%.4f",
-       help=("Sample from an exponential moving average of G's weights: theta_ema <- beta theta_ema + "
-             "(1 - beta) theta after every G step (Karras et al. 2018). Averages out the oscillation of the "
-             "game, so samples are smoother and more stable; the sample grid, checkpoints and sampling then "
-             "use the averaged G. 0.999 is usual (0.99 for short runs); 0 = off."))
 
 
 def finite(tensors: Iterable[torch.Tensor]) -> torch.Tensor:

@@ -11,55 +11,11 @@ import argparse
 import dataclasses
 
 from gan_core.config import PRESETS, TrainConfig
-from gan_core.data import DATASETS
-from gan_core.losses import LOSSES
-from gan_core.models import ARCHS
-from gan_core.optim import SCHEDULES
-from gan_core.options import all_options, cli_help
+from gan_core.options import cli_choices, cli_help
 
-# CLI option -> (config field, help). Defaults come from TrainConfig so they are written once.
-TRAIN_OPTIONS = {
-    "dataset": f"dataset: {', '.join(DATASETS.display_names())}; PATH lies inside the data root "
-               "($GAN_DATA_ROOT, default data/) and relative paths are read from there",
-    "data_dir": "directory searched first for image datasets (also $GAN_DATA_DIR)",
-    "resolution": "images: 0 = the source's native size (folder/zip: 64), or 28, 32, 64",
-    "channels": "images: 0 = the source's (folder/zip: RGB), 1 = grayscale, 3 = RGB",
-    "fit": "images that are not square: crop (centre) or pad (black borders)",
-    "hflip": "images: true adds a mirrored copy of every image (doubles the dataset)",
-    "arch": f"architecture: {', '.join(ARCHS.names())}",
-    "loss": f"loss: {', '.join(LOSSES.names())}",
-    "latent_dim": "size of the noise vector z",
-    "width": "model width (MLP first hidden layer / DCGAN base channels)",
-    "gp_weight": "WGAN-GP penalty weight lambda",
-    "lr_g": "generator learning rate",
-    "lr_d": "discriminator learning rate",
-    "beta1": "Adam beta1",
-    "beta2": "Adam beta2",
-    "schedule": f"learning-rate schedule: {', '.join(SCHEDULES.names())}",
-    "lr_step_every": "step decay: steps between LR drops",
-    "lr_gamma": "step decay: LR factor at each drop",
-    "batch_size": "batch size",
-    "steps": "number of generator steps",
-    "d_steps": "discriminator steps per generator step",
-    "seed": "random seed",
-    "device": "auto | cpu | cuda",
-    "log_every": "steps between logged metric rows",
-    "sample_every": "steps between fixed-noise sample grids",
-    "n_fixed": "samples in the fixed-noise grid",
-    "checkpoint_every_s": "seconds between checkpoint refreshes",
-    "score_every": "steps between quality scores (FD/KID/precision/recall/coverage; 2-D: modes, KL/JS) and "
-                   "collapse checks; 0 = off",
-    "tensorboard": "also write scalars and sample grids as TensorBoard event files in <run>/tensorboard "
-                   "(needs: pip install tensorboard); --tensorboard alone means true",
-}
-CHOICES = {"resolution": [0, 28, 32, 64], "channels": [0, 1, 3], "fit": ["crop", "pad"], "arch": ARCHS.names(),
-           "loss": LOSSES.names(), "schedule": SCHEDULES.names(), "device": ["auto", "cpu", "cuda"]}
-# Model, regulariser, optimiser and schedule options: help and choices from gan_core.options,
-# registered next to the code that implements each one.
-for _name in all_options().names():
-    TRAIN_OPTIONS.setdefault(_name, cli_help(_name))
-    if all_options().get(_name).choices is not None:
-        CHOICES.setdefault(_name, all_options().get(_name).choice_names())
+# --option help and choices, derived from each field's one declaration in gan_core.config (gan_core.options).
+TRAIN_OPTIONS = {f.name: cli_help(f.name) for f in dataclasses.fields(TrainConfig)}
+CHOICES = {f.name: c for f in dataclasses.fields(TrainConfig) if (c := cli_choices(f.name))}
 
 
 def _metavar(choices: list | None) -> str | None:
@@ -87,11 +43,11 @@ def add_train_options(t: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(TrainConfig):
         kind = type(getattr(defaults, f.name))
         choices = CHOICES.get(f.name)
-        what = TRAIN_OPTIONS.get(f.name, f.name.replace("_", " "))
+        what = TRAIN_OPTIONS[f.name] + (f"; --{f.name.replace('_', '-')} alone means true" if kind is bool else "")
         t.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_bool if kind is bool else kind, default=None,
                        nargs="?" if kind is bool else None, const=True if kind is bool else None,  # --hflip = true
                        choices=choices, metavar="{true,false}" if kind is bool else _metavar(choices),
-                       help=f"{what} (default: {getattr(defaults, f.name)})")
+                       help=f"{what} (default: {getattr(defaults, f.name)})".replace("%", "%%"))
 
 
 def given_fields(args: argparse.Namespace) -> dict:

@@ -76,8 +76,8 @@ def test_bad_loss_in_a_subprocess(tmp_path):
 @pytest.mark.parametrize("args,must_mention", [
     (["--loss", "foo"], ["ns", "lsgan", "wgan-gp"]),
     (["--arch", "vit"], ["mlp", "dcgan"]),
-    (["--lr-g", "-1"], ["lr_g", "(0, 1.0]"]),
-    (["--lr-d", "0"], ["lr_d", "(0, 1.0]"]),
+    (["--lr-g", "-1"], ["lr_g", "(0, 1]"]),
+    (["--lr-d", "0"], ["lr_d", "(0, 1]"]),
     (["--batch-size", "0"], ["batch_size", "from 1 to"]),
     (["--dataset", "digits", "--batch-size", "5000"], ["batch_size", "1797"]),
     (["--steps", "1.5"], ["--steps", "int"]),

@@ -1,4 +1,4 @@
-"""Training options: every one is registered with a label, help text and range next to its code;
+"""Training options: every one is declared once (gan_core.config) with a label, help text and range;
 bad values and combinations that do not make sense are refused with a ConfigError naming the
 field and what is allowed."""
 
@@ -9,9 +9,9 @@ import dataclasses
 import pytest
 
 from gan_core.checks import config_from_dict, validate_config
-from gan_core.cli import CHOICES, TRAIN_OPTIONS
 from gan_core.config import ConfigError, TrainConfig
-from gan_core.options import GROUPS, all_options, cli_help, fields_in, is_relevant
+from gan_core.options import GROUPS, all_options, choice_names, cli_help, fields_in, is_relevant
+from gan_core.train_command import CHOICES, TRAIN_OPTIONS
 
 FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 NEW = ["depth", "g_norm", "d_norm", "conditioning", "style_mixing", "clip_value", "r1_weight", "label_smoothing",
@@ -33,7 +33,7 @@ def test_every_option_has_cli_help_and_choices():
     for name in NEW:
         assert TRAIN_OPTIONS.get(name), name
     for name in ("opt_g", "g_norm", "conditioning", "diffaug"):
-        assert CHOICES[name] == all_options().get(name).choice_names()
+        assert CHOICES[name] == choice_names(name)
     assert "0 to 1000" in cli_help("r1_weight")
 
 

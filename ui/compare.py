@@ -77,22 +77,11 @@ SHORT = {"dataset": "", "arch": "", "loss": "", "schedule": "", "lr_g": "lr G", 
          "spectral_norm": "SN", "r1_weight": "R1", "gp_weight": "GP", "clip_value": "clip",
          "label_smoothing": "smoothing", "ema_decay": "EMA", "latent_dim": "z", "width": "width", "depth": "depth",
          "steps": "steps", "seed": "seed", "resolution": "res"}
-FIELD_LABELS = {"dataset": "Dataset", "arch": "Architecture", "loss": "Loss", "schedule": "LR schedule", "seed": "Seed",
-                "resolution": "Resolution", "channels": "Channels", "fit": "Fit to size", "hflip": "Horizontal flips",
-                "device": "Device", "data_dir": "Data folder", "log_every": "Log every N steps",
-                "sample_every": "Samples every N steps", "n_fixed": "Fixed-noise samples",
-                "checkpoint_every_s": "Checkpoint every (s)", "score_every": "Score every N steps",
-                "tensorboard": "TensorBoard logs"}
-
-
 def field_label(field_name: str) -> str:
-    """'lr_d' -> 'LR of D': the training form's own label (gan_core.options), where it has one."""
-    if field_name in FIELD_LABELS:
-        return FIELD_LABELS[field_name]
-    from gan_core.options import all_options
+    """'lr_d' -> 'LR of D': the training form's own label (declared with the field in gan_core.config)."""
+    from gan_core.config import OPTIONS
 
-    opts = all_options()
-    return opts.label(field_name) if field_name in opts else field_name.replace("_", " ").capitalize()
+    return OPTIONS.label(field_name) if field_name in OPTIONS else field_name.replace("_", " ").capitalize()
 
 
 def short_value(v: Any) -> str:

@@ -1,6 +1,6 @@
-"""The training form: widgets that build a TrainConfig. Select boxes read the registries, and
-help texts come from the code that registers each option, so adding an option needs no change
-here."""
+"""The training form: widgets that build a TrainConfig. Labels, help texts, ranges and choices come
+from each option's declaration in gan_core.config (select boxes list the registries), so adding an
+option needs no change here."""
 
 from __future__ import annotations
 
@@ -14,35 +14,12 @@ from gan_core.checks import validate_config
 from gan_core.config import PRESETS, ConfigError, TrainConfig
 from gan_core.data import data_root
 from gan_core.engine import resolve_device
-from gan_core.losses import LOSSES
-from gan_core.models import ARCHS
 from gan_core.optim import SCHEDULES, lr_curve
 from ui.data_form import DATA_FIELDS, dataset_form, set_dataset_state
-from ui.option_widgets import changed_in, current_values, number_error, option_group, range_errors
+from ui.option_widgets import changed_in, current_values, option_group, option_widget, range_errors
 
 KEY = "cfg_"  # session_state key prefix of every form widget
 DEFAULT_PRESET = "ring8-mlp"
-# The form's own number boxes: label, allowed range (as TrainConfig.validate checks it), whole numbers.
-# No min/max on the boxes (see ui.option_widgets): a bad entry must reach number_error, not be replaced.
-NUMBERS: dict[str, tuple[str, float, float, bool]] = {
-    "seed": ("Seed", 0, 2**31 - 1, True),
-    "log_every": ("Log metrics every N steps", 1, 100_000, True),
-    "sample_every": ("Sample grid every N steps", 1, 10_000_000, True),
-    "n_fixed": ("Fixed-noise samples shown", 1, 2048, True),
-    "checkpoint_every_s": ("Checkpoint every N seconds", 0.0, 86400.0, False),  # > 0
-}
-
-
-def _number(field: str, key: str, container: Any = st, **kw: Any) -> str | None:
-    """One of the form's own number boxes, with its message under it when the value is not allowed."""
-    label, lo, hi, integer = NUMBERS[field]
-    value = container.number_input(label, key=key + field, **kw)
-    err = number_error(label, value, lo, hi, integer, lo_open=field == "checkpoint_every_s")
-    if err:
-        container.error(err)
-    return err
-
-
 def _preset_key(key: str) -> str:
     """Session-state key of the preset box: plain "preset" for the Train page's form."""
     return "preset" if key == KEY else key + "preset"
@@ -75,13 +52,6 @@ def _init(key: str, default_preset: str) -> None:
         _on_preset(key)
 
 
-def _select(field: str, registry, label: str, key: str = KEY) -> None:
-    names = registry.names()
-    st.selectbox(label, names, key=key + field, format_func=registry.label,
-                 help=registry.help(st.session_state.get(key + field, names[0])))
-    st.caption(registry.help(st.session_state[key + field]))
-
-
 def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
                 presets: list[str] | None = None) -> tuple[TrainConfig | None, str | None]:
     """Draw the form (in the current container) and return (config, None) or (None, error).
@@ -94,36 +64,32 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
                  on_change=_on_preset, args=(key,),
                  help="Known-good settings; choosing one fills the form, and every field stays editable.")
     data_values, data_error = dataset_form(key, st.session_state.get(key + "data_dir", "data"))
-    _select("arch", ARCHS, "Architecture", key)
-    with st.expander("Model options", expanded=changed_in("model", key)):
-        option_group("model", key)  # depth, normalisation, conditioning, ... (gan_core.options)
-    _select("loss", LOSSES, "Loss", key)
-    with st.expander("Regularisation", expanded=changed_in("regularisation", key)):
-        option_group("regularisation", key)
+    option_widget("arch", key)  # the choices of the form come from the registries (gan_core.options)
+    with st.expander("Model options", expanded=changed_in("model", key, skip=("arch",))):
+        option_group("model", key, skip=("arch",))  # depth, normalisation, conditioning, ...
+    option_widget("loss", key)
+    with st.expander("Regularisation", expanded=changed_in("regularisation", key, skip=("loss",))):
+        option_group("regularisation", key, skip=("loss",))
 
     st.markdown("**Optimisation**")
     option_group("optimisation", key)  # optimiser and learning rate of G and D, betas, D steps
-    _select("schedule", SCHEDULES, "LR schedule", key)
-    option_group("schedule", key)  # the parameters of the chosen schedule only
+    option_widget("schedule", key)
+    option_group("schedule", key, skip=("schedule",))  # the parameters of the chosen schedule only
     option_group("size", key)  # latent size, width, batch size, steps
     c1, _ = st.columns(2)
-    number_errors = [_number("seed", key, c1, step=1, help="Seeds the weights' initialisation, the batches, the "
-                             "noise and the fixed sample grid: the same seed and settings give the same run.")]
-    st.selectbox("Device", ["auto", "cpu", "cuda"], key=key + "device",
-                 help="auto: the GPU when there is one, else the CPU.")
+    option_widget("seed", key, c1)
+    option_widget("device", key)
     try:
         st.caption(f"Training will run on **{resolve_device(st.session_state[key + 'device'])}**.")
     except RuntimeError as e:
         st.caption(f":red[{e}]")
     with st.expander("Logging"):
-        number_errors += [_number(f, key, step=1) for f in ("log_every", "sample_every", "n_fixed")]
-        number_errors.append(_number("checkpoint_every_s", key, step=1.0))
-        st.text_input("Data directory", key=key + "data_dir",
-                      help="Looked in first for the MNIST-family and CIFAR-10 files (downloads go there too).")
+        for f in ("log_every", "sample_every", "n_fixed", "checkpoint_every_s", "data_dir"):
+            option_widget(f, key)
 
     values = current_values(key)
     values.update(data_values)
-    number_errors = [e for e in number_errors if e] + range_errors(key)
+    number_errors = range_errors(key)  # every number of the form, each also shown under its box
     if number_errors:  # each is also shown under its box
         return None, number_errors[0] + (f" ({len(number_errors) - 1} more below their boxes)"
                                          if len(number_errors) > 1 else "")

@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from gan_core.config import OPTIONS
 from gan_core.data import CHANNELS, DATASETS, FITS, RESOLUTIONS, DataError, DataOptions, check_source, data_root
 from gan_core.store import atomic_write_bytes
 
@@ -102,17 +103,15 @@ def dataset_form(prefix: str, data_dir: str = "data") -> tuple[dict[str, Any], s
         c1, c2 = st.columns(2)
         c1.selectbox("Resolution", RESOLUTIONS, key=prefix + "resolution", disabled=not image,
                      format_func=lambda r: "native" if r == 0 else f"{r}x{r}",
-                     help="Square size of the training images. 'native' keeps the source's size (your own images: "
-                     "64x64). Bigger is slower and needs more memory.")
+                     help=OPTIONS.help("resolution"))
         c2.selectbox("Colour", CHANNELS, key=prefix + "channels", disabled=not image,
                      format_func=lambda c: {0: "native", 1: "grayscale", 3: "RGB"}[c],
-                     help="Grayscale uses the luma 0.299 R + 0.587 G + 0.114 B; RGB repeats a gray channel three times.")
+                     help=OPTIONS.help("channels"))
         c1.radio("Non-square images", FITS, key=prefix + "fit", disabled=not image, horizontal=True,
                  format_func=lambda f: {"crop": "centre crop", "pad": "pad"}[f],
-                 help="crop: scale the shorter side to the resolution and cut the centre. pad: scale the longer side "
-                 "and fill the rest with black. Square images are simply resized.")
+                 help=OPTIONS.help("fit"))
         c2.checkbox("Horizontal flip", key=prefix + "hflip", disabled=not image,
-                    help="Adds a mirror image of every image: twice the data, and twice the memory.")
+                    help=OPTIONS.help("hflip"))
     if spec.takes_path and ":" not in values["dataset"]:
         error = "dataset: " + ("type a folder inside the data root" if key == "folder" else
                                f"upload a {'zip' if key == 'zip' else 'CSV'} file, or type its path in the data root")

@@ -1,6 +1,6 @@
-"""Widgets for the training options registered in `gan_core.options.OPTIONS`: one helper per
-field type (choice, bool, int, float), so a new option appears in the form with its label,
-range and help text without any change here or in the page.
+"""Widgets for the training options declared in `gan_core.config` (read through `gan_core.options`):
+one helper per field type (choice, bool, int, float), so a new option appears in the form with its
+label, range and help text without any change here or in the page.
 
 Options that do not matter for the current values (the clipping constant without WGAN, SGD's
 momentum with Adam, ...) are not drawn, but keep their value, so switching back restores it.
@@ -20,8 +20,10 @@ from typing import Any
 
 import streamlit as st
 
+from functools import partial
+
 from gan_core.config import TrainConfig
-from gan_core.options import all_options, fields_in, is_relevant
+from gan_core.options import all_options, choice_help, choice_label, choice_names, fields_in, is_relevant
 
 DEFAULTS = TrainConfig()
 FIELD_TYPES = {f.name: type(getattr(DEFAULTS, f.name)) for f in dataclasses.fields(TrainConfig)}
@@ -38,37 +40,40 @@ def keep(widget_key: str) -> None:
         st.session_state[widget_key] = st.session_state[widget_key]
 
 
-def number_error(label: str, value: Any, lo: float, hi: float, integer: bool, *, lo_open: bool = False) -> str | None:
+def number_error(label: str, value: Any, lo: float, hi: float, integer: bool, *, lo_open: bool = False,
+                 hi_open: bool = False) -> str | None:
     """What is wrong with a number typed into a box (None when it is allowed), saying what is."""
     if integer:
         allowed = f"a whole number from {int(lo):,} to {int(hi):,}"
-    elif lo_open:
-        allowed = f"a number above {lo:g} and at most {hi:g}"
+    elif lo_open or hi_open:
+        allowed = (f"a number {'above' if lo_open else 'from'} {lo:g} and {'below' if hi_open else 'at most'} "
+                   f"{hi:g}")
     else:
         allowed = f"a number from {lo:g} to {hi:g}"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return f"{label}: {value!r} is not a number; allowed: {allowed}."
     if integer and not float(value).is_integer():
         return f"{label}: {value:g} is not a whole number; allowed: {allowed}."
-    if value < lo or value > hi or (lo_open and value <= lo):
+    if value < lo or value > hi or (lo_open and value <= lo) or (hi_open and value >= hi):
         shown = f"{int(value):,}" if integer else f"{value:g}"  # a seed reads 2,147,483,648, not 2.14748e+09
         return f"{label}: {shown} is out of range; allowed: {allowed}."
     return None
 
 
 def range_error(field: str, value: Any) -> str | None:
-    """number_error for a registered option (its label and range from gan_core.options)."""
+    """number_error for an option (its label and range from its declaration in gan_core.config)."""
     opts = all_options()
     opt = opts.get(field)
-    if opt.lo is None or opt.hi is None:
+    if opt.lo is None or opt.hi is None or opt.choices is not None:
         return None
-    return number_error(opts.label(field), value, opt.lo, opt.hi, FIELD_TYPES[field] is int)
+    return number_error(opts.label(field), value, opt.lo, opt.hi, FIELD_TYPES[field] is int, lo_open=opt.lo_open,
+                        hi_open=opt.hi_open)
 
 
-def option_widget(field: str, key: str, container: Any = st) -> str | None:
+def option_widget(field: str, key: str, container: Any = st, **kw: Any) -> str | None:
     """Draw the widget of option `field` (session-state key `key + field`) in `container`; a number
-    that is not allowed gets its message under the box, which is also returned."""
-    """Draw the widget of option `field` (session-state key `key + field`) in `container`."""
+    that is not allowed gets its message under the box, which is also returned. `kw`: more arguments
+    of the widget (`disabled`, `format_func` for choices)."""
     opts = all_options()
     opt, label, help_text = opts.get(field), opts.label(field), opts.help(field)
     k = key + field
@@ -77,18 +82,20 @@ def option_widget(field: str, key: str, container: Any = st) -> str | None:
             and not isinstance(st.session_state[k], bool):
         st.session_state[k] = float(st.session_state[k])  # a preset may write 1 for 1.0
     if opt.choices is not None:
-        names = opt.choice_names()
         chosen = st.session_state.get(k, getattr(DEFAULTS, field))
-        container.selectbox(label, names, key=k, format_func=opt.choice_label, help=help_text)
-        if opt.choice_help(chosen):
-            container.caption(opt.choice_help(chosen))
+        container.selectbox(label, choice_names(field), key=k, help=help_text,
+                            **{"format_func": partial(choice_label, field), **kw})
+        if choice_help(field, chosen):
+            container.caption(choice_help(field, chosen))
     elif kind is bool:
-        container.checkbox(label, key=k, help=help_text)
+        container.checkbox(label, key=k, help=help_text, **kw)
     elif kind is int:
-        value = container.number_input(label, step=int(opt.step or 1), key=k, help=help_text)
-    else:
+        value = container.number_input(label, step=int(opt.step or 1), key=k, help=help_text, **kw)
+    elif kind is float:
         value = container.number_input(label, step=float(opt.step or 0.01), format=opt.fmt or "%.4f", key=k,
-                                       help=help_text)
+                                       help=help_text, **kw)
+    else:
+        container.text_input(label, key=k, help=help_text, **kw)
     if kind in (int, float):
         err = range_error(field, value)
         if err:
@@ -98,8 +105,9 @@ def option_widget(field: str, key: str, container: Any = st) -> str | None:
 
 
 def option_group(group: str, key: str, skip: Iterable[str] = ()) -> list[str]:
-    """Draw the relevant options of `group`: choices full width, numbers and switches in two
-    columns. Returns the fields drawn (the form collects their range errors with `range_error`)."""
+    """Draw the relevant options of `group` but those in `skip` (the page draws them elsewhere): choices
+    full width, numbers and switches in two columns. Returns the fields drawn (the form collects their
+    range errors with `range_errors`)."""
     values = current_values(key)
     drawn, small = [], []
     for field in fields_in(group):
@@ -132,7 +140,7 @@ def range_errors(key: str) -> list[str]:
     return errors
 
 
-def changed_in(group: str, key: str) -> bool:
-    """Whether any option of `group` differs from its default (to open its expander)."""
+def changed_in(group: str, key: str, skip: Iterable[str] = ()) -> bool:
+    """Whether any option of `group` (but those in `skip`) differs from its default (to open its expander)."""
     values = current_values(key)
-    return any(values[f] != getattr(DEFAULTS, f) for f in fields_in(group) if f in values)
+    return any(values[f] != getattr(DEFAULTS, f) for f in fields_in(group) if f in values and f not in skip)

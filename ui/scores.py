@@ -9,32 +9,19 @@ from typing import Any
 import streamlit as st
 
 from gan_core.metrics.monitor import TENSORBOARD_HELP, tensorboard_available
-from ui.option_widgets import number_error
+from ui.option_widgets import option_widget
 from ui.score_figures import histogram_figure, score_figure
-
-SCORE_HELP = (
-    "Every this many steps the training thread scores 1,000 generated images (2,500 points for 2-D data) "
-    "against the real data and checks for mode collapse. Images: Frechet distance, KID and precision/recall on "
-    "the features of a small classifier trained on the dataset (FID-style, but not Inception's FID: compare "
-    "the numbers only between runs on the same dataset), the class histogram and the classes covered. 2-D: "
-    "modes covered and high-quality % (PacGAN), KL/JS of grid histograms. 0 turns scoring off. The default "
-    "keeps the cost under 10% of training time (bench/metrics_cost.py measures it).")
 
 
 def score_settings(key_prefix: str = "cfg_") -> None:
     """Sidebar widgets for TrainConfig.score_every and .tensorboard (values read by the config form)."""
     with st.expander("Scores & monitoring"):
         # no min/max (as every number of the form, ui.option_widgets): a bad entry is refused, not replaced
-        every = st.number_input("Score every N steps", step=50, key=key_prefix + "score_every", help=SCORE_HELP)
-        err = number_error("Score every N steps", every, 0, 10_000_000, True)
-        if err:
-            st.error(err)
+        option_widget("score_every", key_prefix)  # label, help and range from gan_core.config
         ok = tensorboard_available()
         if not ok and st.session_state.get(key_prefix + "tensorboard"):
             st.session_state[key_prefix + "tensorboard"] = False
-        st.checkbox("Also write TensorBoard logs", key=key_prefix + "tensorboard", disabled=not ok,
-                    help="Scalars and sample grids in TensorBoard format under <run>/tensorboard; view them with "
-                    "`tensorboard --logdir runs`." + ("" if ok else f" {TENSORBOARD_HELP}."))
+        option_widget("tensorboard", key_prefix, disabled=not ok)
         if not ok:
             st.caption(f"{TENSORBOARD_HELP}, then restart the app.")
 

@@ -25,12 +25,13 @@ from typing import Any
 
 import torch
 
+from gan_core.config import choices_of
 from gan_core.data._registry import (DATASETS, DataError, DataOptionError, Dataset, Raw, SourceRequest, parse_name)
 from gan_core.data.paths import resolve_data_dir, resolve_user_path
 
-RESOLUTIONS = (0, 28, 32, 64)  # 0 = native
-CHANNELS = (0, 1, 3)  # 0 = native
-FITS = ("crop", "pad")
+RESOLUTIONS = choices_of("resolution")  # 0 = native; the choices are declared with the option in gan_core.config
+CHANNELS = choices_of("channels")  # 0 = native
+FITS = choices_of("fit")
 MEMORY_FRACTION = 0.8  # at most this share of the free memory may hold the dataset (models need the rest)
 CHUNK = 2048  # images converted at a time (bounds the temporary memory)
 RAW_CACHE_BYTES = 2 * 2**30  # raw (uint8 / native) data kept in memory for re-use

@@ -13,7 +13,6 @@ from typing import Any
 
 from torch import nn
 
-from gan_core.config import option
 from gan_core.registry import Registry
 
 Builder = Callable[..., tuple[nn.Module, nn.Module]]
@@ -99,27 +98,3 @@ CONDITIONING.register("projection", label="Projection discriminator", help=(
     "SNGAN/BigGAN; usually sharper class separation than concatenation. Needs a dataset with labels."))(
     "projection")
 
-option("latent_dim", label="Latent size", group="size", lo=1, hi=1024, step=1, check=False, help=(
-    "Dimension d of the noise z that G maps to a sample. 100 is the DCGAN paper's; 2-D toy data needs "
-    "only 2 (and then the 2-D lab can draw G's whole manifold). Too small a latent cannot cover every "
-    "mode of the data; much larger ones only cost a little compute. StyleGAN-lite: also the size of w."))
-option("width", label="Model width", group="size", lo=4, hi=2048, step=16, check=False, help=(
-    "How wide both nets are. MLP: units of the first hidden layer of G (w, 2w, 4w), D mirrored; small "
-    "MLP: units of every hidden layer; DCGAN, ResNet, StyleGAN-lite: the base number of channels (the "
-    "layers nearest the image; they double towards the lowest resolution). Cost grows with width^2; "
-    "keep G and D alike, as a much stronger D starves G of gradient."))
-option("depth", label="Depth (extra layers)", group="model", lo=0, hi=8, step=1, help=(
-    "Extra layers beyond the classic design of the architecture: MLP: hidden layers at the widest "
-    "width (in G and D); DCGAN: 3x3 convolutions after each resolution; ResNet: residual blocks at the "
-    "lowest resolution; StyleGAN-lite: style-modulated convolutions per resolution (at most 4 for the "
-    "convolutional nets, 8 for the MLP). 0 = the paper's network. Small MLP (2-D lab): the number of hidden "
-    "layers, 0 to 5. Deeper nets are stronger and slower; a D much stronger than G makes G's gradients vanish."))
-option("g_norm", label="Normalisation in G", group="model", choices=NORMS, help=(
-    "The generator's normalisation layers. 'auto' keeps the architecture's own; switching DCGAN's "
-    "batch norm off is the ablation the DCGAN paper discusses (training often collapses)."))
-option("d_norm", label="Normalisation in D", group="model", choices=NORMS, help=(
-    "The discriminator's normalisation layers. 'auto' keeps the architecture's own and never puts "
-    "batch norm in D with a gradient penalty (WGAN-GP, R1)."))
-option("conditioning", label="Class conditioning", group="model", choices=CONDITIONING, help=(
-    "Feed the class label to G and D so that you can ask G for a given class. Needs a dataset with "
-    "labels (digits, MNIST-family, CIFAR-10, folders of class sub-folders, labelled toy mixtures)."))

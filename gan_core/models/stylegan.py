@@ -48,7 +48,6 @@ from torch import nn
 from gan_core.models._registry import register_arch
 from gan_core.models.dcgan import plan
 from gan_core.models.resnet import ResNetDiscriminator, _check_square
-from gan_core.config import option
 
 MAPPING_LAYERS = 4
 MAPPING_LR_MUL = 0.01  # the mapping network's share of G's LR (why: the module docstring)
@@ -175,14 +174,6 @@ def mixing_cutoffs(batch: int, num_ws: int, prob: float, device: torch.device,
     cut = torch.randint(1, max(2, num_ws), (batch,), device=device, generator=generator)
     keep = torch.rand(batch, device=device, generator=generator) >= prob
     return torch.where(keep, torch.full_like(cut, num_ws), cut)
-
-
-option("style_mixing", label="Style-mixing probability", group="model", lo=0.0, hi=1.0, step=0.1, fmt="%.2f",
-       relevant=lambda v: v.get("arch") == "stylegan-lite", help=(
-           "StyleGAN-lite: share of the generated samples that take their coarse styles from one z and "
-           "their fine styles from another, at a random layer (Karras et al. 2019 use 0.9). Keeps the "
-           "styles of different resolutions independent, which is what makes style mixing work at "
-           "sampling time. 0 turns it off."))
 
 
 @register_arch(
