@@ -88,8 +88,8 @@ def dataset_form(prefix: str, data_dir: str = "data") -> tuple[dict[str, Any], s
     if st.session_state[prefix + "dataset"] not in DATASETS.names():
         st.session_state[prefix + "dataset"] = DEFAULTS["dataset"]
     names = DATASETS.names()
-    st.selectbox("Dataset", names, key=prefix + "dataset", format_func=DATASETS.label,
-                 help=DATASETS.help(st.session_state[prefix + "dataset"]))
+    st.selectbox(OPTIONS.label("dataset"), names, key=prefix + "dataset", format_func=DATASETS.label,
+                 help=OPTIONS.help("dataset"))  # the chosen dataset's own help is the caption below
     key = st.session_state[prefix + "dataset"]
     spec = DATASETS.get(key)
     st.caption(DATASETS.help(key))
