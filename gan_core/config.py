@@ -13,8 +13,9 @@ Adding an option is one declaration plus its test:
     r2_weight: float = opt(0.0, "R2 penalty (gamma)", group="regularisation", lo=0.0, hi=1000.0, step=0.1,
                            help="R2: L_D += gamma/2 E[||grad D(G(z))||^2] on generated samples. 0 = off.")
 
-then read `cfg.r2_weight` where it acts, and test that it does; the form, the CLI, validation and the
-README table (`python -m gan_core options --markdown`) pick it up. Choices that are a registry
+then read `cfg.r2_weight` where it acts, and test that it does; the form (the groups it draws whole:
+model, regularisation, optimisation, schedule, size), the CLI, validation and the README table
+(`python -m gan_core options --markdown`) pick it up. Choices that are a registry
 (`choices="loss"`) are named, not imported: this module imports no component, so the components
 (models, losses, optimisers, ...) can use it without an import cycle. Refusals that need the
 registries or compare fields (a conv net on 2-D points, a warm-up longer than the run) live in
