@@ -112,7 +112,7 @@ class RunManager:
                     busy[self._device_key(r)] = busy.get(self._device_key(r), 0) + 1
             for run_id in list(self._queue):
                 run = self._runs[run_id]
-                if run._stop.is_set():  # stopped while queued
+                if run.stopping:  # stopped while queued
                     self._queue.remove(run_id)
                     run.state = "stopped"
                     run._write_status()

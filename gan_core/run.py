@@ -38,6 +38,15 @@ STATUS_EVERY_S = 1.0  # status.json / metrics.jsonl are written at most this oft
 
 
 class TrainingRun:
+    """One training run: its config, its directory, its state and its loop.
+
+    States (gan_core.store's ACTIVE and DONE): queued -> starting -> running <-> paused, ending as
+    finished (its steps or its time limit), stopped (stop(); resumable), failed (the error says
+    why) or interrupted (a KeyboardInterrupt, or recover() after the server died; resumable).
+    The controls may be called from any thread; the loop reads them between steps. Readers poll
+    `log` (RunLog) and status(); status.json and metrics.jsonl follow at most every STATUS_EVERY_S.
+    """
+
     def __init__(self, cfg: TrainConfig, run_dir: str | Path, run_id: str | None = None, owner: str | None = None,
                  resume: bool = False, name: str | None = None):
         self.cfg = validate_config(cfg)

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 DEFAULT_ROOT = "runs"
 # status.json states of a run that has not ended (found on disk with no process behind it: interrupted)
 ACTIVE = ("queued", "starting", "running", "paused")
-DONE = ("finished", "stopped", "failed", "interrupted")  # interrupted: the server died mid-run; resumable
+DONE = ("finished", "stopped", "failed", "interrupted")  # interrupted: the server died, or Ctrl-C twice; resumable
 
 
 def _pretrained_dir() -> Path:
