@@ -100,6 +100,7 @@ def opt(default: Any, label: str, *, group: str, help: str, **kw: Any) -> Any:
 
 @dataclass
 class TrainConfig:
+    # --- data
     dataset: str = opt("ring8", "Dataset", group="data", choices="dataset", help=(
         "The training data: a registered name (2-D toy mixtures such as ring8 and grid25, digits, mnist, "
         "fashion-mnist, cifar10) or your own data as csv:PATH, folder:PATH or zip:PATH, where PATH lies inside "
@@ -124,6 +125,7 @@ class TrainConfig:
     hflip: bool = opt(False, "Horizontal flip", group="data", help=(
         "Images: adds a mirror image of every image: twice the data, and twice the memory."
     ))
+    # --- model
     arch: str = opt("mlp", "Architecture", group="model", choices="arch", help=(
         "The family of G and D: the fully connected MLP of the first GANs, DCGAN's (transposed) convolutions, the "
         "residual nets of SNGAN, StyleGAN-lite, or the small MLP of the 2-D lab. The convolutional nets need an image "
@@ -170,6 +172,7 @@ class TrainConfig:
         "styles from another, at a random layer (Karras et al. 2019 use 0.9). Keeps the styles of different "
         "resolutions independent, which is what makes style mixing work at sampling time. 0 turns it off."
     ))
+    # --- objective
     loss: str = opt("ns", "Loss", group="regularisation", choices="loss", help=(
         "The objective of the game, L_D for the discriminator and L_G for the generator: binary cross-entropy "
         "(non-saturating or minimax), least squares, Wasserstein (weight clipping or gradient penalty) or hinge."
@@ -243,10 +246,9 @@ class TrainConfig:
         "smoother and more stable; the sample grid, checkpoints and sampling then use the averaged G. 0.999 is "
         "usual (0.99 for short runs); 0 = off."
     ))
+    # --- optimisation
     lr_g: float = opt(2e-4, "LR of G", group="optimisation", lo=0.0, lo_open=True, hi=1.0, step=0.0001, fmt="%.6f",
-                      help=(
-        "Generator learning rate (2e-4 for DCGAN-like nets with Adam)."
-    ))
+                      help="Generator learning rate (2e-4 for DCGAN-like nets with Adam).")
     lr_d: float = opt(2e-4, "LR of D", group="optimisation", lo=0.0, lo_open=True, hi=1.0, step=0.0001, fmt="%.6f",
                       help=(
         "Discriminator learning rate. A different value from G's is the two time-scale update rule (Heusel et al."
@@ -267,9 +269,7 @@ class TrainConfig:
         "Decay of Adam's second moment; 0.999 by default, 0.9 for WGAN-GP."
     ))
     momentum: float = opt(0.9, "SGD momentum", group="optimisation", lo=0.0, hi=0.999, step=0.05, fmt="%.3f",
-                          when=When(read_by="optimiser"), help=(
-        "mu of SGD with momentum: v <- mu v + g. 0 = plain SGD."
-    ))
+                          when=When(read_by="optimiser"), help="mu of SGD with momentum: v <- mu v + g. 0 = plain SGD.")
     schedule: str = opt("constant", "LR schedule", group="schedule", choices="schedule", help=(
         "How the learning rates of G and D change over the run (one schedule for both, stepped once per generator "
         "step). Each schedule shows only the parameters it reads."
@@ -283,9 +283,7 @@ class TrainConfig:
         "gamma of step and exponential decay: the LR factor per N steps."
     ))
     warmup_steps: int = opt(500, "Warm-up steps W", group="schedule", lo=1, hi=10_000_000, step=100, unit="steps",
-                            when=When(read_by="schedule"), help=(
-        "Length of the linear warm-up, in generator steps."
-    ))
+                            when=When(read_by="schedule"), help="Length of the linear warm-up, in generator steps.")
     warmup_start: float = opt(0.01, "Warm-up start factor f0", group="schedule", lo=0.0001, hi=1.0, step=0.01,
                               fmt="%.4f", unit="x base LR", when=When(read_by="schedule"), help=(
         "The warm-up starts at f0 x lr (torch LinearLR start_factor)."
@@ -317,6 +315,7 @@ class TrainConfig:
         "Train D this many times per G update: a critic should be near-optimal before G follows its gradient (5 "
         "with WGAN and WGAN-GP, 1 with BCE losses)."
     ))
+    # --- run
     seed: int = opt(0, "Seed", group="run", lo=0, hi=2**31 - 1, step=1, help=(
         "Seeds the weights' initialisation, the batches, the noise and the fixed sample grid: the same seed and "
         "settings give the same run."
@@ -328,9 +327,7 @@ class TrainConfig:
         "Steps between metric transfers from the device to the host: one row of the charts and of metrics.jsonl."
     ))
     sample_every: int = opt(100, "Sample grid every N steps", group="run", lo=1, hi=10_000_000, step=1, unit="steps",
-                            help=(
-        "Steps between the fixed-noise sample grids."
-    ))
+                            help="Steps between the fixed-noise sample grids.")
     n_fixed: int = opt(64, "Fixed-noise samples shown", group="run", lo=1, hi=2048, step=1, help=(
         "Size of the fixed noise batch behind the sample grid: the same z in every grid of a run."
     ))
@@ -351,6 +348,7 @@ class TrainConfig:
         "Scalars and sample grids in TensorBoard format under <run>/tensorboard; view them with "
         "`tensorboard --logdir runs` (needs: pip install tensorboard)."
     ))
+    # --- speed (gan_core.accel): how the nets compute, never what
     precision: str = opt("auto", "Precision", group="size", choices=("auto", "fp32", "bf16", "fp16"), help=(
         "Number format of the forward and backward passes. auto = bf16 on a GPU that has it (fp16 with loss "
         "scaling on older GPUs) and for DCGANs on a CPU with AMX-BF16 units, fp32 elsewhere. bf16/fp16 autocast "
