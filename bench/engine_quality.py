@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     for case in args.cases.split(","):
         for seed in map(int, args.seeds.split(",")):
             for prec in args.precisions.split(","):
-                cfg = validate_config(TrainConfig(dataset="fashion-mnist", arch="dcgan", loss="ns", latent_dim=100, batch_size=64,
-                                  ema_decay=0.999, steps=args.steps, seed=seed, device="cpu", precision=prec,
-                                  channels_last="off", **CASES[case]))
+                cfg = validate_config(TrainConfig(
+                    dataset="fashion-mnist", arch="dcgan", loss="ns", latent_dim=100, batch_size=64, ema_decay=0.999,
+                    steps=args.steps, seed=seed, device="cpu", precision=prec, channels_last="off", **CASES[case]))
                 e = Engine(cfg, data, torch.device("cpu"))
                 t = time.perf_counter()
                 for i in range(args.steps):

@@ -150,8 +150,8 @@ class ExamplesLoop:
 # ---------------------------------------------------------------------------- gan_core
 class EngineLoop:
     def __init__(self, device: torch.device, width: int, batch: int, images: torch.Tensor, **accel):
-        cfg = validate_config(TrainConfig(dataset="cifar10", resolution=RES, arch="dcgan", loss="ns", latent_dim=NZ, width=width,
-                          batch_size=batch, steps=10**6, seed=0, device=device.type, **accel))
+        cfg = validate_config(TrainConfig(dataset="cifar10", resolution=RES, arch="dcgan", loss="ns", latent_dim=NZ,
+                          width=width, batch_size=batch, steps=10**6, seed=0, device=device.type, **accel))
         data = Dataset(x=images, y=None, kind="image", source="random CIFAR-shaped images")
         self.engine = Engine(cfg, data, device)
         self.n = 0

@@ -30,8 +30,8 @@ from gan_core.manager import RunManager
 
 
 def config(batch: int, steps: int) -> TrainConfig:
-    return validate_config(TrainConfig(dataset="digits", resolution=64, arch="dcgan", loss="ns", width=128, latent_dim=100,
-                       batch_size=batch, steps=steps, device="cuda", score_every=0, sample_every=50,
+    return validate_config(TrainConfig(dataset="digits", resolution=64, arch="dcgan", loss="ns", width=128,
+                       latent_dim=100, batch_size=batch, steps=steps, device="cuda", score_every=0, sample_every=50,
                        log_every=10))
 
 

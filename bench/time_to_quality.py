@@ -268,13 +268,15 @@ def plot(results: list[dict], path: Path, clock: str) -> None:
 
 
 def main() -> None:
+    from gan_core.config import DEVICES
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--contenders", nargs="+", default=["tutorial", "fmnist-dcgan", "fmnist-fast", "fmnist-cfast"],
                    help="contenders: tutorial, PRESET or 'PRESET+field=value,field=value' (one argument each)")
     p.add_argument("--presets", type=lambda s: [c for c in s.split(",") if c],
                    help="comma list of presets: the contenders instead of --contenders")
     p.add_argument("--times", default="30,60,120,300", type=lambda s: sorted(float(t) for t in s.split(",")))
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument("--clock", default="wall", choices=["wall", "cpu"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--parallel", type=int, default=0, help="contenders at once (default: one per core; 1 on a GPU)")

@@ -63,8 +63,8 @@ def test_points_outside_the_range_and_nan_land_outside_the_view():
 @pytest.fixture(scope="module")
 def snap():
     torch.set_num_threads(1)
-    lab = ToyLab(validate_config(TrainConfig(dataset="ring8", arch="toy-mlp", depth=2, width=16, latent_dim=2, batch_size=64,
-                             n_fixed=64, steps=100, device="cpu")))
+    lab = ToyLab(validate_config(TrainConfig(dataset="ring8", arch="toy-mlp", depth=2, width=16, latent_dim=2,
+                             batch_size=64, n_fixed=64, steps=100, device="cpu")))
     lab.run_for(0.05)
     return lab.snapshot()
 
