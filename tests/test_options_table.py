@@ -31,3 +31,13 @@ def test_the_table_has_a_row_per_option_with_its_default():
         assert f"`{str(default).lower() if isinstance(default, bool) else default}`" in row, (f.name, row)
     assert "| `--clip-value` | `0.01` | 0.0001 to 10 | losses wgan |" in table  # range and applicability
     assert "| `--beta1` | `0.5` | 0 <= x < 1 | optimisers adam |" in table
+
+
+def test_the_options_command_prints_the_table(capsys):
+    from gan_core.cli import main
+
+    assert main(["options", "--markdown"]) == 0
+    assert capsys.readouterr().out == markdown_table()
+    assert main(["options"]) == 0
+    out = capsys.readouterr().out
+    assert "--r1-weight: R1 penalty (gamma) [0 to 1000]" in out and "(default: 0.0)" in out
