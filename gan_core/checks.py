@@ -17,7 +17,7 @@ from typing import Any
 from gan_core.config import OPTIONS, ConfigError, TrainConfig
 from gan_core.data import DATASETS, DataError, DataOptionError, dataset_size, load_raw
 from gan_core.data import check_options as check_data_options
-from gan_core.losses import LOSSES
+from gan_core.losses import LOSSES, losses_where
 from gan_core.models import ARCHS, resolve_norms
 from gan_core.options import choice_names, registry_of
 from gan_core.regularizers import DIFFAUG
@@ -101,22 +101,26 @@ def check_combinations(cfg: Any) -> None:
     if cfg.d_norm == "batch" and penalty:
         raise ConfigError("d_norm", f"batch norm in D mixes the samples of a batch, so {penalty} (a per-sample "
                           "gradient) is not defined; choose d_norm auto, layer or none")
+    # What a loss needs is read from its attributes (GANLoss), never from its name; the alternatives offered
+    # are the registered losses without the conflicting attribute.
+    plain = ", ".join(repr(n) for n in losses_where(weight_clipping=False, gradient_penalty=False))
     if loss.weight_clipping and cfg.r1_weight > 0:
-        raise ConfigError("r1_weight", "weight clipping (loss 'wgan') already constrains D; an R1 penalty on top "
-                          "fights it. Set r1_weight to 0, or use loss 'wgan-gp' or 'ns' with R1")
+        raise ConfigError("r1_weight", f"weight clipping (loss {cfg.loss!r}) already constrains D; an R1 penalty on "
+                          f"top fights it. Set r1_weight to 0, or use R1 with a loss without clipping ({plain})")
     if loss.gradient_penalty and cfg.r1_weight > 0:
-        raise ConfigError("r1_weight", "loss 'wgan-gp' already penalises D's gradient norm (on interpolates); a "
+        raise ConfigError("r1_weight", f"loss {cfg.loss!r} already penalises D's gradient norm (on interpolates); a "
                           "second gradient penalty (R1 on real data) on top is redundant and hides which one acts. "
-                          "Set r1_weight to 0, or use R1 with loss 'ns', 'lsgan' or 'hinge'")
+                          f"Set r1_weight to 0, or use R1 with {plain}")
     if loss.weight_clipping and cfg.spectral_norm:
-        raise ConfigError("spectral_norm", "weight clipping (loss 'wgan') and spectral norm are two ways of making "
-                          "D Lipschitz; use one: spectral_norm false, or a loss such as 'hinge' with spectral norm")
+        unclipped = ", ".join(repr(n) for n in losses_where(weight_clipping=False))
+        raise ConfigError("spectral_norm", f"weight clipping (loss {cfg.loss!r}) and spectral norm are two ways of "
+                          f"making D Lipschitz; use one: spectral_norm false, or a loss without clipping "
+                          f"({unclipped}) with spectral norm")
+    bce = ", ".join(losses_where(bce=True))
     if cfg.label_smoothing > 0 and not loss.bce:
-        bce = ", ".join(n for n in LOSSES.names() if LOSSES.get(n).bce)
         raise ConfigError("label_smoothing", f"one-sided label smoothing changes the real label of a binary "
                           f"cross-entropy loss ({bce}); loss {cfg.loss!r} has no labels. Set it to 0")
     if cfg.label_flip > 0 and not loss.bce:
-        bce = ", ".join(n for n in LOSSES.names() if LOSSES.get(n).bce)
         raise ConfigError("label_flip", f"label noise flips the real/fake labels of a binary cross-entropy loss "
                           f"({bce}); loss {cfg.loss!r} has no labels. Set it to 0")
     if cfg.conditioning != "none":

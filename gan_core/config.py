@@ -195,6 +195,12 @@ class TrainConfig:
         "data is so the game converges instead of circling; StyleGAN's regulariser. Try 0.1-10 (larger for larger"
         " images). 0 = off. Not with weight clipping."
     ))
+    r1_every: int = opt(1, "R1 every N steps (lazy R1)", group="regularisation", lo=1, hi=1000, step=1, unit="steps",
+                        when=When(nonzero="r1_weight"), help=(
+        "Lazy regularisation (Karras et al. 2020, StyleGAN2): compute R1 only in the steps that are a multiple of N, "
+        "with N times the weight (L_D += N gamma/2 R1), so D gets the same penalty on average for 1/N of its cost (a "
+        "second backward pass through D). StyleGAN2/3 use 16. 1 = every step."
+    ))
     label_smoothing: float = opt(0.0, "One-sided label smoothing", group="regularisation", lo=0.0, hi=0.5, step=0.05,
                                  fmt="%.2f", when=When(loss="bce"), help=(
         "BCE losses only: D's target for real samples becomes 1 - s instead of 1 (fakes keep 0): L_D = -E[(1-s) "

@@ -1,9 +1,17 @@
 """One training iteration of the adversarial game, as plain code: no threads, files or printing.
 
-An iteration is `d_steps` discriminator updates followed by one generator update:
+An iteration runs the engine's `phases` in order, each a piece of data (as in StyleGAN3's training
+loop): the net whose weights move, its optimiser, how many updates it makes per iteration, how
+often it runs, and the objective it minimises:
 
-    D: minimise L_D(D(a(x)), D(a(G(z))))  [+ lambda GP | + gamma/2 R1]    x ~ data, G frozen
-    G: minimise L_G(D(a(G(z))))                                           D frozen
+    D: d_steps updates   minimise L_D(D(a(x)), D(a(G(z))))  [+ lambda GP | + gamma/2 R1]   x ~ data, G frozen
+    G: 1 update          minimise L_G(D(a(G(z))))                                          D frozen
+
+The penalties are `Term`s of D's objective with an interval of their own: lazy R1 (r1_every = N)
+adds N gamma/2 R1 in the steps that are multiples of N and nothing in the others, the same weight
+on average for 1/N of the cost of a second backward pass (Karras et al. 2020). Each objective
+returns its loss and named metrics (the loss's own: d_loss, d_real, d_fake, g_loss; the penalty's
+value; the update's gradient norm); the latest value of each metric is the iteration's row.
 
 where a() is what D's inputs go through: DiffAugment, instance noise, PacGAN packing (each
 optional). Conditional models draw fakes for the labels of the real batch in D's step and for
@@ -26,13 +34,16 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import torch
+from torch import nn
 
 from gan_core.accel import Accel, compile_module
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import Dataset
+from gan_core.eval_mode import eval_mode
 from gan_core.losses import LOSSES
 from gan_core.models import build_models, model_kwargs
 from gan_core.models.conditional import PacDiscriminator
@@ -54,9 +65,15 @@ from gan_core.regularizers import (
 )
 from gan_core.seeding import global_rng
 
-# Order of the per-step metric vector (the columns of the run log, besides step/time/lr).
-# penalty: the unweighted gradient penalty (WGAN-GP) or R1 term of D's last update, 0 without one.
+# Order of the per-step metric vector (the columns of the run log, besides step/time/lr); the phases' metrics.
+# d_loss: D's whole objective (penalties included). penalty: the unweighted gradient penalty (WGAN-GP) or R1
+# term of the last D update that computed one (lazy R1: the latest), 0 without one.
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "penalty")
+D_METRICS = ("d_loss", "d_real", "d_fake", "grad_norm_d", "penalty")
+G_METRICS = ("g_loss", "grad_norm_g")
+
+Critic = Callable[[torch.Tensor], torch.Tensor]
+Objective = Callable[[], tuple[torch.Tensor, dict[str, torch.Tensor]]]
 
 
 def resolve_device(choice: str) -> torch.device:
@@ -72,6 +89,46 @@ class Divergence(RuntimeError):
     """A loss or gradient became NaN/Inf."""
 
 
+@dataclass(frozen=True)
+class Term:
+    """A regulariser of a phase's objective: L += weight * interval * fn(critic, real inputs, fake inputs) in the
+    iterations whose step is a multiple of `interval`, nothing in the others (lazy regularisation: the same
+    weight on average). Its unweighted value is reported as the metric `metric`."""
+
+    metric: str
+    weight: float
+    fn: Callable[[Critic, torch.Tensor, torch.Tensor], torch.Tensor]
+    interval: int = 1
+
+    def due(self, step: int) -> bool:
+        return step % self.interval == 0
+
+
+@dataclass
+class Phase:
+    """One player's part of an iteration (a row of StyleGAN3's `phases`): `repeats` updates of `module`'s
+    weights with `opt`, each minimising `objective()`, in the iterations whose step is a multiple of
+    `interval`. The other net is frozen (its weights get no update)."""
+
+    name: str  # "D" | "G"
+    module: nn.Module  # the net whose weights move
+    opt: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler | None  # fp16 loss scaling, else None
+    objective: Objective  # -> (loss, named metrics) of one update
+    metrics: tuple[str, ...]  # the names the objective and the update report (the lab's rows read them)
+    repeats: int = 1  # updates per iteration (D: d_steps)
+    interval: int = 1  # runs every `interval` iterations
+    own_grads_only: bool = False  # backward into this net's parameters only (G's loss also reaches D's)
+    after: Callable[[], None] | None = None  # after each update: WGAN's weight clipping, the EMA of G
+    params: list[nn.Parameter] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.params = list(self.module.parameters())
+
+    def due(self, step: int) -> bool:
+        return step % self.interval == 0
+
+
 @dataclass
 class Window:
     """Means of the metrics over the steps since the last flush, on the host."""
@@ -83,6 +140,13 @@ class Window:
 def _total_grad_norm(params: list[torch.nn.Parameter]) -> torch.Tensor:
     grads = [p.grad for p in params if p.grad is not None]
     return torch.nn.utils.get_total_norm(grads) if grads else torch.zeros(())
+
+
+def _finite_or_raise(values: dict[str, float], step: int) -> dict[str, float]:
+    bad = [k for k, v in values.items() if not math.isfinite(v)]
+    if bad:
+        raise Divergence(f"non-finite {', '.join(bad)} at step {step}")
+    return values
 
 
 def num_classes(data: Dataset) -> int:
@@ -159,10 +223,25 @@ class Engine:
             self.fixed_z = sample_noise(cfg.noise, cfg.n_fixed, cfg.latent_dim, generator=cpu).to(device)
             self.fixed_y = None
             self.grid_nrow = None
+        # The iteration as data: D's phase, then G's, with the terms of D's objective.
+        self.d_terms: list[Term] = []
+        if self.loss.gradient_penalty:
+            self.d_terms.append(Term("penalty", cfg.gp_weight, self._gp))
+        if cfg.r1_weight > 0:  # L_D += gamma/2 R1, lazily: N gamma/2 R1 every N steps
+            self.d_terms.append(Term("penalty", 0.5 * cfg.r1_weight, self._r1, interval=cfg.r1_every))
+        clip = (lambda: clip_weights_(self.D, cfg.clip_value)) if self.loss.weight_clipping else None
+        ema = (lambda: self.ema.update(self.G)) if self.ema is not None else None
+        self.phases: list[Phase] = [
+            Phase("D", self.D, self.opt_d, self.scaler_d, self._d_objective, D_METRICS, repeats=cfg.d_steps,
+                  after=clip),
+            Phase("G", self.G, self.opt_g, self.scaler_g, self._g_objective, G_METRICS, own_grads_only=True,
+                  after=ema),
+        ]
         self.step = 0
+        self._zero = torch.zeros((), device=device)
+        self._latest: dict[str, torch.Tensor] = dict.fromkeys(METRICS, self._zero)  # each metric's latest value
         self._sum = torch.zeros(len(METRICS), device=device)
         self._count = 0
-        self._zero = torch.zeros((), device=device)
 
     @property
     def G_sample(self) -> torch.nn.Module:
@@ -224,15 +303,16 @@ class Engine:
 
         return critic
 
-    def _update(self, loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None,
-                params: list[torch.nn.Parameter], inputs: list[torch.nn.Parameter] | None = None) -> torch.Tensor:
+    def _update(self, loss: torch.Tensor, phase: Phase) -> torch.Tensor:
         """zero_grad, backward, gradient norm (and clipping), step. fp16: backward of S * L, gradients divided
         by S before the norm, and the step skipped when they overflowed (GradScaler)."""
+        opt, scaler = phase.opt, phase.scaler
         opt.zero_grad(set_to_none=True)
-        (scaler.scale(loss) if scaler is not None else loss).backward(inputs=inputs)
+        (scaler.scale(loss) if scaler is not None else loss).backward(
+            inputs=phase.params if phase.own_grads_only else None)
         if scaler is not None:
             scaler.unscale_(opt)
-        norm = self._clip_or_norm(params)
+        norm = self._clip_or_norm(phase.params)
         if scaler is not None:
             scaler.step(opt)
             scaler.update()
@@ -245,66 +325,81 @@ class Engine:
             return clip_grad_norm_(params, self.cfg.grad_clip)  # the norm before clipping
         return _total_grad_norm(params)
 
-    def d_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    # ------------------------------------------------------------------ the phases' objectives
+    def _d_objective(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """One D update's loss: L_D on a real batch and fakes for its labels, plus the terms due this step."""
         real, y = self._batch()
         with torch.no_grad():
             fake = self._generate(self._z(real.shape[0]), y)  # conditional: fakes for the real batch's labels
         real_in, fake_in = self._d_input(real), self._d_input(fake)
         r, f = self._critic(real_in, y), self._critic(fake_in, y)
-        if self.cfg.label_flip > 0:  # label noise: fresh random flips each D update
-            t_r, t_f = flipped_labels(r, f, self.cfg.label_flip, 1.0 - self.cfg.label_smoothing, self.gen)
-            loss = self.loss.d_loss(r, f, real_label=t_r, fake_label=t_f)
-        else:
-            loss = self.loss.d_loss(r, f, **self._d_loss_kw)
-        penalty = self._zero
-        if self.loss.gradient_penalty:
-            penalty = gradient_penalty(self._penalty_critic(y), real_in, fake_in, generator=self.gen)
-            loss = loss + self.cfg.gp_weight * penalty
-        if self.cfg.r1_weight > 0:
-            penalty = r1_penalty(self._penalty_critic(y), real_in)
-            loss = loss + 0.5 * self.cfg.r1_weight * penalty
-        norm = self._update(loss, self.opt_d, self.scaler_d, self.d_params)
-        if self.loss.weight_clipping:
-            clip_weights_(self.D, self.cfg.clip_value)
-        return loss.detach(), r.detach(), f.detach(), norm, penalty.detach()
+        loss, metrics = self.loss.discriminator(r, f, **self._d_labels(r, f))
+        for term in self.d_terms:
+            if term.due(self.step):
+                value = term.fn(self._penalty_critic(y), real_in, fake_in)
+                loss = loss + term.weight * term.interval * value
+                metrics[term.metric] = value.detach()
+        metrics["d_loss"] = loss.detach()  # the whole objective
+        return loss, metrics
 
-    def g_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def _d_labels(self, r: torch.Tensor, f: torch.Tensor) -> dict[str, float | torch.Tensor]:
+        """The BCE targets of this D update: label noise draws fresh random flips each update."""
+        if self.cfg.label_flip > 0:
+            t_r, t_f = flipped_labels(r, f, self.cfg.label_flip, 1.0 - self.cfg.label_smoothing, self.gen)
+            return {"real_label": t_r, "fake_label": t_f}
+        return self._d_loss_kw
+
+    def _gp(self, critic: Critic, real_in: torch.Tensor, fake_in: torch.Tensor) -> torch.Tensor:
+        return gradient_penalty(critic, real_in, fake_in, generator=self.gen)
+
+    def _r1(self, critic: Critic, real_in: torch.Tensor, fake_in: torch.Tensor) -> torch.Tensor:
+        return r1_penalty(critic, real_in)
+
+    def _g_objective(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """One G update's loss: L_G on fakes for labels drawn from the data."""
         y = self._labels(self.cfg.batch_size)
         f = self._critic(self._d_input(self._generate(self._z(self.cfg.batch_size), y)), y)
-        loss = self.loss.g_loss(f)
-        norm = self._update(loss, self.opt_g, self.scaler_g, self.g_params, inputs=self.g_params)  # not D's grads
-        if self.ema is not None:
-            self.ema.update(self.G)
-        return loss.detach(), norm
+        return self.loss.generator(f)
 
+    # ------------------------------------------------------------------ the iteration
     def train_step(self) -> None:
-        """One iteration: its D phase, then its G phase (the 2-D lab also calls them one at a time)."""
-        self.d_phase()
-        self.g_phase()
+        """One iteration: each phase that is due, in order, then the end of the iteration."""
+        for phase in self.phases:
+            if phase.due(self.step):
+                self.run_phase(phase)
+        self.end_iteration()
 
-    def d_phase(self) -> tuple[torch.Tensor, ...]:
-        """The D half of an iteration: d_steps updates of D (G frozen). -> the last update's outputs."""
+    def phase(self, name: str) -> Phase:
+        return next(p for p in self.phases if p.name == name)
+
+    def run_phase(self, phase: Phase) -> None:
+        """`phase.repeats` updates of its net, the other frozen (the 2-D lab also runs them one at a time).
+        Their metrics become the latest values of the iteration's row."""
         cfg = self.cfg
         if self.compile_pending:
             self.warm_up_compile()
         self._sigma = instance_noise_std(self.step, cfg.instance_noise, cfg.instance_noise_steps or cfg.steps)
-        for _ in range(cfg.d_steps):
-            self._last_d = self.d_step()
-        return self._last_d
+        for _ in range(phase.repeats):
+            loss, metrics = phase.objective()
+            metrics[f"grad_norm_{phase.name.lower()}"] = self._update(loss, phase)
+            if phase.after is not None:
+                phase.after()
+            self._latest.update(metrics)
 
-    def g_phase(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The G half: one update of G (D frozen), the schedules, the metric row; ends the iteration.
-        The row's D columns are those of the last D update (zeros before the first)."""
-        d_loss, r, f, d_norm, penalty = getattr(self, "_last_d", None) or (self._zero,) * 5
-        g_loss, g_norm = self.g_step()
+    def end_iteration(self) -> None:
+        """The schedules advance, the iteration's metric row (each metric's latest value: the last update of each
+        phase) joins the window, and the step counter moves on."""
         self.sched_g.step()
         self.sched_d.step()
-        show = self.loss.d_display
-        row = torch.stack([d_loss, g_loss, show(r).mean(), show(f).mean(), d_norm, g_norm, penalty])
-        self._sum += row
+        self._sum += torch.stack([self._latest[k] for k in METRICS])
         self._count += 1
         self.step += 1
-        return g_loss, g_norm
+
+    def latest(self, names: Iterable[str]) -> dict[str, float]:
+        """The latest values of these metrics on the host, in one transfer (the 2-D lab's row after a D phase
+        alone). Raises Divergence when one is NaN/Inf."""
+        names = tuple(names)
+        return _finite_or_raise(dict(zip(names, torch.stack([self._latest[k] for k in names]).tolist())), self.step)
 
     # ------------------------------------------------------------------ torch.compile
     def warm_up_compile(self) -> None:
@@ -340,7 +435,7 @@ class Engine:
                  "ema": (self.ema.state_dict(), self.ema.updates) if self.ema is not None else None}
         state = copy.deepcopy(state)
         state.update(gen=self.gen.get_state(), sum=self._sum.clone(), count=self._count, step=self.step,
-                     last_d=getattr(self, "_last_d", None))
+                     latest=dict(self._latest))
         return state
 
     def _restore(self, s: dict) -> None:
@@ -358,10 +453,7 @@ class Engine:
         self.gen.set_state(s["gen"])
         self._sum.copy_(s["sum"])
         self._count, self.step = s["count"], s["step"]
-        if s["last_d"] is None:
-            self.__dict__.pop("_last_d", None)
-        else:
-            self._last_d = s["last_d"]
+        self._latest = s["latest"]
 
     # ------------------------------------------------------------------ host side
     def flush(self) -> Window:
@@ -375,23 +467,16 @@ class Engine:
         values = dict(zip(METRICS, means))
         values["lr_g"] = self.sched_g.get_last_lr()[0]
         values["lr_d"] = self.sched_d.get_last_lr()[0]
-        bad = [k for k, v in values.items() if not math.isfinite(v)]
-        if bad:
-            raise Divergence(f"non-finite {', '.join(bad)} at step {self.step}")
-        return Window(self.step, values)
+        return Window(self.step, _finite_or_raise(values, self.step))
 
     @torch.no_grad()
     def sample_fixed(self) -> torch.Tensor:
         """G(fixed z) in eval mode (batch norm uses its running statistics), on the CPU. With EMA
         on, the averaged generator; conditional models get the fixed labels (one row per class)."""
         G = self.G_sample
-        was_training = G.training
-        G.eval()
-        try:
+        with eval_mode(G):
             x = G(self.fixed_z) if self.fixed_y is None else G(self.fixed_z, self.fixed_y)
-            return x.float().cpu()
-        finally:
-            G.train(was_training)
+        return x.float().cpu()
 
     # ------------------------------------------------------------------ resume support
     def training_state(self) -> tuple[dict[str, torch.Tensor], dict]:

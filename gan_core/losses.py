@@ -4,8 +4,12 @@ Notation: r = D(x) on real data, f = D(G(z)) on generated data, sigma = logistic
 Using softplus keeps the BCE forms exact and stable: -log sigma(t) = softplus(-t) and
 -log(1 - sigma(t)) = softplus(t).
 
-Each loss is a `GANLoss`: the two players' objectives (both minimised), what the charts show as
-D(x) and D(G(z)), and the flags that tell the engine what else the objective needs.
+Each loss is a `GANLoss`: the two players' objectives (both minimised) and what the objective needs
+from the rest of the training, declared once as attributes: whether D's output is a logit (shown as
+the probability sigma(logit)) or a critic's score, whether it needs WGAN-GP's gradient penalty or
+weight clipping, whether it has binary labels to smooth or flip. The engine, the option checks, the
+monitor's alarms and the 2-D lab read these attributes; none of them looks at a loss's name, so a
+new loss is one registration.
 """
 
 from __future__ import annotations
@@ -25,11 +29,27 @@ Tensor = torch.Tensor
 class GANLoss:
     d_loss: Callable[..., Tensor]  # (real scores, fake scores) -> scalar
     g_loss: Callable[[Tensor], Tensor]  # fake scores -> scalar
-    d_display: Callable[[Tensor], Tensor]  # what the charts show as D(x), D(G(z))
+    logits: bool = False  # D's output is a logit, shown as P(real) = sigma(logit) in [0, 1]; False: a critic's score
     gradient_penalty: bool = False  # add lambda * GP (regularizers.gradient_penalty) to L_D
     d_batchnorm: bool = True  # False where batch norm in D breaks the objective (per-sample GP)
     weight_clipping: bool = False  # clamp D's weights to [-c, c] after every D step (WGAN)
     bce: bool = False  # a binary cross-entropy objective: d_loss takes real_label / fake_label (smoothing, flipping)
+
+    def d_display(self, t: Tensor) -> Tensor:
+        """What the charts and the 2-D lab show as D(x): sigma(logit) = P(real), or the critic's raw score."""
+        return torch.sigmoid(t) if self.logits else t
+
+    def discriminator(self, r: Tensor, f: Tensor, **labels: float | Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """D's objective on real scores r and fake scores f, and its named metrics: the loss, and D(x), D(G(z))
+        as displayed (batch means). `labels`: real_label / fake_label of the BCE losses."""
+        loss = self.d_loss(r, f, **labels)
+        r, f = r.detach(), f.detach()
+        return loss, {"d_loss": loss.detach(), "d_real": self.d_display(r).mean(), "d_fake": self.d_display(f).mean()}
+
+    def generator(self, f: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """G's objective on the fake scores, and its named metric."""
+        loss = self.g_loss(f)
+        return loss, {"g_loss": loss.detach()}
 
 
 LOSSES: Registry[GANLoss] = Registry("loss")
@@ -94,17 +114,13 @@ def hinge_g_loss(f: Tensor) -> Tensor:
     return -f.mean()
 
 
-def identity(t: Tensor) -> Tensor:
-    return t
-
-
 LOSSES.register(
     "ns",
     label="Non-saturating BCE",
     help="L_D = -E[log D(x)] - E[log(1 - D(G(z)))],  L_G = -E[log D(G(z))]. The standard GAN loss "
     "(Goodfellow et al. 2014) with the non-saturating G objective, which keeps G's gradient strong "
     "early on when D easily rejects its samples. A good default.",
-)(GANLoss(ns_d_loss, ns_g_loss, torch.sigmoid, bce=True))
+)(GANLoss(ns_d_loss, ns_g_loss, logits=True, bce=True))
 
 LOSSES.register(
     "minimax",
@@ -113,7 +129,7 @@ LOSSES.register(
     "game min_G max_D V(D, G) (Goodfellow et al. 2014). When D rejects G's samples confidently, "
     "d L_G / d logit = -D(G(z)) is near 0 and G stops learning: use it to see why the non-saturating "
     "form exists.",
-)(GANLoss(ns_d_loss, minimax_g_loss, torch.sigmoid, bce=True))
+)(GANLoss(ns_d_loss, minimax_g_loss, logits=True, bce=True))
 
 LOSSES.register(
     "lsgan",
@@ -121,7 +137,7 @@ LOSSES.register(
     help="L_D = 1/2 E[(D(x)-1)^2] + 1/2 E[D(G(z))^2],  L_G = 1/2 E[(D(G(z))-1)^2] (Mao et al. 2017). "
     "Penalises samples by their distance to the decision boundary: smoother gradients, often "
     "more stable than BCE.",
-)(GANLoss(lsgan_d_loss, lsgan_g_loss, identity))
+)(GANLoss(lsgan_d_loss, lsgan_g_loss))
 
 LOSSES.register(
     "wgan",
@@ -130,7 +146,7 @@ LOSSES.register(
     "step (Arjovsky et al. 2017). D is a critic whose score difference estimates the Earth-Mover distance, "
     "which gives G gradients even when the distributions do not overlap. Use RMSprop (lr 5e-5), 5 D steps "
     "per G step and c = 0.01; slow, and clipping limits the critic (WGAN-GP fixes that).",
-)(GANLoss(wgan_d_loss, wgan_g_loss, identity, weight_clipping=True))
+)(GANLoss(wgan_d_loss, wgan_g_loss, weight_clipping=True))
 
 LOSSES.register(
     "wgan-gp",
@@ -139,7 +155,7 @@ LOSSES.register(
     "(Gulrajani et al. 2017). D is a critic estimating the Wasserstein distance; the penalty on "
     "random interpolates x_hat keeps it 1-Lipschitz. Robust to architecture choices; use several "
     "D steps per G step (5), Adam betas (0, 0.9), and no batch norm in D (applied automatically).",
-)(GANLoss(wgan_d_loss, wgan_g_loss, identity, gradient_penalty=True, d_batchnorm=False))
+)(GANLoss(wgan_d_loss, wgan_g_loss, gradient_penalty=True, d_batchnorm=False))
 
 LOSSES.register(
     "hinge",
@@ -147,4 +163,9 @@ LOSSES.register(
     help="L_D = E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))],  L_G = -E[D(G(z))] (Lim & Ye 2017; "
     "Miyato et al. 2018). D stops pushing samples that are already beyond the margin, which makes it "
     "less over-confident. The loss of SNGAN, SAGAN and BigGAN; use it with spectral norm in D.",
-)(GANLoss(hinge_d_loss, hinge_g_loss, identity))
+)(GANLoss(hinge_d_loss, hinge_g_loss))
+
+
+def losses_where(**flags: bool) -> list[str]:
+    """Names of the registered losses whose attributes have these values (for messages that say what to choose)."""
+    return [n for n in LOSSES.names() if all(getattr(LOSSES.get(n), k) == v for k, v in flags.items())]

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+from gan_core.eval_mode import eval_mode
 from gan_core.noise import sample_noise
 
 
@@ -20,19 +21,15 @@ def sample(G: torch.nn.Module, latent_dim: int, n: int, seed: int = 0, device: s
     z is drawn on the CPU from `seed`, so the same seed gives the same samples on any device, from
     the distribution the model was trained with (`noise`: cfg.noise, gaussian or uniform).
     """
-    was_training = G.training
-    G.eval()
     gen = torch.Generator().manual_seed(seed)
     out = []
-    try:
+    with eval_mode(G):  # a live generator goes back to training with batch statistics
         for start in range(0, n, batch):
             z = sample_noise(noise, min(batch, n - start), latent_dim, generator=gen).to(device)
             x = G(z).float().cpu()
             if x.dim() == 4:
                 x = ((x + 1) / 2).clamp_(0, 1)  # Tanh range [-1, 1] -> [0, 1]
             out.append(x)
-    finally:
-        G.train(was_training)  # a live generator keeps training with batch statistics
     return torch.cat(out).numpy().astype(np.float32) if out else np.zeros((0,), np.float32)
 
 

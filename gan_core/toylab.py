@@ -1,13 +1,14 @@
 """The 2-D lab: the whole adversarial game on a plane, one step at a time (after GAN Lab,
 Kahng et al. 2018).
 
-`ToyLab` owns an `Engine` for a 2-D point dataset and moves the game by the engine's own phases:
+`ToyLab` owns an `Engine` for a 2-D point dataset and moves the game by the engine's own phases
+(`Engine.phases`, the same objects a training run iterates):
 
     step_d()     the D phase of an iteration: d_steps updates of D, G frozen
-    step_g()     the G phase: one update of G, D frozen; the schedules advance and the iteration
-                 (the step counter) ends
+    step_g()     the G phase: one update of G, D frozen; it is the iteration's last phase, so the
+                 schedules advance and the iteration (the step counter) ends
     step_both()  one whole iteration (Engine.train_step: the D phase, then the G phase)
-    step_phase() the next half of the current iteration (slow motion: D, G, D, G, ...)
+    step_phase() the next phase of the current iteration (slow motion: D, G, D, G, ...)
     run_for(s)   whole iterations for about s seconds (play)
 
 and turns the state into pure data for the view (`snapshot()`) and scores (`score()`). It keeps
@@ -16,8 +17,8 @@ no thread: the page calls it a few times a second (see app_pages/toy_lab.py for 
 The view's data come from pure functions of D and G, unit tested on their own:
 
     d_surface     D's output on a grid over the plane. What is shown is the loss's own display
-                  transform (`GANLoss.d_display`): sigmoid(logit) = P(real) for the BCE losses
-                  (ns, minimax), the raw score for the others (lsgan, wgan, wgan-gp, hinge)
+                  transform (`GANLoss.d_display`): sigmoid(logit) = P(real) for the losses whose D
+                  outputs logits (`GANLoss.logits`: ns, minimax), the raw score for the others
     g_arrows      -dL_G/dx at each fake point x: the direction in which G's loss pushes that
                   point (G's update moves G(z) along it, as far as G can)
     g_manifold    the image under G of a grid of noise space (a line for a 1-D latent, a mesh of
@@ -42,14 +43,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from gan_core.checks import validate_config
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DATASETS, load_dataset
 from gan_core.data.toy2d import MIXTURES
-from gan_core.engine import Divergence, Engine, resolve_device
-from gan_core.losses import LOSSES
+from gan_core.engine import Divergence, Engine, Phase, resolve_device
+from gan_core.eval_mode import eval_mode
 from gan_core.noise import noise_range, sample_noise
 from gan_core.threads import torch_threads
 
@@ -208,7 +208,7 @@ class ToyLab:
         self.device = torch.device(device) if device is not None else resolve_device(cfg.device)
         data = load_dataset(cfg, device=self.device)
         self.engine = Engine(cfg, data, self.device)
-        self.loss = LOSSES.get(cfg.loss)
+        self.loss = self.engine.loss
         self.heat_res = heat_res
         g = torch.Generator().manual_seed(cfg.seed + 1)
         x = data.x.detach().float().cpu()
@@ -229,13 +229,12 @@ class ToyLab:
         self._real_hist = grid_histogram(real_ref, self.extent)
         self.d_updates = 0
         self.g_updates = 0
-        self.next_phase = "D"
+        self._next = 0  # index into engine.phases of the phase that comes next
         self.history: list[dict[str, float]] = []  # one row per action / play tick
         self.scores: list[dict[str, float]] = []  # one row per score()
         self.error: str | None = None  # why the game stopped (NaN/Inf)
         self.last: Action | None = None
-        self._last_d: tuple[torch.Tensor, ...] | None = None  # the last D phase's outputs
-        self._pending = False  # a G phase ran since the last history row (the engine has a window)
+        self._pending = False  # an iteration ended since the last history row (the engine has a window)
         self._rate: tuple[float, int] | None = None  # (seconds, iterations) of the last run_for
 
     # ------------------------------------------------------------------ moving the game
@@ -243,15 +242,20 @@ class ToyLab:
     def step(self) -> int:
         return self.engine.step
 
+    @property
+    def next_phase(self) -> str:
+        """The name of the phase that comes next in the current iteration ("D" or "G")."""
+        return self.engine.phases[self._next].name
+
     @_few_threads
     def step_d(self) -> Action:
         """The D phase of the current iteration (d_steps D updates)."""
-        return self._act("D", self._d_phase)
+        return self._act("D", lambda: self._phase(self.engine.phase("D")))
 
     @_few_threads
     def step_g(self) -> Action:
         """The G phase: one G update; ends the iteration (step + 1)."""
-        return self._act("G", self._g_phase)
+        return self._act("G", lambda: self._phase(self.engine.phase("G")))
 
     @_few_threads
     def step_both(self) -> Action:
@@ -259,7 +263,7 @@ class ToyLab:
         return self._act("both", self._iteration)
 
     def step_phase(self) -> Action:
-        """The next half of the current iteration: slow motion shows D, G, D, G, ... apart."""
+        """The next phase of the current iteration: slow motion shows D, G, D, G, ... apart."""
         return self.step_d() if self.next_phase == "D" else self.step_g()
 
     @property
@@ -271,14 +275,15 @@ class ToyLab:
     def run_for(self, seconds: float, max_steps: int = 100_000) -> int:
         """Whole iterations for about `seconds` (at least one, at most `max_steps`, never past
         cfg.steps, over which the LR schedules are laid out); -> how many. Finishes a half-done
-        iteration first (its G phase)."""
+        iteration first (its remaining phases)."""
         if self.error or self.finished:
             return 0
         t0 = time.perf_counter()
         n = 0
         try:
-            if self.next_phase == "G":
-                self._g_phase()
+            if self._next > 0:  # the rest of a half-done iteration counts as one
+                while self._next > 0:
+                    self._phase(self.engine.phases[self._next])
                 n += 1
             while n < max_steps and not self.finished and (n == 0 or time.perf_counter() - t0 < seconds):
                 self._iteration()
@@ -295,23 +300,33 @@ class ToyLab:
             return 0.0
         return self._rate[1] / self._rate[0]
 
-    def _d_phase(self) -> None:
-        self._last_d = self.engine.d_phase()
-        self.d_updates += self.cfg.d_steps
-        self.next_phase = "G"
+    def _count(self, phase: Phase) -> None:
+        if phase.name == "D":
+            self.d_updates += phase.repeats
+        else:
+            self.g_updates += phase.repeats
 
-    def _g_phase(self) -> None:
-        self.engine.g_phase()
-        self.g_updates += 1
-        self._pending = True
-        self.next_phase = "D"
+    def _phase(self, phase: Phase) -> None:
+        """One phase of the engine's iteration; after its last phase the iteration ends."""
+        eng = self.engine
+        eng.run_phase(phase)
+        self._count(phase)
+        i = eng.phases.index(phase)
+        if i == len(eng.phases) - 1:
+            eng.end_iteration()
+            self._pending = True
+            self._next = 0
+        else:
+            self._next = i + 1
 
     def _iteration(self) -> None:
-        self.engine.train_step()
-        self.d_updates += self.cfg.d_steps
-        self.g_updates += 1
+        eng = self.engine
+        due = [p for p in eng.phases if p.due(eng.step)]
+        eng.train_step()
+        for phase in due:
+            self._count(phase)
         self._pending = True
-        self.next_phase = "D"
+        self._next = 0
 
     def _act(self, kind: str, fn: Callable[[], None]) -> Action:
         if self.error:
@@ -331,20 +346,15 @@ class ToyLab:
                       "gradient penalty (WGAN-GP, R1) or more D steps.")
 
     def _record(self, kind: str) -> None:
-        """A history row: the engine's metric window when a G phase ran since the last row, else
-        (D phase only) the D update's own numbers."""
+        """A history row: the engine's metric window when an iteration ended since the last row, else
+        (a phase alone) that phase's own latest metrics, as the engine reports them."""
         row: dict[str, float] = {"step": float(self.step), "d_updates": float(self.d_updates),
                                  "g_updates": float(self.g_updates)}
         if self._pending:
             row.update(self.engine.flush().values)  # raises Divergence on NaN/Inf
             self._pending = False
-        elif kind == "D":
-            d_loss, r, f, d_norm, _penalty = self._last_d
-            show = self.engine.loss.d_display
-            vals = torch.stack([d_loss, show(r).mean(), show(f).mean(), d_norm]).tolist()
-            if not all(math.isfinite(v) for v in vals):
-                raise Divergence(f"non-finite D loss at step {self.step}")
-            row.update(zip(("d_loss", "d_real", "d_fake", "grad_norm_d"), vals))
+        elif kind in ("D", "G"):
+            row.update(self.engine.latest(self.engine.phase(kind).metrics))  # raises Divergence on NaN/Inf
         self.history.append(row)
 
     # ------------------------------------------------------------------ what D and G look like now
@@ -355,7 +365,7 @@ class ToyLab:
 
         def critic(x: torch.Tensor) -> torch.Tensor:
             x = x.to(self.device)
-            with _eval(D):
+            with eval_mode(D):
                 if pac > 1:
                     return D(x.repeat_interleave(pac, dim=0))  # a pack of pac copies of each point
                 return D(x) if labels is None else D(x, labels)
@@ -379,7 +389,7 @@ class ToyLab:
 
         def gen(z: torch.Tensor) -> torch.Tensor:
             z = z.to(self.device)
-            with _eval(G), torch.no_grad():
+            with eval_mode(G), torch.no_grad():
                 return G(z) if labels is None else G(z, labels)
 
         return gen
@@ -404,14 +414,14 @@ class ToyLab:
         if m:
             D = eng.D
             labels = eng.fixed_y[:m] if cond else None
-            with _eval(D):
+            with eval_mode(D):
                 critic = (lambda x: D(x)) if labels is None else (lambda x: D(x, labels))
                 push[:m] = g_arrows(critic, self.loss.g_loss, fake[:m])
         manifold = None if cond else g_manifold(self._generator(), self.cfg.latent_dim, self.cfg.noise)
         return Snapshot(step=self.step, d_updates=self.d_updates, g_updates=self.g_updates,
                         next_phase=self.next_phase, extent=self.extent, real=self.real_view,
                         fake=fake.cpu().numpy(), heat_x=xs, heat_y=ys, heat=heat,
-                        heat_is_probability=self.loss.d_display is torch.sigmoid,
+                        heat_is_probability=self.loss.logits,
                         push=push, arrows=display_arrows(push, 0.12 * self.extent),
                         manifold=manifold, latent_dim=self.cfg.latent_dim, noise=self.cfg.noise)
 
@@ -446,7 +456,7 @@ class ToyLab:
     def _explain(self, kind: str, before: dict, after: dict) -> str:
         if self.error:
             return self.error
-        what = "P(real)" if self.loss.d_display is torch.sigmoid else "D's score"
+        what = "P(real)" if self.loss.logits else "D's score"
         moved = float((after["_fake"] - before["_fake"]).norm(dim=1).mean())
         nums = (f"Mean {what} on real points {before['d_real']:.3f} → {after['d_real']:.3f}, on fake points "
                 f"{before['d_fake']:.3f} → {after['d_fake']:.3f}; fake points moved {moved:.4f} on average.")
@@ -458,18 +468,3 @@ class ToyLab:
             head = (f"**One iteration**: {self.cfg.d_steps} D update{'s' if self.cfg.d_steps > 1 else ''}, "
                     "then one G update.")
         return f"{head}\n\n{nums}"
-
-
-class _eval:
-    """Context manager: a module in eval mode, its previous mode restored afterwards."""
-
-    def __init__(self, module: nn.Module):
-        self.module = module
-
-    def __enter__(self) -> nn.Module:
-        self.was = self.module.training
-        self.module.eval()
-        return self.module
-
-    def __exit__(self, *exc: object) -> None:
-        self.module.train(self.was)

@@ -5,7 +5,8 @@ were made data) computed on this machine's CPU with one thread.
 The configurations cover each path of the D and G phases: the ring toy preset, a tiny DCGAN, WGAN-GP with
 3 D steps (the gradient penalty), WGAN with weight clipping and RMSprop, R1 with label smoothing and
 flipping, instance noise, PacGAN and an EMA of G, and a conditional DCGAN with DiffAugment and R1. The 2-D
-lab's history rows (its D-only and whole-iteration rows) are pinned too.
+lab's history rows (its D-only and whole-iteration rows) are pinned too; its D-only rows have since gained the
+D phase's `penalty` column (its value was computed, not shown, before).
 
 To regenerate after a deliberate change of the maths: `python tests/test_engine_pinned.py` prints PINNED.
 """
@@ -366,6 +367,7 @@ LAB_PINNED: list[dict[str, float]] = [
         "d_real": 0.4591444134712219,
         "d_fake": 0.46220773458480835,
         "grad_norm_d": 0.28147146105766296,
+        "penalty": 0.0,  # D-only rows: the D phase's metrics, penalty included since the phases became data
     },
     {
         "step": 1.0,
@@ -389,6 +391,7 @@ LAB_PINNED: list[dict[str, float]] = [
         "d_real": 0.467235267162323,
         "d_fake": 0.46617451310157776,
         "grad_norm_d": 0.2733282148838043,
+        "penalty": 0.0,  # D-only rows: the D phase's metrics, penalty included since the phases became data
     },
     {
         "step": 1.0,
@@ -398,6 +401,7 @@ LAB_PINNED: list[dict[str, float]] = [
         "d_real": 0.472657710313797,
         "d_fake": 0.46862077713012695,
         "grad_norm_d": 0.2734239101409912,
+        "penalty": 0.0,  # D-only rows: the D phase's metrics, penalty included since the phases became data
     },
     {
         "step": 2.0,
@@ -421,6 +425,7 @@ LAB_PINNED: list[dict[str, float]] = [
         "d_real": 0.4820401072502136,
         "d_fake": 0.47370171546936035,
         "grad_norm_d": 0.26632267236709595,
+        "penalty": 0.0,  # D-only rows: the D phase's metrics, penalty included since the phases became data
     },
     {
         "step": 3.0,

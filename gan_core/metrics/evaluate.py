@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from gan_core.eval_mode import eval_mode
 from gan_core.metrics.classifier import ClassifierError, load_classifier
 from gan_core.metrics.scores import TOY_SAMPLES, image_scores, points_scores
 from gan_core.noise import sample_noise
@@ -76,12 +77,8 @@ class Scorer:
     @torch.no_grad()
     def generate(self, G: torch.nn.Module, batch: int = 500) -> torch.Tensor:
         """G(z) for the fixed evaluation noise, in eval mode (batch norm: running statistics)."""
-        was = G.training
-        G.eval()
-        try:
+        with eval_mode(G):
             out = [G(self.z[i:i + batch].to(self.device)).float() for i in range(0, self.n, batch)]
-        finally:
-            G.train(was)
         return torch.cat(out)
 
     def score(self, G: torch.nn.Module) -> dict[str, Any]:

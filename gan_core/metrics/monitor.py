@@ -46,16 +46,6 @@ def tensorboard_available() -> bool:
         return False
 
 
-def d_outputs_are_probabilities(loss_name: str) -> bool:
-    """True when the loss's displayed D(x), D(G(z)) are probabilities (not a WGAN critic's values)."""
-    from gan_core.losses import LOSSES
-
-    show = LOSSES.get(loss_name).d_display
-    with torch.no_grad():
-        v = show(torch.tensor([-50.0, 50.0]))
-    return bool(0.0 <= float(v.min()) and float(v.max()) <= 1.0)
-
-
 class Monitor:
     def __init__(self, cfg, data, engine, run_dir: str | Path, alarms: list[dict], scores: dict):
         self.cfg = cfg
@@ -63,7 +53,7 @@ class Monitor:
         self.alarms = alarms  # TrainingRun.alarms: shared, appended here
         self.scores = scores  # TrainingRun.scores: the latest scoring, replaced here
         self.every = int(getattr(cfg, "score_every", 0) or 0)
-        self.detector = AlarmDetector(d_outputs_are_probabilities(cfg.loss))
+        self.detector = AlarmDetector(probabilities=engine.loss.logits)  # D's outputs shown as sigma(logit)
         self.score_seconds = 0.0  # time spent scoring (the benchmark reads it)
         self._raise: Alarm | None = None
         self.scorer: Scorer | None = None
