@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from gan_core.checks import validate_config
 from gan_core.config import TrainConfig, preset
 from gan_core.data import load_dataset
 from gan_core.engine import METRICS, Engine
@@ -68,9 +69,9 @@ CONFIGS: dict[str, dict] = {
 def config(name: str) -> TrainConfig:
     kw = dict(CONFIGS[name])
     base = preset(kw.pop("preset")) if "preset" in kw else TrainConfig()
-    return base.replace(
+    return validate_config(base.replace(
         steps=100, seed=3, device="cpu", precision="fp32", channels_last="off", score_every=0, **kw
-    ).validate()
+    ))
 
 
 def trajectory(name: str) -> list[list[float]]:

@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from gan_core.checks import validate_config
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import load_dataset
 from gan_core.engine import METRICS, Engine
@@ -30,7 +31,7 @@ def ring(**kw) -> TrainConfig:
     fields = dict(dataset="ring8", arch="mlp", latent_dim=2, width=16, batch_size=32, steps=50, device="cpu",
                   score_every=0, seed=1)
     fields.update(kw)
-    return TrainConfig(**fields).validate()
+    return validate_config(TrainConfig(**fields))
 
 
 def engine(cfg: TrainConfig) -> Engine:
