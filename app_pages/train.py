@@ -172,6 +172,8 @@ def _status_text(run_id: str, status: dict, live: bool) -> str:
     rate_txt = f" · {rate:.1f} steps/s" if rate is not None else ""
     eta_txt = f" · {time.strftime('%M:%S', time.gmtime(eta))} left" if eta is not None else ""
     on = f" · on {status['device']}" if status.get("device") else ""
+    if status.get("phase") == "compiling" and state in ACTIVE:  # before the first step (gan_core.run)
+        return f"{state} · compiling the networks (torch.compile: seconds to a minute){on}"
     return f"{state} · step {step:,}/{steps:,}{rate_txt}{eta_txt}{on}"
 
 
@@ -212,6 +214,10 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
         st.error(status.get("error") or "The run failed (no message was saved).")
     elif status.get("error"):
         st.warning(status["error"])
+    compile_error = (status.get("accel") or {}).get("compile_error")
+    if compile_error:  # the run went on without torch.compile (gan_core.engine.warm_up_compile)
+        st.warning(f"torch.compile could not be used, so this run trains uncompiled: {compile_error}",
+                   icon=":material/build:")
     if run is None and state in ACTIVE:  # written by a server that is gone: nobody trains it now
         st.caption("Nobody trains this run now: the server that was training it has stopped.")
     alarm_banners(snap.alarms)

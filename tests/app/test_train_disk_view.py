@@ -49,3 +49,50 @@ def test_a_run_from_disk_keeps_its_scores_and_histogram(runs):
     assert len(keys) >= 3, keys  # losses, scores, the latest mode histogram
     assert "Stopped at step 300" in " ".join(i.value for i in at.info)
     assert "step 300/300" in at.get("progress")[0].proto.text
+
+
+
+def test_compile_error_is_shown(runs):
+    """A run whose torch.compile failed went on uncompiled (gan_core.engine.warm_up_compile): the
+    page says so and why (issue 15)."""
+    run_id = "20261202-000001-comp"
+    d = runs / run_id
+    d.mkdir(parents=True)
+    atomic_write_json(d / "config.json", TrainConfig(dataset="ring8", steps=300, compile=True).to_dict())
+    atomic_write_json(d / "status.json", {"id": run_id, "steps": 300, "device": "cpu", "state": "finished",
+                                          "step": 300, "accel": {"compiled": False,
+                                                                 "compile_error": "no C++ compiler found"}})
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["run"] = run_id
+    at.run()
+    assert not at.exception
+    assert any("torch.compile could not be used, so this run trains uncompiled: no C++ compiler found" in w.value
+               for w in at.warning), [w.value for w in at.warning]
+
+
+def test_compiling_phase_is_shown(runs, monkeypatch):
+    """While torch.compile builds the nets (before the first step) the status says so (issue 15)."""
+    import threading
+
+    from gan_core.engine import Engine
+
+    release = threading.Event()
+    entered = threading.Event()
+
+    def slow_compile(self):  # stands for a compile of seconds to a minute
+        entered.set()
+        release.wait(60)
+        self.compile_pending = False
+
+    monkeypatch.setattr(Engine, "warm_up_compile", slow_compile)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.sidebar.checkbox(key="cfg_compile").check().run()
+    try:
+        at.button[0].click().run()
+        assert entered.wait(60), "the run never reached its compile"
+        at.run()
+        texts = [p.proto.text for p in at.get("progress")]
+        assert any("compiling the networks (torch.compile" in t for t in texts), texts
+    finally:
+        release.set()
