@@ -10,7 +10,7 @@ run and lectures from Explore or the 2-D lab does not lose it.
 
 import streamlit as st
 
-from ui.session import keep_runs_alive
+from ui.session import heartbeat_while_drawing, keep_runs_alive
 
 st.set_page_config(page_title="GAN playground", page_icon=":material/blur_on:", layout="wide")
 
@@ -24,4 +24,5 @@ pages = [
 ]
 page = st.navigation(pages)
 keep_runs_alive()
-page.run()
+with heartbeat_while_drawing():  # a page that takes long to draw is still open
+    page.run()

@@ -14,7 +14,8 @@ checked for its form before use, and never written to disk.
 
 Every page of the app keeps the session's runs alive: the router (app.py) calls
 `keep_runs_alive()` on every script run, which heartbeats and, while the session has active
-runs, repeats that from a small fragment every `RunManager.heartbeat_every_s` seconds. A run
+runs, repeats that from a small fragment every `RunManager.heartbeat_every_s` seconds; while the
+page's script itself runs, `heartbeat_while_drawing()` does it from a helper thread. A run
 that went unwatched for most of the orphan timeout (a sleeping laptop, a throttled background
 tab) is named in a warning on whatever page is open.
 """
@@ -22,8 +23,11 @@ tab) is named in a warning on whatever page is open.
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -146,3 +150,35 @@ def keep_runs_alive() -> None:
         st.fragment(run_every=manager.heartbeat_every_s)(_watch)()
     else:
         _watch()
+
+
+@contextmanager
+def heartbeat_while_drawing() -> Iterator[None]:
+    """Around a page's script run (the router's page.run()): while it runs, a helper thread sends
+    this session's heartbeat every `heartbeat_every_s`. The fragment of keep_runs_alive cannot
+    while the page draws (a session runs one script at a time), so a page whose first draw took
+    longer than the orphan timeout had its runs stopped while it was open (the first Explore
+    visit after a start loads a model and its PCA: 3.6 s at load 4 while a run trained, more
+    under load). The thread only calls the manager, never Streamlit."""
+    if not _session_known():
+        yield
+        return
+    manager = get_manager()
+    owner = session_owner()
+    ids = list(st.session_state.get("my_runs", []))
+    if not any(r.active for r in manager.runs(owner)) and not any(
+            (r := manager.get(i)) is not None and r.active for i in ids):
+        yield
+        return
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(manager.heartbeat_every_s):
+            manager.heartbeat(owner, ids)
+
+    helper = threading.Thread(target=beat, name="page-heartbeat", daemon=True)
+    helper.start()
+    try:
+        yield
+    finally:
+        done.set()

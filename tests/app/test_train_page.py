@@ -103,13 +103,52 @@ def _another_page():
     st.write("another page")
 
 
+def _slow_page():
+    """A page whose draw takes longer than the orphan timeout (4 s in the test below), run as the
+    router runs a page (app.py)."""
+    import time
+
+    import streamlit as st
+
+    from ui.session import heartbeat_while_drawing, keep_runs_alive
+
+    keep_runs_alive()
+    with heartbeat_while_drawing():
+        time.sleep(9.0)
+    st.write("a slow page")
+
+
 def test_the_router_keeps_the_runs_alive_on_every_page():
     import ast
 
     tree = ast.parse((Path(APP)).read_text())
     calls = [n.value.func for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
     names = [getattr(f, "id", None) or getattr(f, "attr", None) for f in calls]
-    assert "keep_runs_alive" in names and names.index("keep_runs_alive") < names.index("run"), names
+    assert "keep_runs_alive" in names, names
+    # the page runs inside heartbeat_while_drawing, after keep_runs_alive
+    (block,) = [n for n in tree.body if isinstance(n, ast.With)]
+    assert block.items[0].context_expr.func.id == "heartbeat_while_drawing"
+    assert ast.unparse(block.body[0]) == "page.run()"
+    assert tree.body.index(block) > names.index("keep_runs_alive")
+
+
+def test_a_page_that_draws_longer_than_the_timeout_keeps_the_runs_alive(app, monkeypatch):
+    """The first Explore visit after a server start draws for seconds (a model and its PCA): the
+    heartbeat fragment cannot run meanwhile, and with a short timeout the run was stopped while
+    that page was open (tests/e2e/test_class_rehearsal.py, 2 of 4 tries)."""
+    monkeypatch.setenv("GAN_ORPHAN_TIMEOUT_S", "4")
+    from ui.session import get_manager
+
+    get_manager.clear()
+    at = app.run()
+    run_id = _start_digits(at)
+    run = get_manager().get(run_id)
+    slow = AppTest.from_function(_slow_page, default_timeout=60)
+    slow.query_params["session"] = at.session_state["owner"]  # the same browser session, another page
+    slow.run()  # 9 s of drawing: more than twice the timeout
+    assert not slow.exception
+    assert run.active, f"the run was stopped while a page was drawing: {run.error}"
+    get_manager().stop(run_id)
 
 
 def test_every_page_keeps_the_sessions_runs_alive(app, monkeypatch):
