@@ -110,6 +110,22 @@ def load_training_state(path: str | Path) -> tuple[dict[str, torch.Tensor], dict
     return tensors, doc
 
 
+def checkpoint_step(path: str | Path) -> int | None:
+    """The step a resumable checkpoint holds, read from its header alone (no tensors); None when
+    there is no readable resumable checkpoint at `path`. The file, not status.json, says where a
+    continued run starts: a process killed after renaming a checkpoint into place but before
+    writing its status leaves the status one checkpoint behind."""
+    path = Path(path)
+    try:
+        _check_file(path)
+        _tensors, doc = _read(path, tensors=False)
+        if doc is None:
+            doc = _sidecar(path)
+        return int(doc["training"]["step"])
+    except Exception:  # noqa: BLE001 (missing, torn, weights-only or foreign: no checkpoint to resume from)
+        return None
+
+
 def _config_and_meta(doc: Any, where: str) -> tuple[TrainConfig, dict[str, Any]]:
     try:
         cfg = config_from_dict(doc["config"])

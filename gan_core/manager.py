@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from gan_core.checks import validate_config
+from gan_core.checkpoint import checkpoint_step
 from gan_core.config import TrainConfig
 from gan_core.engine import resolve_device
 from gan_core.run import ACTIVE, TrainingRun
@@ -208,7 +209,8 @@ class RunManager:
             except (OSError, ValueError):
                 continue
             if st.get("state") in ACTIVE:
-                ck = st.get("last_checkpoint_step")
+                ck = checkpoint_step(d / "checkpoints" / "last.safetensors")  # the file's step, not the status's
+                st["last_checkpoint_step"] = ck
                 st["state"] = "interrupted"
                 st["eta_s"] = None
                 st["error"] = (f"The server stopped during this run at step {st.get('step')}. "

@@ -118,3 +118,28 @@ def test_sample_on_a_pickle_renamed_safetensors_says_so(tmp_path, capsys, kind):
     err = capsys.readouterr().err
     assert "this is a pickle / torch.save file, not safetensors" in err, err
     assert "header too large" not in err.lower()
+
+
+def test_recovery_names_the_step_of_the_checkpoint_file_not_of_the_status(tmp_path):
+    """A server killed after a checkpoint was renamed into place but before status.json was written
+    again: the status still names the checkpoint before. A restarted server says (and a resume
+    uses) the step the file holds."""
+    from gan_core.manager import RunManager
+    from gan_core.run import TrainingRun
+    from gan_core.store import atomic_write_json, read_json
+
+    run_dir = tmp_path / "runs" / "killed"
+    cfg = TrainConfig(dataset="ring8", arch="mlp", latent_dim=2, width=16, batch_size=32, steps=20, log_every=5,
+                      device="cpu", score_every=0, sample_every=1000, n_fixed=16)
+    TrainingRun(cfg, run_dir).run()
+    st = read_json(run_dir / "status.json")
+    atomic_write_json(run_dir / "status.json", {**st, "state": "running", "step": 23, "last_checkpoint_step": 10})
+    nothing = tmp_path / "runs" / "no-checkpoint"  # killed before its first checkpoint
+    nothing.mkdir()
+    atomic_write_json(nothing / "status.json", {**st, "state": "running", "step": 3, "last_checkpoint_step": None})
+    assert sorted(RunManager(tmp_path / "runs").recover()) == ["killed", "no-checkpoint"]
+    st = read_json(run_dir / "status.json")
+    assert st["state"] == "interrupted" and st["last_checkpoint_step"] == 20
+    assert "checkpoint at step 20" in st["error"], st["error"]
+    st = read_json(nothing / "status.json")
+    assert st["last_checkpoint_step"] is None and "cannot be resumed" in st["error"]
