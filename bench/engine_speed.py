@@ -13,7 +13,7 @@ Cases (Fashion-MNIST 28 px, batch 64, DCGAN, non-saturating loss, Adam 2e-4 (0.5
 Variants (config fields of gan_core.accel, plus optimiser flags patched in for the measurement):
   fp32 (the baseline), bf16 (autocast bfloat16), cl (channels_last), bf16-cl, fused / foreach (torch.optim.Adam
   with fused=True / foreach=True for G and D), compile, bf16-compile (torch.compile; its compile time is printed,
-  not timed).
+  not timed); r1-4 / r1-16 (case r1: lazy R1, the penalty every 4th / 16th step with 4 / 16 times the weight).
 
 Method: every variant gets its own Engine built from the same seed, then `--warmup` untimed steps. In each
 round every variant trains `--steps` timed steps (train_step, then one flush: the engine's one host sync per
@@ -63,11 +63,16 @@ VARIANTS = {
     "bf16-fused": {"precision": "bf16"},
     "compile": {"precision": "fp32", "compile": True},
     "bf16-compile": {"precision": "bf16", "compile": True},
+    "r1-4": {"precision": "fp32", "r1_every": 4},  # lazy R1 (case r1): the penalty every 4th / 16th step
+    "r1-16": {"precision": "fp32", "r1_every": 16},
 }
 
 
+DATASET = "fashion-mnist"  # --dataset: another image dataset where Fashion-MNIST is not downloaded
+
+
 def base_config(case: str, **kw) -> TrainConfig:
-    fields = {"dataset": "fashion-mnist", "arch": "dcgan", "loss": "ns", "latent_dim": 100, "batch_size": 64, "steps": 10**6,
+    fields = {"dataset": DATASET, "arch": "dcgan", "loss": "ns", "latent_dim": 100, "batch_size": 64, "steps": 10**6,
                   "seed": 0, "device": "cpu", "channels_last": "off", "precision": "fp32"}
     fields.update(CASES[case])
     fields.update(kw)
@@ -94,6 +99,7 @@ def timed(e: Engine, steps: int) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global DATASET
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--case", default="w32", choices=list(CASES))
     p.add_argument("--variants", default="fp32,bf16", help=f"comma list of {', '.join(VARIANTS)} (fp32 first)")
@@ -102,13 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--threads-check", action="store_true", help="fp32 and bf16 at 1 and at 2 threads, interleaved")
+    p.add_argument("--dataset", default="fashion-mnist",
+                   help="an image dataset (mnist costs what fashion-mnist does; digits, 8x8, works offline)")
     args = p.parse_args(argv)
+    DATASET = args.dataset
 
     warnings.filterwarnings("ignore", message=re.escape("Detected call of `lr_scheduler.step()`"))  # fused/foreach swap
     device = torch.device("cpu")
     data = load_dataset(base_config(args.case))
     load0 = os.getloadavg()
-    print(f"torch {torch.__version__} | {os.cpu_count()} CPUs | case {args.case}: {CASES[args.case]} | "
+    print(f"torch {torch.__version__} | {os.cpu_count()} CPUs | {DATASET} | case {args.case}: {CASES[args.case]} | "
           f"{args.rounds} rounds x {args.steps} steps | load average before: {' '.join(f'{v:.2f}' for v in load0)}")
     if args.threads_check:
         contenders = [(f"{v}@{t}", v, t) for t in (1, 2) for v in ("fp32", "bf16")]
@@ -126,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             engines[label].train_step()
         engines[label].flush()
         acc = engines[label].accel
-        extra = f" (compile {acc.compile_seconds:.1f} s{', FAILED: ' + acc.compile_error if acc.compile_error else ''})" \
-            if acc.compile else ""
+        failed = ", FAILED: " + acc.compile_error if acc.compile_error else ""
+        extra = f" (compile {acc.compile_seconds:.1f} s{failed})" if acc.compile else ""
         print(f"  built {label}: warm-up {time.perf_counter() - t:.1f} s{extra}", flush=True)
     rates: dict[str, list[float]] = {k: [] for k in engines}
     cpu_rates: dict[str, list[float]] = {k: [] for k in engines}
