@@ -131,7 +131,7 @@ def test_kill9_server_then_continue_from_checkpoint(browser, tmp_path):
         steps.press("Enter")
         expect(steps).to_have_value(str(STEPS))
         sidebar.get_by_text("Logging", exact=True).click()
-        every = sidebar.get_by_label("Checkpoint every N seconds")
+        every = sidebar.get_by_label("Checkpoint every N seconds", exact=True)  # not its help button
         every.fill("1")
         every.press("Enter")
         expect(every).to_have_value(re.compile(r"^1(\.0+)?$"))
@@ -174,7 +174,7 @@ def test_kill9_server_then_continue_from_checkpoint(browser, tmp_path):
         page = context.new_page()
         page.goto(f"{server.url}/?run={run_id}")
         main = page.get_by_test_id("stMainBlockContainer")
-        expect(main.get_by_text(f"interrupted · step {before['step']}/{STEPS}", exact=False)).to_be_visible(
+        expect(main.get_by_text(f"interrupted · step {before['step']:,}/{STEPS:,}", exact=False)).to_be_visible(
             timeout=TIMEOUT_MS)
         expect(main.get_by_text(f"Resume continues from its checkpoint at step {ck_step}.", exact=False)
                ).to_be_visible()
