@@ -78,12 +78,14 @@ main(prog_name="streamlit")
 
 # Sidebar text of the current script run only (stale elements are the previous run's).
 SIDEBAR_HAS_JS = """(needles) => {
-  const els = document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stElementContainer"]:not([data-stale="true"])');
+  const els = document.querySelectorAll(
+    '[data-testid="stSidebar"] [data-testid="stElementContainer"]:not([data-stale="true"])');
   for (const el of els) { const t = el.innerText || ''; if (needles.some(n => t.includes(n))) return true; }
   return false;
 }"""
 PROGRESS_JS = """() => {
-  const el = document.querySelector('[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stProgress"]');
+  const el = document.querySelector(
+    '[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stProgress"]');
   return el ? el.innerText : '';
 }"""
 
@@ -300,6 +302,11 @@ class Session:
     context: object
     react_s: float | None = None  # click -> progress text or "Queued"
     reaction: str = ""
+    # where the click's time goes, from the page's websocket: the first message the page sends
+    # after the click (the rerun request) and the first it receives that holds the run's status
+    armed_at: float | None = None
+    ws_sent: float | None = None
+    ws_status: float | None = None
     first_running_s: float | None = None  # click -> progress shows running/starting
     run_id: str | None = None
     interactions: list[float] = field(default_factory=list)  # full-rerun round trips (s)
@@ -311,8 +318,33 @@ class Session:
     reopened: int = 0  # Device lists that a rerun closed before the click, chosen again (set_device)
 
 
+ANSWERS = (b"Queued (position", "starting · step".encode(), "running · step".encode())
+
+
+def watch_websocket(sess: Session) -> None:
+    """Time the click's rerun request leaving the page and its status arriving (see Session)."""
+
+    def on_ws(ws) -> None:
+        def sent(_payload) -> None:
+            if sess.armed_at is not None and sess.ws_sent is None:
+                sess.ws_sent = time.monotonic()
+
+        def received(payload) -> None:
+            if sess.armed_at is None or sess.ws_status is not None:
+                return
+            data = payload if isinstance(payload, bytes) else payload.encode()
+            if any(a in data for a in ANSWERS):
+                sess.ws_status = time.monotonic()
+
+        ws.on("framesent", sent)
+        ws.on("framereceived", received)
+
+    sess.page.on("websocket", on_ws)
+
+
 async def setup_page(sess: Session, url: str, steps: int, timeout_ms: int) -> None:
     page = sess.page
+    watch_websocket(sess)
     await page.goto(url + "/", timeout=timeout_ms)
     main = page.get_by_test_id("stMainBlockContainer")
     start = main.get_by_role("button", name="Start training")
@@ -336,10 +368,11 @@ async def click_start(sess: Session, t_go: float, timeout_ms: int) -> None:
     delay = t_go - time.monotonic()
     if delay > 0:
         await asyncio.sleep(delay)
-    t0 = time.monotonic()
+    t0 = sess.armed_at = time.monotonic()
     await start.click()
     handle = await page.wait_for_function(
-        """() => { const el = document.querySelector('[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stProgress"]');
+        """() => { const el = document.querySelector(
+                     '[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stProgress"]');
                    const t = el ? el.innerText : '';
                    return (t.includes('Queued (position') || t.startsWith('starting') || t.startsWith('running'))
                           ? t : false; }""",
@@ -520,7 +553,8 @@ async def load_test(args: argparse.Namespace) -> int:
             t_drained = None
             while time.monotonic() < deadline:
                 states = run_states(runs_dir)
-                if len(states) >= args.sessions and all(v in ("finished", "failed", "stopped") for v in states.values()):
+                if len(states) >= args.sessions and all(v in ("finished", "failed", "stopped")
+                                                        for v in states.values()):
                     t_drained = time.monotonic()
                     break
                 await asyncio.sleep(0.2)
@@ -530,7 +564,8 @@ async def load_test(args: argparse.Namespace) -> int:
             for w in pending:
                 w.cancel()
             results = [w.exception() if w.done() and not w.cancelled() and w.exception() else
-                       (asyncio.TimeoutError("the page watcher did not end") if w in pending else None) for w in watchers]
+                       (asyncio.TimeoutError("the page watcher did not end") if w in pending else None)
+                       for w in watchers]
             for s, r in zip(sessions, results):
                 if isinstance(r, BaseException):
                     s.errors.append(f"watch: {type(r).__name__}: {str(r)[:300]}")
@@ -573,7 +608,8 @@ async def load_test(args: argparse.Namespace) -> int:
             all_react.append(s.react_s)
         print(f"{s.i:>4} {s.run_id or '-':<24} {s.react_s or float('nan'):>11.2f}s {s.reaction[:22]:<22} "
               f"{s.first_running_s or float('nan'):>8.1f}s {s.finished_ui_s or float('nan'):>12.1f}s "
-              f"{len(s.interactions):>6} {pct(s.interactions, 0.5):>8.2f}s {max(s.interactions, default=float('nan')):>8.2f}s "
+              f"{len(s.interactions):>6} {pct(s.interactions, 0.5):>8.2f}s "
+              f"{max(s.interactions, default=float('nan')):>8.2f}s "
               f"{max(s.progress_gaps, default=float('nan')):>7.2f}s {st.get('train_seconds', float('nan')):>8.1f} "
               f"{'; '.join(s.errors)[:160]}")
         if s.react_s is None:
@@ -590,9 +626,18 @@ async def load_test(args: argparse.Namespace) -> int:
     print(f"runs finished: {n_finished}/{args.sessions} (states: {sorted(set(states.values()))})")
     print(f"queue drain time (clicks -> last status.json finished): {drain:.1f} s; sum of runs' train_seconds "
           f"{train_total:.1f} s; most runs training at once: {sampler.max_concurrent_runs()} (limit {limit})")
-    print(f"click -> visible reaction: median {pct(all_react, 0.5):.2f} s, worst {max(all_react, default=float('nan')):.2f} s")
+    print(f"click -> visible reaction: median {pct(all_react, 0.5):.2f} s, "
+          f"worst {max(all_react, default=float('nan')):.2f} s")
+    to_sent = [s.ws_sent - s.armed_at for s in sessions if s.ws_sent and s.armed_at]
+    server = [s.ws_status - s.ws_sent for s in sessions if s.ws_status and s.ws_sent]
+    drawn = [s.armed_at + s.react_s - s.ws_status for s in sessions if s.ws_status and s.react_s is not None]
+    print(f"  of which (medians, from the pages' websockets): click -> rerun request sent {pct(to_sent, 0.5):.2f} s "
+          f"(worst {max(to_sent, default=float('nan')):.2f}), request -> status received {pct(server, 0.5):.2f} s "
+          f"(worst {max(server, default=float('nan')):.2f}), received -> visible {pct(drawn, 0.5):.2f} s "
+          f"(worst {max(drawn, default=float('nan')):.2f})")
     print(f"full-page rerun while training (Device switch -> caption): n={len(all_probes)}, median "
-          f"{pct(all_probes, 0.5):.2f} s, p90 {pct(all_probes, 0.9):.2f} s, worst {max(all_probes, default=float('nan')):.2f} s"
+          f"{pct(all_probes, 0.5):.2f} s, p90 {pct(all_probes, 0.9):.2f} s, "
+          f"worst {max(all_probes, default=float('nan')):.2f} s"
           f"; Device lists closed by a rerun and chosen again: {sum(s.reopened for s in sessions)}")
     print(f"live progress text, gap between updates while running: median {pct(all_gaps, 0.5):.2f} s, "
           f"worst {max(all_gaps, default=float('nan')):.2f} s (poll interval 1 s)")
@@ -605,10 +650,12 @@ async def load_test(args: argparse.Namespace) -> int:
     print(f"  thread names before clicks: {compact(threads_before)}")
     print(f"  thread names after runs:    {compact(threads_after)}" + (f"  (new names: {extra})" if extra else ""))
     print(f"  thread names after close:   {compact(threads_closed)}")
-    print(f"server RSS: boot {rss_boot:.0f} MB, pages loaded (before clicks) {rss_before:.0f} MB, peak {rss_peak:.0f} MB, "
+    print(f"server RSS: boot {rss_boot:.0f} MB, pages loaded (before clicks) {rss_before:.0f} MB, "
+          f"peak {rss_peak:.0f} MB, "
           f"after runs {rss_after:.0f} MB ({rss_after - rss_before:+.0f}), sessions closed {rss_closed:.0f} MB "
           f"({rss_closed - rss_before:+.0f})")
-    print(f"CPU during the runs: machine {machine:.0f}% busy of {os.cpu_count()} CPUs, server process {server_cpu:.0f}% "
+    print(f"CPU during the runs: machine {machine:.0f}% busy of {os.cpu_count()} CPUs, "
+          f"server process {server_cpu:.0f}% "
           f"of the machine ({cpu1 - cpu0:.0f} CPU s in {t_peak_end - t_go:.0f} s); load average after: {loadavg()}")
     print("  server CPU seconds by thread: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu_groups.items())))
 
@@ -620,7 +667,8 @@ async def load_test(args: argparse.Namespace) -> int:
         failures.append(f"{sampler.max_concurrent_runs()} runs trained at once, limit {limit}")
     worst_react = max(all_react, default=0.0)
     if worst_react > args.max_react_s:
-        failures.append(f"click -> visible reaction took {worst_react:.2f} s on the slowest page > {args.max_react_s} s")
+        failures.append(f"click -> visible reaction took {worst_react:.2f} s on the slowest page "
+                        f"> {args.max_react_s} s")
     worst = max(all_react + all_probes + all_gaps, default=0.0)
     if worst > args.max_response_s:
         failures.append(f"worst page response {worst:.1f} s > {args.max_response_s} s")
