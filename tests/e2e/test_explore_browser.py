@@ -43,6 +43,18 @@ def _write_run(runs_dir) -> None:
                                           "arch": cfg.arch, "dataset": cfg.dataset})
 
 
+def _stable_grid(page, quiet_s: float = 1.5, timeout_s: float = 60):
+    """The gallery grid's src once it has stayed the same for `quiet_s` (no rerun left in flight)."""
+    deadline = time.monotonic() + timeout_s
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        src = page.evaluate(GRID_JS)
+        if src != last:
+            last, since = src, time.monotonic()
+        elif src and time.monotonic() - since >= quiet_s:
+            return src
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the gallery grid did not settle within {timeout_s:.0f} s")
 
 
 def _slider(page, key: str):
@@ -72,9 +84,12 @@ def test_moving_a_slider_changes_the_image(page, streamlit_server):
     source = page.locator(f"{FRESH}.st-key-exk_source").last
     expect(source).to_be_visible(timeout=LOAD_TIMEOUT_MS)  # the first load imports torch
     source.get_by_text("Run checkpoint").click()
+    # the pretrained model's slider and grid stay on screen until the rerun replaces them: wait for the run's own
+    # selector first, then for a grid that has stopped changing, or `first` can be the pretrained model's picture
+    expect(page.locator(f"{FRESH}.st-key-exk_run").last).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     slider = _slider(page, "exk_amt_pc0")
     expect(slider).to_be_visible(timeout=LOAD_TIMEOUT_MS)  # loads the checkpoint and fits the PCA
-    first = _wait_until(lambda: page.evaluate(GRID_JS), 60, "the gallery grid")
+    first = _stable_grid(page)
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
     _move_slider(page, "exk_amt_pc0", 1.0)  # +1.0 standard deviation along the first principal direction
