@@ -33,7 +33,7 @@ try:
 except DataError as e:
     st.error(str(e))
     st.stop()
-except Exception as e:  # noqa: BLE001 (a bad file must never crash the page)
+except Exception as e:
     st.error(f"Could not read {opts.dataset}: {type(e).__name__}: {e}")
     st.stop()
 
@@ -53,7 +53,8 @@ for note in pv.notes:
 left, right = st.columns([3, 2])
 with left:
     if pv.kind == "image":
-        st.image(png_bytes(grid_image(pv.samples)), caption=f"{len(pv.samples)} random real samples, as G must draw them")
+        st.image(png_bytes(grid_image(pv.samples)),
+                 caption=f"{len(pv.samples)} random real samples, as G must draw them")
     else:
         labels = pv.sample_labels.numpy() if pv.sample_labels is not None else None
         st.plotly_chart(points_scatter_figure(pv.samples.numpy(), labels, pv.extent), key="data_points")

@@ -19,8 +19,8 @@ import streamlit as st
 # 2-core machine) before it can draw the form; the visitor sees the page and, after 0.5 s, why.
 st.title("Train a GAN")
 with st.spinner("Loading the training engine (PyTorch; only the first page after a server start waits)..."):
-    from gan_core.checks import config_from_dict
     from gan_core.checkpoint import CheckpointError
+    from gan_core.checks import config_from_dict
     from gan_core.config import ConfigError, TrainConfig
     from gan_core.manager import LimitError
     from gan_core.run import ACTIVE

@@ -211,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             a = loops[k].engine.accel
             note = f" | precision {a.precision}, channels_last {a.channels_last}"
             if a.compile:
-                note += f", compile {a.compile_seconds:.1f} s" + (f" FAILED ({a.compile_error})" if a.compile_error else "")
+                failed = f" FAILED ({a.compile_error})" if a.compile_error else ""
+                note += f", compile {a.compile_seconds:.1f} s{failed}"
         print(f"  {k}: built and warmed up in {time.perf_counter() - t:.1f} s{note}", flush=True)
     rates: dict[str, list[float]] = {k: [] for k in loops}
     names = list(loops)

@@ -9,7 +9,8 @@ with torch.cuda.set_per_process_memory_fraction (5% of the GPU by default), so t
 torch.OutOfMemoryError from the caching allocator within seconds on any GPU, however large, instead of after
 filling 100+ GiB. Checked: the first run ends "failed" with an error that says "Out of memory" and "smaller batch
 size"; after it ended the process holds (almost) no CUDA memory (the run's tensors were freed and the cache
-emptied); a second run submitted to the same manager then trains to its end. Prints one RESULT line; exit status 1 on failure.
+emptied); a second run submitted to the same manager then trains to its end. Prints one RESULT line;
+exit status 1 on failure.
 """
 
 from __future__ import annotations

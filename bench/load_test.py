@@ -394,7 +394,7 @@ async def set_device(page, choice: str, timeout_ms: int, sess: Session | None = 
             await sidebar.get_by_role("combobox", name="Device").click(timeout=timeout_ms)
             await page.get_by_role("option", name=choice, exact=True).click(timeout=min(timeout_ms, 15_000))
             break
-        except Exception:  # noqa: BLE001 - the list closed under the click: open it again
+        except Exception:
             if attempt == 2:
                 raise
             if sess is not None:
@@ -418,7 +418,7 @@ async def probe_session(sess: Session, interact_every: float, offset: float, sto
         device = "cuda" if device == "cpu" else "cpu"
         try:
             sess.interactions.append(await set_device(sess.page, device, min(timeout_ms, 60_000), sess))
-        except Exception as e:  # noqa: BLE001 - recorded as a failure of this page
+        except Exception as e:
             sess.errors.append(f"interaction: {type(e).__name__}: {str(e)[:200]}")
             return
         try:
@@ -442,7 +442,7 @@ async def watch_session(sess: Session, t_click: float, steps: int, interact_ever
         while True:
             try:
                 text = await page.evaluate(PROGRESS_JS)
-            except Exception as e:  # noqa: BLE001 - record and go on; the page may be mid-navigation
+            except Exception as e:
                 sess.errors.append(f"evaluate: {e}")
                 text = ""
             now = time.monotonic()

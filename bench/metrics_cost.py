@@ -32,11 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 
-import torch  # noqa: E402
+import torch
 
 from gan_core.checks import validate_config
-from gan_core.config import PRESETS, TrainConfig  # noqa: E402
-from gan_core.run import TrainingRun  # noqa: E402
+from gan_core.config import PRESETS, TrainConfig
+from gan_core.run import TrainingRun
 
 
 def one_run(preset: str, steps: int, score_every: int, device: str, root: Path) -> dict:

@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import plotly.io as pio  # noqa: E402
+import numpy as np
+import plotly.io as pio
 
-from ui.figures import metrics_figure  # noqa: E402
-from ui.score_figures import score_figure  # noqa: E402
+from ui.figures import metrics_figure
+from ui.score_figures import score_figure
 
 METRIC_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_g", "lr_d", "penalty")
 SCORE_KEYS = ("fd_clf", "kid_clf", "precision", "recall", "classes_covered", "diversity")

@@ -56,7 +56,7 @@ def main() -> None:
             continue
         finite = all(math.isfinite(v) for k, vs in cols.items() if k != "time" for v in vs if v == v)
 
-        def at(i: int) -> str:
+        def at(i: int, cols: dict = cols) -> str:
             return " ".join(f"{k}={cols[k][i]:.3f}" for k in ("d_loss", "g_loss", "d_real", "d_fake"))
 
         score = {k: v for k, v in scores.get("last", scores).items() if isinstance(v, (int, float))} if scores else {}

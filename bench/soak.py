@@ -33,8 +33,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import (CHROMIUM, CHROMIUM_ARGS, PROGRESS_JS, Server, free_port,  # noqa: E402
-                       install_sigterm_cleanup, loadavg, rss_mb, thread_names)
+from load_test import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PROGRESS_JS,
+    Server,
+    free_port,
+    install_sigterm_cleanup,
+    loadavg,
+    rss_mb,
+    thread_names,
+)
 
 STEPS = 10_000_000
 
@@ -87,13 +96,16 @@ async def soak(args: argparse.Namespace) -> int:
             rss_page = rss_mb(server.pid)
             await start.click()
             await page.wait_for_function(
-                "() => { const el = document.querySelector('[data-testid=\"stElementContainer\"]:not([data-stale=\"true\"]) "
-                "[data-testid=\"stProgress\"]'); return el && el.innerText.includes('running ·'); }", timeout=timeout_ms)  # past 'starting' (data loading)
+                "() => { const el = document.querySelector("
+                "'[data-testid=\"stElementContainer\"]:not([data-stale=\"true\"]) [data-testid=\"stProgress\"]'); "
+                "return el && el.innerText.includes('running ·'); }",
+                timeout=timeout_ms)  # past 'starting' (data loading)
             run_dirs = list(runs_dir.iterdir())
             assert len(run_dirs) == 1, run_dirs
             run_dir = run_dirs[0]
             t0 = time.monotonic()
-            print(f"run {run_dir.name} started; RSS idle {rss_idle:.0f} MB, page loaded {rss_page:.0f} MB\n", flush=True)
+            print(f"run {run_dir.name} started; RSS idle {rss_idle:.0f} MB, page loaded {rss_page:.0f} MB\n",
+                  flush=True)
             print(f"{'min':>6} {'RSS MB':>7} {'threads':>7} {'step':>9} {'steps/s':>8} {'metric rows':>11} "
                   f"{'PNGs':>6} {'run dir MB':>10} {'page text age':>13}", flush=True)
             last_text, last_change = None, time.monotonic()
@@ -104,7 +116,7 @@ async def soak(args: argparse.Namespace) -> int:
                 now = time.monotonic()
                 try:
                     text = await page.evaluate(PROGRESS_JS)
-                except Exception as e:  # noqa: BLE001 - a page that stops answering is a failure
+                except Exception as e:
                     failures.append(f"page evaluate failed: {e}")
                     break
                 if text and text != last_text:
@@ -155,7 +167,8 @@ async def soak(args: argparse.Namespace) -> int:
           f"({'present' if ckpt.is_file() else 'MISSING'}); train-* threads left: {left or 'none'}")
     if warm:
         print(f"server RSS: idle {rss_idle:.0f} MB, page open {rss_page:.0f} MB, after {args.warmup:.0f} s warm-up "
-              f"{warm[0]['rss']:.0f} MB, end {rows[-1]['rss']:.0f} MB (growth {rows[-1]['rss'] - warm[0]['rss']:+.1f} MB "
+              f"{warm[0]['rss']:.0f} MB, end {rows[-1]['rss']:.0f} MB "
+              f"(growth {rows[-1]['rss'] - warm[0]['rss']:+.1f} MB "
               f"over {(rows[-1]['t'] - warm[0]['t']) / 60:.1f} min), max {max(r['rss'] for r in rows):.0f} MB; "
               f"second-half slope {slope:+.2f} MB per 10 min; after Stop {rss_stopped:.0f} MB, page closed "
               f"{rss_closed:.0f} MB")

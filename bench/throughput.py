@@ -55,15 +55,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere: `python bench/throughput.py`
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
+import torch
+import torch.nn.functional as F
+from torch import nn
 
-from gan_core.config import DEVICES, TrainConfig  # noqa: E402
-from gan_core.data import load_dataset  # noqa: E402
-from gan_core.engine import resolve_device  # noqa: E402
-from gan_core.models import build_models  # noqa: E402
-from gan_core.run import TrainingRun  # noqa: E402
+from gan_core.config import DEVICES, TrainConfig
+from gan_core.data import load_dataset
+from gan_core.engine import resolve_device
+from gan_core.models import build_models
+from gan_core.run import TrainingRun
 
 LATENT, WIDTH, BATCH, LR, BETAS, SEED = 100, 256, 64, 2e-4, (0.5, 0.999), 0
 SHAPE = (1, 28, 28)
@@ -300,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     ctx = {"device": device, "device_choice": args.device if args.device != "auto" else device.type,
            "data": data, "x_dev": data.x.to(device), "classic_ds": classic_dataset(data.x, data.y)}
     name = torch.cuda.get_device_name(device) if on_gpu else f"CPU, {torch.get_num_threads()} torch threads"
-    print(f"torch {torch.__version__} | device {device} ({name}) | Fashion-MNIST {tuple(data.x.shape)} from {data.source}")
+    print(f"torch {torch.__version__} | device {device} ({name}) | "
+          f"Fashion-MNIST {tuple(data.x.shape)} from {data.source}")
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} CPUs)")
     print(f"MLP GAN width {WIDTH}, latent {LATENT}, batch {BATCH} | {rounds} interleaved rounds x "
           f"({warmup} warm-up + {measure} timed steps) per contender\n")
@@ -332,12 +333,14 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"core / classic = {med['core'] / med['classic']:.3f}")
     print(f"core / bare    = {med['core'] / med['bare']:.3f}   (goal >= 0.95)")
-    paired = {ref: statistics.median(c / o for c, o in zip(results["core"], results[ref])) for ref in ("classic", "bare")}
+    paired = {ref: statistics.median(c / o for c, o in zip(results["core"], results[ref]))
+              for ref in ("classic", "bare")}
     print(f"(median of the per-round ratios: core/classic {paired['classic']:.3f}, core/bare {paired['bare']:.3f}; "
           f"best round of each: core/classic {max(results['core']) / max(results['classic']):.3f}, "
           f"core/bare {max(results['core']) / max(results['bare']):.3f})")
     spread = max(max(v) / min(v) for v in results.values())
-    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; largest max/min over rounds: {spread:.2f}")
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; "
+          f"largest max/min over rounds: {spread:.2f}")
     if spread > 1.5:
         print("WARNING: a contender's rate varied by more than 1.5x between rounds: something else was using the "
               "CPU/GPU; the ratios are unreliable, rerun on a quiet machine.")

@@ -133,7 +133,6 @@ def train_contender(spec: str, times: list[float], device_name: str, out: Path, 
 def train_tutorial(data, device, times: list[float], clock_kind: str, snapshot):
     """The tutorials' loop (bench/throughput.py classic_steps), with marks."""
     import torch
-
     from throughput import LATENT, SEED, ClassicDiscriminator, ClassicGenerator, classic_dataset, classic_steps
 
     torch.manual_seed(SEED)
@@ -188,7 +187,8 @@ def child(args: argparse.Namespace) -> None:
     train_wall = time.perf_counter() - t0
     rows = score_marks(res, args.score_n)
     doc = {"spec": args.child, "clock": args.clock, "device": str(res["device"]), "threads": args.threads,
-           "core": args.core, "score_n": args.score_n, "train_wall_s": round(train_wall, 1), "cpu_s": round(time.process_time(), 1),
+           "core": args.core, "score_n": args.score_n, "train_wall_s": round(train_wall, 1),
+           "cpu_s": round(time.process_time(), 1),
            "config": res["cfg"], "marks": rows}
     (out / "result.json").write_text(json.dumps(doc, indent=1))
 
@@ -207,8 +207,9 @@ def run_all(args: argparse.Namespace) -> list[dict]:
         while pending and free:
             spec, core = pending.pop(0), free.pop(0)
             cmd = [sys.executable, __file__, "--child", spec, "--times", ",".join(map(str, args.times)),
-                   "--device", args.device, "--out", str(args.out), "--clock", args.clock, "--score-n", str(args.score_n), "--threads",
-                   str(args.threads), "--seed", str(args.seed)] + (["--core", str(core)] if core is not None else [])
+                   "--device", args.device, "--out", str(args.out), "--clock", args.clock,
+                   "--score-n", str(args.score_n), "--threads", str(args.threads), "--seed", str(args.seed)]
+            cmd += ["--core", str(core)] if core is not None else []
             print(f"start {spec}" + (f" on core {core}" if core is not None else ""), flush=True)
             running.append((subprocess.Popen(cmd, env=env), core, spec))
         time.sleep(1.0)
@@ -281,7 +282,8 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--parallel", type=int, default=0, help="contenders at once (default: one per core; 1 on a GPU)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--score-n", type=int, default=SCORE_N, help="generated images scored per mark (default %(default)s, "
+    p.add_argument("--score-n", type=int, default=SCORE_N,
+                   help="generated images scored per mark (default %(default)s, "
                    "as the shipped models' cards; fewer for a quick search: FD_clf grows as n shrinks)")
     p.add_argument("--out", default="bench/out/time_to_quality")
     p.add_argument("--child", help=argparse.SUPPRESS)

@@ -50,7 +50,8 @@ browser handles 4 reruns a second instead of 12. Same machine, other agents' tes
 At load 13 a tick of the canvas view took 10 ms to draw and send and 51 ms with its 30 ms of
 training (median); it starts every 78 ms (median). The browser is the bottleneck: at load 17-25
 its main thread spent 4-8 s of every 10 s in long tasks (Streamlit's frontend handling about 12
-fragment reruns a second, and the charts), while drawing a frame on the canvas takes 1.5-15 ms. The redraw rate follows the load of the machine:
+fragment reruns a second, and the charts), while drawing a frame on the canvas takes 1.5-15 ms.
+The redraw rate follows the load of the machine:
 at load 36 (a class's load test running beside it) it fell to 1/s, and 7 of 30 screenshots could
 not be taken within 5 s (the browser did not answer); none of the others was blank.
 """
@@ -180,7 +181,7 @@ def main() -> int:
                 box = page.evaluate(BOX_JS, VIEW)
                 try:  # a page that does not answer within 5 s shows nothing new: a blank frame
                     png = page.screenshot(clip=box, animations="allow", timeout=5000) if box else b""
-                except Exception:  # noqa: BLE001 (playwright's timeout)
+                except Exception:
                     png = b""
                 opacity = page.evaluate(OPACITY_JS, VIEW)
                 blank, std, white = heat_is_blank(png) if png else (True, -1.0, -1.0)  # -1: no screenshot

@@ -31,7 +31,6 @@ import torch
 
 from gan_core.config import choices_of
 
-
 PRECISIONS = choices_of("precision")  # auto, fp32, bf16, fp16 (declared with the option in gan_core.config)
 CHANNELS_LAST = choices_of("channels_last")  # auto, on, off
 

@@ -103,7 +103,7 @@ def load_training_state(path: str | Path) -> tuple[dict[str, torch.Tensor], dict
         tensors, doc = _read(path)
         if doc is None:  # gan_core/1: the document is the sidecar
             doc = _sidecar(path)
-    except Exception as e:  # noqa: BLE001 (missing, truncated or corrupt files all mean "cannot resume")
+    except Exception as e:
         raise CheckpointError(f"{path}: cannot be read to resume ({type(e).__name__}: {e})") from e
     if "training" not in doc:
         raise CheckpointError(f"{path}: holds weights only (no optimiser state), so training cannot resume from it")
@@ -122,7 +122,7 @@ def checkpoint_step(path: str | Path) -> int | None:
         if doc is None:
             doc = _sidecar(path)
         return int(doc["training"]["step"])
-    except Exception:  # noqa: BLE001 (missing, torn, weights-only or foreign: no checkpoint to resume from)
+    except Exception:
         return None
 
 
@@ -142,7 +142,7 @@ def read_sidecar(path: str | Path) -> tuple[TrainConfig, dict[str, Any]]:
         _tensors, doc = _read(path, tensors=False)
     except CheckpointError:
         raise
-    except Exception as e:  # noqa: BLE001 (safetensors raises its own error types for corrupt headers)
+    except Exception as e:
         raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from e
     if doc is not None:
         return _config_and_meta(doc, f"{path} (embedded document)")
@@ -167,7 +167,7 @@ def load_models(path: str | Path, device: str | torch.device = "cpu",
     _check_file(path)  # a pickle renamed .safetensors is named as such
     try:
         tensors, doc = _read(path)
-    except Exception as e:  # noqa: BLE001 (safetensors raises its own error types for corrupt headers)
+    except Exception as e:
         raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from e
     cfg, meta = _config_and_meta(doc, f"{path} (embedded document)") if doc is not None else read_sidecar(path)
     shape = meta.get("sample_shape") if isinstance(meta, dict) else None

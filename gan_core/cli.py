@@ -15,9 +15,9 @@ import importlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from gan_core.config import DEVICES  # a light import: config imports no component (and no torch)
 
@@ -199,12 +199,11 @@ def _ctrl_c_stops(run) -> Iterator[None]:
 def _train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from gan_core.run import TrainingRun, check_can_start
-    from gan_core.store import new_run_id, runs_root
-
+    from gan_core.checks import validate_config
     from gan_core.config import ConfigError
     from gan_core.data import check_source
-    from gan_core.checks import validate_config
+    from gan_core.run import TrainingRun, check_can_start
+    from gan_core.store import new_run_id, runs_root
     from gan_core.train_command import config_from_args, given_fields
 
     given = given_fields(args)

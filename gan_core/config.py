@@ -380,7 +380,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         """Build from a dict (e.g. config.json); unknown keys and wrong types are refused. The values
         themselves are checked by `gan_core.checks.validate_config` (or use `checks.config_from_dict`)."""
         if not isinstance(d, dict):
@@ -400,7 +400,7 @@ class TrainConfig:
             kwargs[name] = value
         return cls(**kwargs)
 
-    def replace(self, **changes: Any) -> "TrainConfig":
+    def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
 

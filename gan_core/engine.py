@@ -417,7 +417,7 @@ class Engine:
             self.train_step()
             self._sum.sum().item()  # wait for the device: the compile time includes the first run
         # any failure of the compiled step means eager instead
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             first_line = (str(e).strip().splitlines() or [""])[0][:300]
             self.accel.compile_error = f"{type(e).__name__}: {first_line}"
             self._g_call, self._d_call = self.G, self._critic_net

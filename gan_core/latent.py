@@ -25,8 +25,8 @@ from PIL import Image
 from torch import nn
 
 from gan_core.noise import sample_noise
-from gan_core.seeding import global_rng
 from gan_core.sampling import grid_image, png_bytes, points_image
+from gan_core.seeding import global_rng
 
 INTERP_MODES = ("linear", "slerp")
 SLERP_EPS = 1e-4  # sin(omega) below this: the vectors are (anti)parallel and slerp is ill-posed

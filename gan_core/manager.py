@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
-from gan_core.checks import validate_config
 from gan_core.checkpoint import checkpoint_step
+from gan_core.checks import validate_config
 from gan_core.config import TrainConfig
 from gan_core.engine import resolve_device
 from gan_core.run import ACTIVE, TrainingRun

@@ -17,6 +17,7 @@ from torch.optim import lr_scheduler
 
 from gan_core.registry import Registry
 
+
 # ---------------------------------------------------------------------------- optimisers
 @dataclass(frozen=True)
 class OptimizerSpec:

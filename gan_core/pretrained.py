@@ -36,8 +36,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save
 
-from gan_core.checks import config_from_dict
 from gan_core.checkpoint import CheckpointError, check_safetensors_header, load_models
+from gan_core.checks import config_from_dict
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, atomic_write_json
 from gan_core.train_command import config_from_args, parse_train_args
@@ -94,7 +94,7 @@ class ModelCard:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Any, where: str = "card") -> "ModelCard":
+    def from_dict(cls, d: Any, where: str = "card") -> ModelCard:
         """Validate types and presence of every field; unknown extra keys are ignored."""
         if not isinstance(d, dict):
             raise PretrainedError(f"{where}: the model card must be a JSON object, got {type(d).__name__}")
@@ -278,7 +278,7 @@ def _load_checked(weights: Path, card: ModelCard, device: str | torch.device,
     try:
         with safe_open(str(weights), framework="pt") as f:
             keys = list(f.keys())
-    except Exception as e:  # noqa: BLE001  safetensors raises its own error types for corrupt headers
+    except Exception as e:
         raise PretrainedError(f"{weights}: not a readable safetensors file ({e})") from e
     if not keys or not all(k.startswith(("G.", "D.", "train.")) for k in keys):
         raise PretrainedError(f"{weights}: expected generator tensors named 'G.*', got {keys[:3]}")

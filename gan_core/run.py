@@ -15,13 +15,14 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from gan_core.checks import config_from_dict, validate_config
 from gan_core.checkpoint import CheckpointError, load_training_state, save_checkpoint
+from gan_core.checks import config_from_dict, validate_config
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, load_dataset, load_raw
 from gan_core.engine import Divergence, Engine, resolve_device
@@ -91,7 +92,7 @@ class TrainingRun:
 
     @classmethod
     def resume_from(cls, run_dir: str | Path, steps: int | None = None, owner: str | None = None,
-                    time_limit: float | None = None) -> "TrainingRun":
+                    time_limit: float | None = None) -> TrainingRun:
         """A run that continues an earlier one from its last checkpoint: same config (optionally
         more steps, or another time limit), step count continued, metrics appended. A time limit
         counts from the continuation: a run that ended by its limit trains that long again."""
@@ -215,7 +216,7 @@ class TrainingRun:
                              else "No checkpoint had been written, so it cannot be resumed."))
             self.state = "interrupted"
             raise
-        except Exception as e:  # noqa: BLE001 (any failure ends this run only, with its reason)
+        except Exception as e:
             msg = f"{type(e).__name__}: {e}"
             if "out of memory" in str(e).lower():
                 msg = f"Out of memory: {e}. Try a smaller batch size or model width."
@@ -443,5 +444,5 @@ def release_accelerator_memory() -> None:
 
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-    except Exception:  # noqa: BLE001 (never let the cleanup hide the run's own error)
+    except Exception:
         pass

@@ -34,7 +34,7 @@ class RunLog:
                 col = self._cols.setdefault(k, [float("nan")] * self._n)
                 col.append(v)
             self._n += 1
-            for k, col in self._cols.items():  # a column missing from this row gets a gap
+            for col in self._cols.values():  # a column missing from this row gets a gap
                 if len(col) < self._n:
                     col.append(float("nan"))
             if self._n >= self.max_rows:

@@ -16,8 +16,9 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 DEFAULT_ROOT = "runs"
 # status.json states of a run that has not ended (found on disk with no process behind it: interrupted)

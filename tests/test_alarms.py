@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from gan_core.metrics.alarms import (EXPLODE_WINDOWS, OVERPOWER_STEPS, AlarmDetector, detect)
+from gan_core.metrics.alarms import EXPLODE_WINDOWS, OVERPOWER_STEPS, AlarmDetector, detect
 
 
 def healthy(n=200, seed=0, every=10, score_every=5):

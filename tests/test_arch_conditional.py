@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gan_core.checks import validate_config
 from gan_core.checkpoint import load_models, save_checkpoint
+from gan_core.checks import validate_config
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import Dataset
 from gan_core.engine import Engine

@@ -51,8 +51,8 @@ def run_steps(cfg: TrainConfig, data: Dataset, steps: int = 2) -> Engine:
     return eng
 
 
-MATRIX = [pytest.param(a, s, l, id=f"{a}-{'x'.join(map(str, s))}-{l}")
-          for a in ARCHS.names() for s in SHAPES if supported(a, s) for l in LOSSES.names()]
+MATRIX = [pytest.param(a, s, loss, id=f"{a}-{'x'.join(map(str, s))}-{loss}")
+          for a in ARCHS.names() for s in SHAPES if supported(a, s) for loss in LOSSES.names()]
 
 
 @pytest.mark.parametrize("arch,shape,loss", MATRIX)
@@ -109,7 +109,9 @@ def test_dcgan_batchnorm_can_be_switched_off_in_g_and_d():
 @pytest.mark.parametrize("arch", ARCHS.names())
 def test_depth_adds_layers(arch):
     shape = (1, 8, 8)
-    count = lambda net: sum(p.numel() for p in net.parameters())
+    def count(net):
+        return sum(p.numel() for p in net.parameters())
+
     G0, D0 = build_models(arch, shape=shape, latent_dim=4, width=4, depth=0)
     G1, D1 = build_models(arch, shape=shape, latent_dim=4, width=4, depth=1)
     assert count(G1) > count(G0) and count(D1) > count(D0)

@@ -98,7 +98,8 @@ def test_bad_values_exit_nonzero_with_one_line(capsys, tmp_path, args, must_ment
 
 
 def test_sample_refuses_bad_n(tmp_path, capsys):
-    code = main(["sample", "--checkpoint", str(tmp_path / "x.safetensors"), "--n", "0", "--out", str(tmp_path / "s.npy")])
+    code = main(["sample", "--checkpoint", str(tmp_path / "x.safetensors"), "--n", "0",
+                 "--out", str(tmp_path / "s.npy")])
     assert code != 0
     assert "--n" in one_line(capsys.readouterr().err)
 

@@ -17,8 +17,8 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_core.checks import config_from_dict, validate_config
 from gan_core import data as D
+from gan_core.checks import config_from_dict, validate_config
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, DataOptions, images, prepare
 from gan_core.data.idx import write_idx

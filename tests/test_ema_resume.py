@@ -66,7 +66,8 @@ def test_checkpoint_holds_the_ema_generator_and_the_raw_one_for_resume(tmp_path)
 
 RESUME_CASES = {
     "dcgan-ema-sn-regularisers": dict(
-        dataset="digits", arch="dcgan", ema_decay=0.95, spectral_norm=True, r1_weight=0.5, label_smoothing=0.1, label_flip=0.1,
+        dataset="digits", arch="dcgan", ema_decay=0.95, spectral_norm=True, r1_weight=0.5, label_smoothing=0.1,
+        label_flip=0.1,
         instance_noise=0.2, diffaug="color,translation,cutout", grad_clip=5.0, schedule="warmup-cosine",
         warmup_steps=3),
     "stylegan-conditional-sgd-rmsprop-cyclic": dict(

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import gan_core.engine as engine_mod
-from gan_core.checks import validate_config
 from gan_core.accel import CPU_AUTO_BF16, Accel, cpu_has_fast_bf16, resolve_precision, use_channels_last
+from gan_core.checks import validate_config
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import load_dataset
 from gan_core.engine import Engine
@@ -20,9 +20,9 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 
 def small(**kw) -> TrainConfig:
-    fields = {"dataset": "digits", "arch": "dcgan", "width": 8, "latent_dim": 16, "batch_size": 32, "steps": 20, "log_every": 5,
-                  "sample_every": 10, "score_every": 0, "checkpoint_every_s": 3600.0, "device": "cpu", "precision": "fp32",
-                  "channels_last": "off"}
+    fields = {"dataset": "digits", "arch": "dcgan", "width": 8, "latent_dim": 16, "batch_size": 32, "steps": 20,
+              "log_every": 5, "sample_every": 10, "score_every": 0, "checkpoint_every_s": 3600.0, "device": "cpu",
+              "precision": "fp32", "channels_last": "off"}
     fields.update(kw)
     return validate_config(TrainConfig(**fields))
 
@@ -93,7 +93,8 @@ def test_gradient_penalties_under_bf16_autocast_match_fp32(digits, penalty):
         e.accel.precision = prec
         critic = e._penalty_critic(None)
         gen = torch.Generator().manual_seed(0)
-        values[prec] = gradient_penalty(critic, real, fake, generator=gen) if penalty == "gp" else r1_penalty(critic, real)
+        values[prec] = (gradient_penalty(critic, real, fake, generator=gen) if penalty == "gp"
+                        else r1_penalty(critic, real))
     assert values["bf16"].dtype == torch.float32
     assert abs(values["bf16"].item() - values["fp32"].item()) < 0.05 * values["fp32"].item() + 1e-6, values
     values["bf16"].backward()

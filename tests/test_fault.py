@@ -44,7 +44,7 @@ def _status(run_dir: Path) -> dict:
 def _start_and_kill(run_dir: Path, tmp: Path) -> dict:
     """Start a long CLI run, wait for a checkpoint (weights + sidecar) while it is running, then
     SIGKILL it. Returns the last status the process wrote."""
-    log = open(tmp / "train.log", "wb")  # noqa: SIM115 (closed below)
+    log = open(tmp / "train.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "gan_core", "train", "--preset", "ring8-mlp", "--steps", "200000",
                              "--checkpoint-every-s", "1", "--out", str(run_dir)],
                             cwd=REPO, env=_env(tmp), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -14,9 +14,19 @@ import torch
 
 from gan_core.data.toy2d import MIXTURES, sample_mixture
 from gan_core.metrics import classifier as clf_mod
-from gan_core.metrics.scores import (class_stats, diversity, frechet_distance, frechet_gaussians, grid_histogram,
-                                     image_scores, kernel_distance, kl_js, mode_scores, points_scores,
-                                     precision_recall)
+from gan_core.metrics.scores import (
+    class_stats,
+    diversity,
+    frechet_distance,
+    frechet_gaussians,
+    grid_histogram,
+    image_scores,
+    kernel_distance,
+    kl_js,
+    mode_scores,
+    points_scores,
+    precision_recall,
+)
 
 
 def gaussian(n, mu, cov, seed):

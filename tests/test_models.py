@@ -89,7 +89,8 @@ def test_dcgan_plan_refuses_odd_resolutions():
 
 
 def test_wgan_gp_builds_d_without_batchnorm():
-    _, D = build_models("dcgan", shape=(1, 28, 28), latent_dim=8, width=8, d_batchnorm=LOSSES.get("wgan-gp").d_batchnorm)
+    _, D = build_models("dcgan", shape=(1, 28, 28), latent_dim=8, width=8,
+                        d_batchnorm=LOSSES.get("wgan-gp").d_batchnorm)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
     _, D = build_models("dcgan", shape=(1, 28, 28), latent_dim=8, width=8, d_batchnorm=True)
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
@@ -139,7 +140,7 @@ def step_cases():
 
 def test_step_cases_cover_every_arch_loss_pair_and_every_shape():
     got = {c.values for c in step_cases()}
-    assert {(a, l) for a, _, l in got} == {(a, l) for a in ARCHS.names() for l in LOSSES.names()}
+    assert {(a, loss) for a, _, loss in got} == {(a, loss) for a in ARCHS.names() for loss in LOSSES.names()}
     assert {(a, s) for a, s, _ in got} == {c.values for c in cases()}
 
 

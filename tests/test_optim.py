@@ -128,7 +128,9 @@ def test_d_steps_per_g_step():
     eng = Engine(cfg, _points(), torch.device("cpu"))
     eng.train_step()
     eng.train_step()
-    steps = lambda opt: int(next(iter(opt.state.values()))["step"])
+    def steps(opt):
+        return int(next(iter(opt.state.values()))["step"])
+
     assert steps(eng.opt_d) == 6 and steps(eng.opt_g) == 2
 
 
@@ -160,9 +162,8 @@ def test_schedule_state_survives_json():
 def test_live_chart_shows_the_real_rates_of_g_and_d_and_the_preview_matches_them(tmp_path, name):
     """A real run logs lr_g and lr_d from its two schedulers; the live chart's G and D learning-rate
     traces are those values, and the preview drawn before training predicted exactly them."""
-    from ui.figures import lr_figure, metrics_figure
-
     from gan_core.run import TrainingRun
+    from ui.figures import lr_figure, metrics_figure
 
     cfg = validate_config(TrainConfig(schedule=name, lr_g=1e-3, lr_d=4e-3, steps=12, warmup_steps=4, warmup_start=0.25,
                       lr_cycle_steps=6, lr_min_factor=0.1, lr_step_every=5, lr_gamma=0.5, latent_dim=2, width=8,

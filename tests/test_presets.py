@@ -27,7 +27,8 @@ def test_the_presets_the_material_calls_for():
     assert _has(loss="wgan-gp")  # WGAN-GP
     assert _has(loss="lsgan")  # LSGAN
     assert _has(arch="resnet", loss="hinge", spectral_norm=True)  # SNGAN with hinge loss
-    assert [k for k in _has(arch="dcgan") if PRESETS[k].fields.get("conditioning", "none") != "none"]  # conditional DCGAN
+    # a conditional DCGAN
+    assert [k for k in _has(arch="dcgan") if PRESETS[k].fields.get("conditioning", "none") != "none"]
     assert _has(arch="stylegan-lite")  # style-based
 
 

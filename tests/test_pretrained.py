@@ -89,7 +89,8 @@ def test_command_must_match_config(tmp_path: Path) -> None:
     cfg = TrainConfig(dataset="ring8", arch="mlp", latent_dim=2, width=8, steps=1)
     ckpt = _checkpoint(tmp_path, cfg, [2])
     with pytest.raises(PretrainedError, match="width: 16 vs 8"):
-        export_generator(ckpt, tmp_path / "r.safetensors", name="r", title="t", command=RING_CMD.replace("8 --", "16 --"))
+        export_generator(ckpt, tmp_path / "r.safetensors", name="r", title="t",
+                         command=RING_CMD.replace("8 --", "16 --"))
     with pytest.raises(PretrainedError, match="python -m gan_core train"):
         export_generator(ckpt, tmp_path / "r.safetensors", name="r", title="t", command="rm -rf /")
     with pytest.raises(PretrainedError, match="not allowed"):

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 import gan_core.run as run_mod
-from gan_core.checks import config_from_dict
 from gan_core.checkpoint import load_models
+from gan_core.checks import config_from_dict
 from gan_core.config import TrainConfig
 from gan_core.data import fashion_mnist
 from gan_core.engine import METRICS, Engine

@@ -209,6 +209,6 @@ def _upload() -> Explorable | None:
         return load_upload_cached(digest, wb, cb)
     except PretrainedError as e:
         st.error(f"Upload refused: {e}")
-    except Exception as e:  # noqa: BLE001  anything else an odd file provokes: refuse it, keep the page up
+    except Exception as e:
         st.error(f"Upload refused: the files could not be loaded as a generator ({type(e).__name__}: {e})")
     return None

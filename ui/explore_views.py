@@ -73,7 +73,8 @@ def parse_seeds(text: str, what: str, lo: int = 2, hi: int = 16) -> list[int]:
     try:
         seeds = [int(p) for p in parts]
     except ValueError:
-        raise ValueError(f"{what}: write whole numbers separated by commas or spaces (e.g. 0, 1, 2), got {text!r}")
+        raise ValueError(
+            f"{what}: write whole numbers separated by commas or spaces (e.g. 0, 1, 2), got {text!r}") from None
     if not lo <= len(seeds) <= hi:
         raise ValueError(f"{what}: give {lo} to {hi} seeds, got {len(seeds)}")
     bad = [s for s in seeds if not 0 <= s <= MAX_SEED]

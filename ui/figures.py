@@ -35,7 +35,8 @@ FONT = 14  # px: charts are read from the back of a classroom
 LOG_PANEL = 2  # the gradient norms span decades
 
 
-def metric_traces(cols: dict[str, list[float]], x_key: str = "step") -> list[tuple[int, str, str, np.ndarray, np.ndarray]]:
+def metric_traces(cols: dict[str, list[float]],
+                  x_key: str = "step") -> list[tuple[int, str, str, np.ndarray, np.ndarray]]:
     """The live chart's traces as (panel index, column, legend name, x, y), downsampled."""
     xs = cols.get(x_key, [])
     out = []
@@ -124,8 +125,8 @@ def panel_legends(fig: go.Figure, panels: Sequence[int], title_shift: int = 22) 
     for k, i in enumerate(panels):
         xd, yd = fig.layout[axis_name("xaxis", i)].domain, fig.layout[axis_name("yaxis", i)].domain
         fig.update_layout({legend_name(k): {"x": xd[0], "y": yd[1], "xanchor": "left", "yanchor": "bottom",
-                                                 "orientation": "h", "bgcolor": "rgba(0,0,0,0)", "font": {"size": FONT - 1},
-                                                 "itemwidth": 30, "tracegroupgap": 0}})
+                                            "orientation": "h", "bgcolor": "rgba(0,0,0,0)", "font": {"size": FONT - 1},
+                                            "itemwidth": 30, "tracegroupgap": 0}})
         if i < len(titles):
             titles[i].update(yshift=title_shift)
 
@@ -176,7 +177,8 @@ def metrics_figure(cols: dict[str, list[float]], x_key: str = "step", height: in
     return fig
 
 
-def points_figure(fake: np.ndarray, real: np.ndarray | None = None, extent: float = 1.6, height: int = 440) -> go.Figure:
+def points_figure(fake: np.ndarray, real: np.ndarray | None = None, extent: float = 1.6,
+                  height: int = 440) -> go.Figure:
     """Real and generated 2-D points in one scatter, on fixed axes so motion is visible."""
     fig = go.Figure()
     if real is not None:
@@ -184,7 +186,8 @@ def points_figure(fake: np.ndarray, real: np.ndarray | None = None, extent: floa
                                    marker={"size": 4, "color": "rgba(120,120,120,0.45)"}))
     fig.add_trace(go.Scattergl(x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated (fixed z)",
                                marker={"size": 4, "color": "#ff7f0e"}))
-    fig.update_layout(height=height, margin={"l": 30, "r": 10, "t": 30, "b": 30}, legend={"orientation": "h", "y": -0.1},
+    fig.update_layout(height=height, margin={"l": 30, "r": 10, "t": 30, "b": 30},
+                      legend={"orientation": "h", "y": -0.1},
                       uirevision="keep")
     fig.update_xaxes(range=[-extent, extent])
     fig.update_yaxes(range=[-extent, extent], scaleanchor="x", scaleratio=1)
@@ -200,7 +203,8 @@ def lr_figure(steps: Sequence[int], lr_g: Sequence[float], lr_d: Sequence[float]
                              hovertemplate=hover("lr_g")))
     fig.add_trace(go.Scatter(x=steps, y=np.asarray(lr_d, dtype=float), name=label("lr_d"), mode="lines",
                              line={"dash": "dash"}, hovertemplate=hover("lr_d")))
-    fig.update_layout(height=height, margin={"l": 30, "r": 10, "t": 10, "b": 30}, legend={"orientation": "h", "y": -0.3},
+    fig.update_layout(height=height, margin={"l": 30, "r": 10, "t": 10, "b": 30},
+                      legend={"orientation": "h", "y": -0.3},
                       xaxis_title="step", font={"size": FONT - 1})
     fig.update_yaxes(tickformat=".1e", rangemode="tozero")
     return fig

@@ -16,11 +16,10 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import streamlit as st
-
-from functools import partial
 
 from gan_core.config import TrainConfig
 from gan_core.options import all_options, choice_help, choice_label, choice_names, fields_in, is_relevant

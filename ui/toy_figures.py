@@ -172,6 +172,7 @@ def lab_charts(history: Sequence[dict], scores: Sequence[dict], height: int = 42
         fig.add_annotation(text="mode counts need a Gaussian mixture (ring8, grid25)", showarrow=False,
                            xref="x4 domain", yref="y4 domain", x=0.5, y=0.5, font={"color": "grey"})
     fig.update_xaxes(title_text="step", row=2)
-    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 40, "b": 30}, legend={"orientation": "h", "y": -0.15},
+    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 40, "b": 30},
+                      legend={"orientation": "h", "y": -0.15},
                       uirevision="lab-charts")
     return fig

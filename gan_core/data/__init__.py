@@ -20,19 +20,48 @@ This `__init__` only imports the sources (which registers them) and hands names 
 the records and the errors the sources need live in `_registry.py`, so no source imports its package.
 """
 
+# Register the built-in sources (the order is the order of the select box), then the pipeline.
+from gan_core.data import (  # noqa: F401
+    cifar,
+    csvpoints,
+    digits,
+    fashion_mnist,
+    images,
+    mnist,
+    toy2d,
+)
 from gan_core.data._registry import (  # noqa: F401  (the public names of gan_core.data)
-    DATASETS, DataError, DataOptionError, Dataset, DatasetRegistry, DatasetSpec, Raw, SourceRequest, parse_name,
+    DATASETS,
+    DataError,
+    DataOptionError,
+    Dataset,
+    DatasetRegistry,
+    DatasetSpec,
+    Raw,
+    SourceRequest,
+    parse_name,
     register_source,
 )
-
-# Register the built-in sources (the order is the order of the select box), then the pipeline.
-from gan_core.data import toy2d  # noqa: F401  (2-D points)
-from gan_core.data import csvpoints  # noqa: F401
-from gan_core.data import digits, fashion_mnist, mnist, cifar  # noqa: F401
-from gan_core.data import images  # noqa: F401  (folder:, zip:)
 from gan_core.data.paths import data_root, resolve_user_path  # noqa: F401
 from gan_core.data.prepare import (  # noqa: F401
-    CHANNELS, FITS, RESOLUTIONS, DataOptions, Preview, available_bytes, check_fits, check_options, check_source,
-    clear_caches, dataset_size, estimate_nbytes, finish, format_bytes, load_dataset, load_raw, memory_problem,
-    prepare_dataset, preview, sample_shape,
+    CHANNELS,
+    FITS,
+    RESOLUTIONS,
+    DataOptions,
+    Preview,
+    available_bytes,
+    check_fits,
+    check_options,
+    check_source,
+    clear_caches,
+    dataset_size,
+    estimate_nbytes,
+    finish,
+    format_bytes,
+    load_dataset,
+    load_raw,
+    memory_problem,
+    prepare_dataset,
+    preview,
+    sample_shape,
 )

@@ -7,9 +7,10 @@ the package imports the package's `__init__` (no import cycle).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from gan_core.registry import Entry, Registry
 

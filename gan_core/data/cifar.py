@@ -38,12 +38,12 @@ class SafeUnpickler(pickle.Unpickler):
         ("_codecs", "encode"),  # how Python 3 writes bytes in protocol 2
     })
 
-    def find_class(self, module: str, name: str):  # noqa: ANN201
+    def find_class(self, module: str, name: str):
         if (module, name) in self.ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a CIFAR-10 batch")
 
-    def persistent_load(self, pid):  # noqa: ANN001, ANN201
+    def persistent_load(self, pid):
         raise pickle.UnpicklingError("persistent ids are not allowed in a CIFAR-10 batch")
 
 
@@ -55,7 +55,7 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         with open(path, "rb") as f:
             obj = SafeUnpickler(f, encoding="bytes").load()
-    except Exception as e:  # noqa: BLE001  (UnpicklingError, EOFError, ValueError, ... all mean a bad file)
+    except Exception as e:
         raise DataError(f"{path}: not a CIFAR-10 python batch ({type(e).__name__}: {e}). Allowed: the files of "
                         "cifar-10-python.tar.gz, unchanged. Delete it and let the loader download it again.") from e
     if not isinstance(obj, dict):
@@ -86,7 +86,7 @@ def _download(root: Path) -> str | None:
 
         download_and_extract_archive(CIFAR10.url, str(root), filename=CIFAR10.filename, md5=CIFAR10.tgz_md5)
         return None
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gan_core.data._registry import DataError, Dataset, Raw, register_source
 from gan_core.data.idxfamily import IMAGES, LABELS, find_idx_pair, idx_raw, read_idx_pair, torchvision_download
-from gan_core.data.paths import download_allowed, resolve_data_dir  # noqa: F401  (resolve_data_dir: public here too)
+from gan_core.data.paths import download_allowed, resolve_data_dir
 
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",

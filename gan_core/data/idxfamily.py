@@ -56,5 +56,5 @@ def torchvision_download(cls_name: str, folder: Path) -> str | None:
 
         getattr(tvd, cls_name)(root=str(folder), train=True, download=True)
         return None
-    except Exception as e:  # noqa: BLE001  (no internet, disk full, ...: reported with the fix)
+    except Exception as e:
         return f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"

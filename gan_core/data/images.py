@@ -28,9 +28,9 @@ import os
 import re
 import stat
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -225,7 +225,7 @@ def decode_image(data: bytes, name: str, *, mode: str, resolution: int, fit: str
         raise DataError(f"{name}: {e}; allowed: images up to {MAX_PIXELS:,} pixels") from e
     except UnidentifiedImageError as e:
         raise DataError(f"{name}: not a PNG or JPEG image (the name says so, the content does not); {ALLOWED}") from e
-    except Exception as e:  # noqa: BLE001  (OSError (truncated), SyntaxError, ValueError, zlib.error, ...)
+    except Exception as e:
         raise DataError(f"{name}: truncated or corrupt image ({type(e).__name__}: {e}); allowed: complete PNG or "
                         "JPEG files. Re-save it or remove it.") from e
     return arr[:, :, None] if arr.ndim == 2 else arr

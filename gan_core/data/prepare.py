@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from gan_core.config import choices_of
-from gan_core.data._registry import (DATASETS, DataError, DataOptionError, Dataset, Raw, SourceRequest, parse_name)
+from gan_core.data._registry import DATASETS, DataError, DataOptionError, Dataset, Raw, SourceRequest, parse_name
 from gan_core.data.paths import resolve_data_dir, resolve_user_path
 
 RESOLUTIONS = choices_of("resolution")  # 0 = native; the choices are declared with the option in gan_core.config
@@ -51,7 +51,7 @@ class DataOptions:
     hflip: bool = False
 
     @classmethod
-    def of(cls, cfg: Any) -> "DataOptions":
+    def of(cls, cfg: Any) -> DataOptions:
         if isinstance(cfg, DataOptions):
             return cfg
         if isinstance(cfg, str):
@@ -126,7 +126,7 @@ def available_bytes(device: str | torch.device = "cpu") -> int | None:
         try:
             free, _total = torch.cuda.mem_get_info(dev)
             return int(free)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return None
     try:
         with open("/proc/meminfo") as f:

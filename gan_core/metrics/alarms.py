@@ -13,9 +13,10 @@ Thresholds are module constants, named and explained, so a teacher can see why o
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from statistics import median
-from typing import Any, Iterable
+from typing import Any
 
 # --- mode collapse
 COVERAGE_DROP = 0.6  # fires when classes/modes covered fall below 60% of the best seen so far

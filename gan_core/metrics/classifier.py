@@ -84,7 +84,7 @@ class Classifier:
     def n_classes(self) -> int:
         return int(self.card["n_classes"])
 
-    def to(self, device: torch.device | str) -> "Classifier":
+    def to(self, device: torch.device | str) -> Classifier:
         self.net.to(device)
         return self
 

@@ -57,7 +57,7 @@ def weights_file(download: bool = False) -> Path:
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         torch.hub.download_url_to_file(WEIGHTS_URL, str(cached), progress=False)
-    except Exception as e:  # noqa: BLE001: offline, proxy, disk full: all mean "not available"
+    except Exception as e:  # broad on purpose: offline, proxy, disk full all mean "not available"
         raise InceptionUnavailable(
             f"Inception weights could not be downloaded ({type(e).__name__}: {e}); this machine seems offline. "
             f"Download {WEIGHTS_URL} elsewhere and set {ENV}=/path/to/it. The classifier-based scores still "
@@ -68,7 +68,7 @@ def weights_file(download: bool = False) -> Path:
 def _checked_copy(path: Path) -> str:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         raise InceptionUnavailable(f"{path}: not a plain tensor file ({type(e).__name__}: {e})") from None
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
         raise InceptionUnavailable(f"{path}: expected a state dict of tensors")

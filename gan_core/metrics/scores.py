@@ -55,7 +55,7 @@ def preload() -> None:
     """Import the scoring libraries now (seconds on a busy CPU), so the first scoring inside the
     training loop is not slowed by them; the monitor calls this while it sets up."""
     import torch_fidelity.metric_prc  # noqa: F401
-    import torchmetrics.image.fid  # noqa: F401
+    import torchmetrics.image.fid
     import torchmetrics.image.kid  # noqa: F401
 
 

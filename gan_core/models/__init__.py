@@ -20,6 +20,14 @@ register themselves lives in `models/_registry.py`.
 
 from __future__ import annotations
 
+# Registration order is the order of the menu: the classic MLP first.
+from gan_core.models import (  # noqa: F401
+    dcgan,
+    mlp,
+    resnet,
+    stylegan,
+    toymlp,
+)
 from gan_core.models._registry import (  # noqa: F401
     ARCHS,
     CONDITIONING,
@@ -31,7 +39,3 @@ from gan_core.models._registry import (  # noqa: F401
     resolve_norms,
 )
 from gan_core.models.build import build_models, model_kwargs  # noqa: F401
-
-# Registration order is the order of the menu: the classic MLP first.
-from gan_core.models import mlp  # noqa: F401, I001
-from gan_core.models import dcgan, resnet, stylegan, toymlp  # noqa: F401

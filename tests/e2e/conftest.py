@@ -149,7 +149,7 @@ def page(browser, streamlit_server, request, tmp_path):
             try:
                 pg.screenshot(path=str(shot), full_page=True)
                 print(f"\nscreenshot: {shot}")
-            except Exception as e:  # noqa: BLE001 (a screenshot is best effort)
+            except Exception as e:
                 print(f"\nno screenshot: {e}")
             print(f"page url: {pg.url}\nserver log tail ({streamlit_server['log']}):\n"
                   f"{_tail(streamlit_server['log'])}")

@@ -47,7 +47,7 @@ def _progress(page) -> str:
     loc = page.locator(PROGRESS)
     try:
         return loc.first.inner_text(timeout=2_000) if loc.count() else ""
-    except Exception:  # noqa: BLE001 (the element may be replaced between count and read)
+    except Exception:
         return ""
 
 

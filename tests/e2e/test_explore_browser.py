@@ -1,6 +1,7 @@
 """Browser end-to-end test of the Explore page: the real server, a real (headless) chromium.
 
-Open the page on a run checkpoint written into the server's runs directory, see the gallery grid, move a GANSpace slider with the keyboard
+Open the page on a run checkpoint written into the server's runs directory, see the gallery grid, move a GANSpace
+slider with the keyboard
 and check that the grid image the browser shows changes (its src is a hash of the PNG bytes),
 then move it back and get the first picture again.
 """
@@ -25,7 +26,8 @@ LOAD_TIMEOUT_MS = 90_000
 FRESH = '[data-testid="stElementContainer"]:not([data-stale="true"])'
 GRID_JS = """() => {
   for (const img of document.querySelectorAll('[data-testid="stImage"] img')) {
-    const cap = img.closest('[data-testid="stImageContainer"], [data-testid="stImage"]')?.parentElement?.innerText || '';
+    const box = img.closest('[data-testid="stImageContainer"], [data-testid="stImage"]');
+    const cap = box?.parentElement?.innerText || '';
     if (cap.includes('Seeds ')) return img.getAttribute('src');
   }
   return null;

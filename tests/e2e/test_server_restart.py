@@ -97,7 +97,7 @@ def _progress_step(page) -> int | None:
     loc = page.locator(PROGRESS)
     try:
         return _step(loc.first.inner_text(timeout=2_000)) if loc.count() else None
-    except Exception:  # noqa: BLE001 (the element may be replaced between count and read)
+    except Exception:
         return None
 
 

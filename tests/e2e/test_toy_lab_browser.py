@@ -177,7 +177,7 @@ def test_play_never_blanks_or_fades_the_heat_map(page, streamlit_server):
         try:  # a view that cannot be shot within 10 s is as good as blank
             png = page.screenshot(clip=box, animations="allow", timeout=10_000) if box else None
             why = "no view" if png is None else "blank" if heat_map_is_blank(png) else ""
-        except Exception as e:  # noqa: BLE001 (playwright's timeout: the page did not answer)
+        except Exception as e:
             png, why = None, repr(e)[:60]
         opacity = page.evaluate(OPACITY_JS, VIEW)
         if why or opacity < 0.99:
