@@ -1,4 +1,4 @@
-"""Command line: `python -m gan_core train|sample|eval|train-classifier|export`, on the same TrainingRun
+"""Command line: `python -m gan_core train|sample|eval|train-classifier|export|timelapse`, on the same TrainingRun
 as the app.
 
 Building the parser imports no torch: the top-level `--help` lists the commands from the table below,
@@ -114,6 +114,14 @@ def _export_options(e: argparse.ArgumentParser) -> None:
                    "training does not depend on the step target (the command must then give the step reached)")
 
 
+def _timelapse_options(t: argparse.ArgumentParser) -> None:
+    t.add_argument("--run", required=True, help="a run directory (runs/ID): its samples/step_*.png are the frames")
+    t.add_argument("--out", required=True, help="output file, .gif (Pillow) or .mp4 (needs PyAV: pip install av)")
+    t.add_argument("--fps", type=int, default=5, help="frames (saved grids) per second, 1 to 30 (default 5)")
+    t.add_argument("--max-frames", type=int, default=300,
+                   help="long runs are thinned evenly to this many grids, first and last kept (default 300)")
+
+
 class Command(NamedTuple):
     help: str  # one line in `python -m gan_core --help`
     description: str  # the top of the command's own --help
@@ -147,6 +155,11 @@ COMMANDS: dict[str, Command] = {
         "Export G (the EMA copy when the run kept one) of a finished run's checkpoint as "
         "pretrained/NAME.safetensors (fp16 when harmless) + NAME.json (config and model card).",
         _export_options, "gan_core.pretrained:run_export"),
+    "timelapse": Command(
+        "write a run's saved sample grids as a time-lapse GIF or MP4",
+        "Play a run's fixed-noise grids (samples/step_*.png) in order, one frame per saved grid with its step "
+        "written under it: training as it happened.",
+        _timelapse_options, "gan_core.timelapse:run_timelapse"),
     "options": Command(
         "list every training option: default, allowed values, what it does",
         "Every option of `train`, from its one declaration in gan_core/config.py; --markdown prints the table "
