@@ -10,6 +10,7 @@ from gan_core.checkpoint import CheckpointError
 from gan_core.config import ConfigError
 from gan_core.manager import LimitError
 from gan_core.store import list_runs, runs_root
+from ui.history import history_dialog, open_history
 from ui.run_cards import STATE_FILTERS, RunCard, matches, page_of, run_card
 from ui.session import add_run, get_manager, session_owner
 
@@ -83,10 +84,13 @@ def _card(card: RunCard) -> None:
                 st.caption(f"scores at step {card.scores_step:,}" if card.scores_step is not None else "latest scores")
             else:
                 st.caption("No scores yet")
-            b = st.columns(2)
+            b = st.columns(3)
             if b[0].button("Open", key=f"open_{card.id}", icon=":material/visibility:",
                            help="Watch this run on the Train page (charts, samples, controls)."):
                 _open(card.id)
+            b[2].button("History", key=f"hist_{card.id}", icon=":material/history:", on_click=open_history,
+                        args=(card.dir, card.id, card.name), disabled=card.thumbnail is None,
+                        help="Every saved sample grid on a slider, and a time-lapse (GIF or MP4) to download.")
             if card.can_continue and state in ("stopped", "interrupted", "finished", "failed"):
                 with b[1].popover("Continue", icon=":material/replay:",
                                   help=f"Train on from its checkpoint at step {card.checkpoint_step:,}."):
@@ -104,6 +108,7 @@ def _card(card: RunCard) -> None:
 
 for status in chosen:
     _card(run_card(status))
+history_dialog()  # a run's saved grids, when its History button was pressed
 
 if st.session_state.get("runs_open"):  # set by Continue's callback: watch the continued run
     _open(st.session_state.pop("runs_open"))

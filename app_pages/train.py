@@ -29,6 +29,7 @@ with st.spinner("Loading the training engine (PyTorch; only the first page after
     from gan_core.store import read_json, runs_root
     from ui.config_form import KEY, config_form, load_into_form, lr_preview
     from ui.figures import lr_figure, metrics_figure, points_figure
+    from ui.history import history_panel
     from ui.scores import alarm_banners, score_charts, score_settings
     from ui.session import add_run, get_manager, live_figures, my_run_ids, session_owner
 
@@ -312,6 +313,14 @@ if ids:
         st.fragment(run_every=POLL_S)(live_panel)(chosen, active, state_drawn, {"first": True})
     else:
         live_panel(chosen, None)
+    # Every saved grid, scrubbed in a fragment of its own (ui/history.py): it never reruns the live
+    # view above, nor the live view it. Drawn only while open (a closed expander costs nothing).
+    hist = st.expander("History: every saved sample grid, and a time-lapse", key="hist_open", on_change="rerun",
+                       icon=":material/history:")
+    if hist.open:
+        with hist:
+            st.fragment(history_panel)(run.dir if run is not None else runs_root() / chosen, chosen,
+                                       _run_name(chosen))
 
 with st.sidebar:
     st.header("Configuration")
