@@ -19,6 +19,7 @@ pages = [
     st.Page("app_pages/runs.py", title="Runs", icon=":material/folder_open:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("app_pages/explore.py", title="Explore", icon=":material/explore:"),
+    st.Page("app_pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
     st.Page("app_pages/data.py", title="Data", icon=":material/dataset:"),
     st.Page("app_pages/toy_lab.py", title="2-D lab", icon=":material/scatter_plot:"),
 ]

@@ -1,5 +1,5 @@
-"""Command line: `python -m gan_core train|sample|eval|train-classifier|export|timelapse`, on the same TrainingRun
-as the app.
+"""Command line: `python -m gan_core train|sample|eval|train-classifier|export|timelapse|
+gallery`, on the same TrainingRun as the app.
 
 Building the parser imports no torch: the top-level `--help` lists the commands from the table below,
 and each command's options are added when that command is parsed or its help is printed (bug 6:
@@ -122,6 +122,15 @@ def _timelapse_options(t: argparse.ArgumentParser) -> None:
                    help="long runs are thinned evenly to this many grids, first and last kept (default 300)")
 
 
+def _gallery_options(g: argparse.ArgumentParser) -> None:
+    g.add_argument("--pretrained", action="append", metavar="NAME",
+                   help="a shipped model (pretrained/NAME.json); repeat for several")
+    g.add_argument("--run", action="append", metavar="ID_OR_DIR", help="a run id (under runs/) or run directory; "
+                   "repeat for several. Its newest saved sample grid is shown")
+    g.add_argument("--out", required=True, help="the .html file to write (images inlined: one file to share)")
+    g.add_argument("--title", default="GAN gallery", help="the page's heading (default 'GAN gallery')")
+
+
 class Command(NamedTuple):
     help: str  # one line in `python -m gan_core --help`
     description: str  # the top of the command's own --help
@@ -160,6 +169,11 @@ COMMANDS: dict[str, Command] = {
         "Play a run's fixed-noise grids (samples/step_*.png) in order, one frame per saved grid with its step "
         "written under it: training as it happened.",
         _timelapse_options, "gan_core.timelapse:run_timelapse"),
+    "gallery": Command(
+        "write shipped models and runs side by side as one static HTML page",
+        "A self-contained HTML page (images inlined as PNG, no script) with each chosen model's or run's samples, "
+        "name, key settings and scores: a gallery a teacher can share.",
+        _gallery_options, "gan_core.gallery:run_gallery"),
     "options": Command(
         "list every training option: default, allowed values, what it does",
         "Every option of `train`, from its one declaration in gan_core/config.py; --markdown prints the table "

@@ -54,7 +54,7 @@ def test_top_level_help_imports_no_torch():
     assert _loaded_after(_help_of("--help")) == []
 
 
-@pytest.mark.parametrize("command", ["sample", "eval", "train-classifier", "export", "timelapse"])
+@pytest.mark.parametrize("command", ["sample", "eval", "train-classifier", "export", "timelapse", "gallery"])
 def test_command_help_imports_no_torch(command):
     """Only `train --help` needs the registries (its choices and help come from them)."""
     assert _loaded_after(_help_of(command, "--help")) == []
