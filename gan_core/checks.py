@@ -139,6 +139,12 @@ def check_combinations(cfg: Any) -> None:
     if cfg.diffaug != "none" and DATASETS.get(cfg.dataset).kind != "image":
         raise ConfigError("diffaug", f"DiffAugment transforms images; {cfg.dataset!r} is 2-D points. Set it to none "
                           f"(allowed for images: {', '.join(DIFFAUG.names())})")
+    for net, k, part in (("G", cfg.freeze_g, "g"), ("D", cfg.freeze_d, "d")):  # transfer learning (init_from)
+        if k and (not cfg.init_from.strip() or cfg.init_part not in ("both", part)):
+            raise ConfigError(f"freeze_{part}", f"freezing {net}'s first blocks keeps them at the weights of "
+                              f"init_from; {net} starts at random here (init_from {cfg.init_from!r}, init_part "
+                              f"{cfg.init_part!r}). Set freeze_{part} to 0, or start {net} from a checkpoint "
+                              f"(init_from, init_part {part} or both)")
     if cfg.schedule == "warmup" and cfg.warmup_steps > cfg.steps:
         raise ConfigError("warmup_steps", f"the warm-up ({cfg.warmup_steps} steps) is longer than the run "
                           f"({cfg.steps} steps), so the learning rate would never reach its value; make it at most "

@@ -229,6 +229,7 @@ def _train(args: argparse.Namespace) -> int:
     from gan_core.checks import validate_config
     from gan_core.config import ConfigError
     from gan_core.data import check_source
+    from gan_core.init_from import preflight as preflight_init
     from gan_core.run import TrainingRun, check_can_start
     from gan_core.store import new_run_id, runs_root
     from gan_core.train_command import config_from_args, given_fields
@@ -248,6 +249,7 @@ def _train(args: argparse.Namespace) -> int:
         _check_tensorboard(cfg)
         check_source(cfg)  # a missing file or a path outside the data root: refused before a run directory exists
         check_can_start(cfg)  # no GPU for --device cuda, dataset files missing: refused before it too
+        preflight_init(cfg)  # --init-from: not a checkpoint, layers of other shapes, --freeze-d K out of range
         out = Path(args.out) if args.out else runs_root() / new_run_id()
         if (out / "status.json").exists():
             raise ConfigError("--out", f"{out} already holds a run; choose a new directory (or --resume it) so "

@@ -46,6 +46,7 @@ GROUPS = (
     ("schedule", "Learning-rate schedule"),
     ("size", "Size of the nets and of the run"),
     ("run", "Run and logging"),
+    ("transfer", "Transfer learning"),
 )
 
 
@@ -373,6 +374,33 @@ class TrainConfig:
         " and its status says why. Gradient penalties (WGAN-GP, R1) always use the uncompiled D (compiled code "
         "cannot differentiate twice). On this project's 2-core CPU compiling took 7-9 minutes and paid off only "
         "with bf16 (README, 'Engine speed'): for long runs, and GPUs."
+    ))
+
+    # --- transfer learning (gan_core.init_from)
+    init_from: str = opt("", "Start from checkpoint", group="transfer", help=(
+        "Transfer learning: G and/or D start from the weights of a checkpoint instead of a random initialisation: a "
+        "shipped model (pretrained/NAME.safetensors, or NAME), a run directory (runs/ID: its last checkpoint) or a "
+        "checkpoint file (on the Train page also an uploaded .safetensors). Only the weights are taken (optimisers, "
+        "schedule and step start afresh), so data, loss and learning rates may differ; the nets must have layers "
+        "of the same shapes (architecture, latent size, width, depth, normalisation, conditioning, image size). "
+        "Empty = random initialisation."
+    ))
+    init_part: str = opt("both", "Nets that start from it", group="transfer", choices=("both", "g", "d"),
+                         when=When(nonzero="init_from"), help=(
+        "Which nets take the checkpoint's weights (the other starts at random): both, g or d. Shipped models hold "
+        "only G (use g). From a run with EMA of G, G starts from the trained G and the new EMA from a copy of it."
+    ))
+    freeze_g: int = opt(0, "Freeze G's first K blocks", group="transfer", lo=0, hi=64, step=1,
+                        when=When(nonzero="init_from"), help=(
+        "Keep the first K blocks of G, from the latent side, at the checkpoint's weights (no gradient, not in the "
+        "optimiser). A block is a layer with weights and its normalisation, or a residual block / style layer. "
+        "0 = train all; at least the last block must train."
+    ))
+    freeze_d: int = opt(0, "Freeze D's first K blocks (FreezeD)", group="transfer", lo=0, hi=64, step=1,
+                        when=When(nonzero="init_from"), help=(
+        "FreezeD (Mo et al. 2020): keep the first K blocks of D, from the image side, at the checkpoint's weights "
+        "and fine-tune the rest; the generic low-level features D learnt on the large dataset are kept, which helps"
+        " on small target datasets. 0 = train all; at least the last block must train."
     ))
 
     # ------------------------------------------------------------------ helpers

@@ -44,6 +44,7 @@ from gan_core.accel import Accel, compile_module
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import Dataset
 from gan_core.eval_mode import eval_mode
+from gan_core.init_from import prepare_nets
 from gan_core.losses import LOSSES
 from gan_core.models import build_models, model_kwargs
 from gan_core.models.conditional import PacDiscriminator
@@ -123,7 +124,7 @@ class Phase:
     params: list[nn.Parameter] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.params = list(self.module.parameters())
+        self.params = [p for p in self.module.parameters() if p.requires_grad]  # frozen blocks (init_from) excluded
 
     def due(self, step: int) -> bool:
         return step % self.interval == 0
@@ -158,7 +159,7 @@ def num_classes(data: Dataset) -> int:
 
 
 class Engine:
-    def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device):
+    def __init__(self, cfg: TrainConfig, data: Dataset, device: torch.device, init_weights: bool = True):
         self.cfg = cfg
         self.device = device
         self.loss = LOSSES.get(cfg.loss)
@@ -171,6 +172,8 @@ class Engine:
             self.num_classes = num_classes(data)
         with global_rng(cfg.seed):  # weight init: the seed's draws, whatever other threads do meanwhile
             self.G, self.D = build_models(cfg.arch, shape=data.shape, num_classes=self.num_classes, **model_kwargs(cfg))
+        # transfer learning: a checkpoint's weights (not when continuing: its own checkpoint follows); frozen blocks
+        self.init_info = prepare_nets(cfg, self.G, self.D, load=init_weights)
         self.G.to(device)
         self.D.to(device)
         try:
@@ -179,8 +182,8 @@ class Engine:
         except ValueError as e:
             raise ConfigError("precision", str(e)) from None
         self.accel.prepare(self.G, self.D)  # channels_last weights (and so the EMA copy of G)
-        self.g_params = list(self.G.parameters())
-        self.d_params = list(self.D.parameters())
+        self.g_params = [p for p in self.G.parameters() if p.requires_grad]  # frozen blocks: not in the optimiser
+        self.d_params = [p for p in self.D.parameters() if p.requires_grad]
         self.ema = EMA(self.G, cfg.ema_decay) if cfg.ema_decay > 0 else None
         hyper = dict(beta1=cfg.beta1, beta2=cfg.beta2, momentum=cfg.momentum)  # each optimiser takes its own
         self.opt_g = build_optimizer(cfg.opt_g, self.g_params, cfg.lr_g, **hyper)

@@ -106,7 +106,7 @@ def applies_text(field: str) -> str:
         reg = REGISTRIES[w.read_by]
         parts.append(f"{w.read_by}s " + ", ".join(n for n in reg.names() if field in reg.get(n).params))
     if w.nonzero:
-        parts.append(f"{w.nonzero} > 0")
+        parts.append(f"{w.nonzero} given" if isinstance(getattr(TrainConfig, w.nonzero), str) else f"{w.nonzero} > 0")
     return "; ".join(parts)
 
 

@@ -243,7 +243,7 @@ class TrainingRun:
         device = resolve_device(self.cfg.device)
         self.device_used = str(device)
         data = load_dataset(self.cfg, device=device)  # preprocessing + memory check
-        engine = Engine(self.cfg, data, device)
+        engine = Engine(self.cfg, data, device, init_weights=not self._resume)
         self._monitor = Monitor(self.cfg, data, engine, self.dir, self.alarms, self.scores)
         if self._resume:
             self._restore(engine)
