@@ -14,8 +14,10 @@ from gan_core.checks import validate_config
 from gan_core.config import PRESETS, ConfigError, TrainConfig
 from gan_core.data import data_root
 from gan_core.engine import resolve_device
+from gan_core.init_from import preflight as preflight_init
 from gan_core.optim import SCHEDULES, lr_curve
 from ui.data_form import DATA_FIELDS, dataset_form, set_dataset_state
+from ui.init_form import transfer_form
 from ui.option_widgets import changed_in, current_values, option_group, option_widget, range_errors
 
 KEY = "cfg_"  # session_state key prefix of every form widget
@@ -76,6 +78,8 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
     option_widget("schedule", key)
     option_group("schedule", key, skip=("schedule",))  # the parameters of the chosen schedule only
     option_group("size", key)  # latent size, width, batch size, steps
+    with st.expander("Transfer learning (start from a checkpoint)", expanded=changed_in("transfer", key)):
+        transfer_form(key)  # init_from (a shipped model, a run's checkpoint, an upload), the nets, frozen blocks
     c1, _ = st.columns(2)
     option_widget("seed", key, c1)
     option_widget("device", key)
@@ -95,6 +99,7 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
                                          if len(number_errors) > 1 else "")
     try:
         cfg = validate_config(TrainConfig(**values))
+        preflight_init(cfg)  # init_from: a checkpoint whose layers fit, freeze K within the net's blocks
     except ConfigError as e:
         return None, str(e)
     if data_error:  # a path source without a file, or a path outside the data root

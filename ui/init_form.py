@@ -1,0 +1,68 @@
+"""The training form's transfer-learning part: where G and D start from (gan_core.init_from).
+
+The checkpoint is chosen from the shipped models and the runs' last checkpoints, or uploaded; an
+upload is checked to be a safetensors file and stored once under <runs root>/uploads/ by its
+content hash, so the run's config names a file that stays there. The other options of the group
+(the nets that take the weights, the frozen blocks) are drawn from their declarations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+
+from gan_core.checkpoint import CheckpointError, check_safetensors_header
+from gan_core.options import all_options
+from gan_core.pretrained import list_pretrained
+from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, list_runs, runs_root
+from ui.option_widgets import option_group
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # a checkpoint larger than this is refused (the server keeps the file)
+
+
+def init_sources() -> dict[str, str]:
+    """init_from value -> label: none, the shipped models, the runs that have a checkpoint."""
+    out = {"": "none: random initialisation"}
+    for card in list_pretrained():
+        out[str(PRETRAINED_DIR / card.file)] = f"shipped: {card.title} ({card.name}, G only)"
+    root = runs_root()
+    for run in list_runs(root):
+        last = root / str(run.get("id")) / "checkpoints" / "last.safetensors"
+        if last.is_file():
+            out[str(last)] = f"run: {run.get('name') or run['id']} ({run['id']}, G and D, step {run.get('step')})"
+    return out
+
+
+def save_upload(data: bytes, filename: str) -> Path:
+    """Store an uploaded checkpoint under <runs root>/uploads/<sha256>.safetensors; refuse what is not one."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise CheckpointError(f"{filename}: {len(data):,} bytes, over the limit of {MAX_UPLOAD_BYTES:,}")
+    check_safetensors_header(data[:16], len(data), filename)
+    path = runs_root() / "uploads" / (hashlib.sha256(data).hexdigest()[:32] + ".safetensors")
+    if not path.is_file():
+        atomic_write_bytes(path, data)
+    return path
+
+
+def transfer_form(key: str) -> None:
+    """Draw the transfer-learning options with session-state prefix `key`."""
+    k = key + "init_from"
+    up = st.file_uploader("Upload a checkpoint (.safetensors)", type=["safetensors"], key=key + "init_upload",
+                          help="A checkpoint of this project (a run's last.safetensors, or an exported model): "
+                          "it becomes the choice below.")
+    if up is not None and st.session_state.get(key + "init_upload_id") != up.file_id:
+        try:
+            st.session_state[k] = str(save_upload(up.getvalue(), up.name))
+            st.session_state[key + "init_upload_id"] = up.file_id
+        except CheckpointError as e:
+            st.error(str(e))
+    sources = init_sources()
+    current = st.session_state.get(k, "")
+    if current not in sources:  # an upload, or a path from a loaded config or the command line
+        sources[current] = f"file: {current}"
+    opts = all_options()
+    st.selectbox(opts.label("init_from"), list(sources), format_func=sources.get, key=k,
+                 help=opts.help("init_from"))
+    option_group("transfer", key, skip=("init_from",))
