@@ -10,20 +10,29 @@ run and lectures from Explore or the 2-D lab does not lose it.
 
 import streamlit as st
 
-from ui.session import heartbeat_while_drawing, keep_runs_alive
+if __name__ != "__main__":
+    # `streamlit run app.py` finds this st.App (it looks for one before running a script) and
+    # serves it with uvicorn, importing this file as a module once: the lifespan imports PyTorch and
+    # the training core before the server answers, so the first visitor's page is drawn as fast as
+    # the next one's. Each visitor's script run executes this file as __main__ (the else branch).
+    from ui.preload import preload_engine
 
-st.set_page_config(page_title="GAN playground", page_icon=":material/blur_on:", layout="wide")
+    app = st.App(__file__, lifespan=preload_engine)
+else:
+    from ui.session import heartbeat_while_drawing, keep_runs_alive
 
-pages = [
-    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", default=True),
-    st.Page("app_pages/runs.py", title="Runs", icon=":material/folder_open:"),
-    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("app_pages/explore.py", title="Explore", icon=":material/explore:"),
-    st.Page("app_pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
-    st.Page("app_pages/data.py", title="Data", icon=":material/dataset:"),
-    st.Page("app_pages/toy_lab.py", title="2-D lab", icon=":material/scatter_plot:"),
-]
-page = st.navigation(pages)
-keep_runs_alive()
-with heartbeat_while_drawing():  # a page that takes long to draw is still open
-    page.run()
+    st.set_page_config(page_title="GAN playground", page_icon=":material/blur_on:", layout="wide")
+
+    pages = [
+        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", default=True),
+        st.Page("app_pages/runs.py", title="Runs", icon=":material/folder_open:"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("app_pages/explore.py", title="Explore", icon=":material/explore:"),
+        st.Page("app_pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
+        st.Page("app_pages/data.py", title="Data", icon=":material/dataset:"),
+        st.Page("app_pages/toy_lab.py", title="2-D lab", icon=":material/scatter_plot:"),
+    ]
+    page = st.navigation(pages)
+    keep_runs_alive()
+    with heartbeat_while_drawing():  # a page that takes long to draw is still open
+        page.run()

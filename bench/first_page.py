@@ -26,9 +26,13 @@ Measured on the shared 2-core machine (2 Dec, other agents' tests running; load 
     + the title drawn before the imports (a spinner says why after 0.5 s)
         first load title 2.26 / 2.16 s, usable 5.96 / 8.33 s | second load usable 2.23 / 4.21 s (2.4-4.1)
 
-What is left of the first load is the import of PyTorch by the first script run (1.8 s at load 3
-with -X importtime, 2-7 s under load): `streamlit run` runs no code of the app before the first
-visitor's script run, so nothing can import it earlier without a launcher of our own.
+What was left of the first load was the import of PyTorch by the first script run (1.8 s at load 3
+with -X importtime, 2-7 s under load). Since 3 Dec app.py declares an `st.App` whose lifespan
+(ui/preload.py) imports it before the server answers (start->health grows by that much):
+
+        before, load 4.9 -> 6.1: start->health 2.76 s | first load title 3.00 s, usable 16.78 s | second usable 5.12 s
+        after,  load 3.8 -> 4.9: start->health 13.39 s | first load title 2.96 s, usable  6.80 s | second usable 4.82 s
+        after,  load 5.8 -> 5.6: start->health  5.79 s | first load title 2.15 s, usable  3.55 s | second usable 4.66 s
 """
 
 from __future__ import annotations
