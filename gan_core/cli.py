@@ -223,14 +223,14 @@ def _ctrl_c_stops(run) -> Iterator[None]:
         signal.signal(signal.SIGINT, before)
 
 
-def _train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+def _make_run(args: argparse.Namespace, run_class):
+    """The run a `train` command asks for, new or continued; every refusal (ConfigError & co.) comes before
+    a run directory is written."""
     from gan_core.checks import validate_config
     from gan_core.config import ConfigError
     from gan_core.data import check_source
     from gan_core.init_from import preflight as preflight_init
-    from gan_core.run import TrainingRun, check_can_start
+    from gan_core.run import check_can_start
     from gan_core.store import new_run_id, runs_root
     from gan_core.train_command import config_from_args, given_fields
 
@@ -241,23 +241,52 @@ def _train(args: argparse.Namespace) -> int:
         if extra:
             raise ConfigError("--resume", "continues the run's own config; only --steps and --time-limit may be given "
                               f"with it, not {', '.join(extra)}")
-        run = TrainingRun.resume_from(args.resume, steps=given.get("steps"), time_limit=given.get("time_limit"))
-        cfg, out = run.cfg, run.dir
-        _check_tensorboard(cfg)
+        run = run_class.resume_from(args.resume, steps=given.get("steps"), time_limit=given.get("time_limit"))
+        _check_tensorboard(run.cfg)
+        return run
+    cfg = validate_config(config_from_args(args))
+    _check_tensorboard(cfg)
+    check_source(cfg)  # a missing file or a path outside the data root: refused before a run directory exists
+    check_can_start(cfg)  # no GPU for --device cuda, dataset files missing: refused before it too
+    preflight_init(cfg)  # --init-from: not a checkpoint, layers of other shapes, --freeze-d K out of range
+    out = Path(args.out) if args.out else runs_root() / new_run_id()
+    if (out / "status.json").exists():
+        raise ConfigError("--out", f"{out} already holds a run; choose a new directory (or --resume it) so "
+                          "nothing is overwritten")
+    return run_class(cfg, out)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from gan_core import distributed
+    from gan_core.run import TrainingRun
+
+    proc = None
+    if distributed.launched():  # torchrun: one run on all the processes of the job
+        proc = distributed.init()
+        if not proc.leader:
+            return distributed.follow(proc)
+        try:
+            run = _make_run(args, distributed.LeaderRun)
+        except Exception as e:
+            distributed.announce(proc, None, error=str(e))  # the followers end too
+            raise
+        distributed.announce(proc, run)
     else:
-        cfg = validate_config(config_from_args(args))
-        _check_tensorboard(cfg)
-        check_source(cfg)  # a missing file or a path outside the data root: refused before a run directory exists
-        check_can_start(cfg)  # no GPU for --device cuda, dataset files missing: refused before it too
-        preflight_init(cfg)  # --init-from: not a checkpoint, layers of other shapes, --freeze-d K out of range
-        out = Path(args.out) if args.out else runs_root() / new_run_id()
-        if (out / "status.json").exists():
-            raise ConfigError("--out", f"{out} already holds a run; choose a new directory (or --resume it) so "
-                              "nothing is overwritten")
-        run = TrainingRun(cfg, out)
+        run = _make_run(args, TrainingRun)
+    status = _drive(run)
+    if proc is not None:  # the followers are released (or were lost), the job's group is left
+        status = max(status, distributed.finish(proc, run))
+    return status
+
+
+def _drive(run) -> int:
+    """Train `run` in this thread with a progress bar; the first Ctrl-C stops it after the current step."""
+    from tqdm import tqdm
+
+    cfg, out = run.cfg, run.dir
     bar = tqdm(total=cfg.steps, initial=run.step, unit="step", dynamic_ncols=True)
 
-    def progress(r: TrainingRun) -> None:
+    def progress(r) -> None:
         bar.update(r.step - bar.n)
         rows = r.log.since(len(r.log) - 1) if len(r.log) else {}
         if rows:
@@ -270,7 +299,8 @@ def _train(args: argparse.Namespace) -> int:
         pass
     bar.close()
     why = " (time limit reached)" if run.ended_by == "time_limit" else ""
-    print(f"{run.state}{why}: {run.step}/{cfg.steps} steps in {run.train_seconds:.1f} s on {run.device_used}; "
+    procs = f" x {run.processes} processes" if getattr(run, "processes", 1) > 1 else ""
+    print(f"{run.state}{why}: {run.step}/{cfg.steps} steps in {run.train_seconds:.1f} s on {run.device_used}{procs}; "
           f"run directory {out}")
     if run.state == "failed":
         print(f"error: {run.error}", file=sys.stderr)

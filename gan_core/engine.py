@@ -240,6 +240,9 @@ class Engine:
             Phase("G", self.G, self.opt_g, self.scaler_g, self._g_objective, G_METRICS, own_grads_only=True,
                   after=ema),
         ]
+        # Called with a phase's parameters between its backward pass and its gradient norm / step: under torchrun,
+        # gan_core.distributed averages the gradients over the processes here; None in a single process.
+        self.after_backward: Callable[[list[nn.Parameter]], None] | None = None
         self.step = 0
         self._zero = torch.zeros((), device=device)
         self._latest: dict[str, torch.Tensor] = dict.fromkeys(METRICS, self._zero)  # each metric's latest value
@@ -313,6 +316,8 @@ class Engine:
         opt.zero_grad(set_to_none=True)
         (scaler.scale(loss) if scaler is not None else loss).backward(
             inputs=phase.params if phase.own_grads_only else None)
+        if self.after_backward is not None:
+            self.after_backward(phase.params)
         if scaler is not None:
             scaler.unscale_(opt)
         norm = self._clip_or_norm(phase.params)

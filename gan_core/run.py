@@ -48,6 +48,8 @@ class TrainingRun:
     `log` (RunLog) and status(); status.json and metrics.jsonl follow at most every STATUS_EVERY_S.
     """
 
+    engine_factory: Callable[..., Engine] = Engine  # (cfg, data, device, init_weights=); gan_core.distributed: its own
+
     def __init__(self, cfg: TrainConfig, run_dir: str | Path, run_id: str | None = None, owner: str | None = None,
                  resume: bool = False, name: str | None = None):
         self.cfg = validate_config(cfg)
@@ -243,7 +245,7 @@ class TrainingRun:
         device = resolve_device(self.cfg.device)
         self.device_used = str(device)
         data = load_dataset(self.cfg, device=device)  # preprocessing + memory check
-        engine = Engine(self.cfg, data, device, init_weights=not self._resume)
+        engine = self.engine_factory(self.cfg, data, device, init_weights=not self._resume)
         self._monitor = Monitor(self.cfg, data, engine, self.dir, self.alarms, self.scores)
         if self._resume:
             self._restore(engine)

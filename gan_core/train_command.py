@@ -44,6 +44,9 @@ def add_train_options(t: argparse.ArgumentParser) -> None:
         kind = type(getattr(defaults, f.name))
         choices = CHOICES.get(f.name)
         what = TRAIN_OPTIONS[f.name] + (f"; --{f.name.replace('_', '-')} alone means true" if kind is bool else "")
+        if f.name == "batch_size":  # gan_core.distributed
+            what += ("; under torchrun it is per process: each iteration trains on batch size x processes samples, "
+                     "each process drawing its own")
         t.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_bool if kind is bool else kind, default=None,
                        nargs="?" if kind is bool else None, const=True if kind is bool else None,  # --hflip = true
                        choices=choices, metavar="{true,false}" if kind is bool else _metavar(choices),

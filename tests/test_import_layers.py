@@ -133,7 +133,8 @@ def test_the_core_layers_import_nothing_above_them():
     components = {m for m in edges if m.startswith(("gan_core.models", "gan_core.data"))} | {
         "gan_core.noise", "gan_core.losses", "gan_core.regularizers", "gan_core.optim", "gan_core.accel"}
     upper = {"gan_core.components", "gan_core.options", "gan_core.checks", "gan_core.engine", "gan_core.run",
-             "gan_core.manager", "gan_core.cli", "gan_core.train_command", "gan_core.toylab", "gan_core.pretrained",
+             "gan_core.manager", "gan_core.distributed", "gan_core.cli", "gan_core.train_command", "gan_core.toylab",
+             "gan_core.pretrained",
              "gan_core.checkpoint"} | {m for m in edges if m.startswith("gan_core.metrics")}
     for comp in sorted(components):
         assert not edges[comp] & upper, (comp, edges[comp] & upper)
