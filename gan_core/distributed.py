@@ -348,8 +348,8 @@ class LeaderRun(TrainingRun):
         self.leader_engine: LeaderEngine | None = None
         super().__init__(*args, **kwargs)
 
-    def engine_factory(self, cfg, data, device, **kw: Any) -> LeaderEngine:  # TrainingRun builds its engine so
-        self.leader_engine = LeaderEngine(cfg, data, device, **kw)
+    def _make_engine(self, data, device) -> LeaderEngine:
+        self.leader_engine = LeaderEngine(self.cfg, data, device, init_weights=not self._resume)
         return self.leader_engine
 
     def status(self) -> dict[str, Any]:
@@ -412,7 +412,7 @@ def follow(proc: Process) -> int:
     try:
         device = resolve_device(cfg.device)
         data = load_dataset(cfg, device=device)
-        engine = FollowerEngine(cfg, data, device)
+        engine = FollowerEngine(cfg, data, device, init_weights=False)  # rank 0's weights come by STATE
         engine.obey()
     except (RuntimeError, ValueError, OSError) as e:
         print(f"rank {proc.rank}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}; "

@@ -48,8 +48,6 @@ class TrainingRun:
     `log` (RunLog) and status(); status.json and metrics.jsonl follow at most every STATUS_EVERY_S.
     """
 
-    engine_factory: Callable[..., Engine] = Engine  # (cfg, data, device, init_weights=); gan_core.distributed: its own
-
     def __init__(self, cfg: TrainConfig, run_dir: str | Path, run_id: str | None = None, owner: str | None = None,
                  resume: bool = False, name: str | None = None):
         self.cfg = validate_config(cfg)
@@ -245,7 +243,7 @@ class TrainingRun:
         device = resolve_device(self.cfg.device)
         self.device_used = str(device)
         data = load_dataset(self.cfg, device=device)  # preprocessing + memory check
-        engine = self.engine_factory(self.cfg, data, device, init_weights=not self._resume)
+        engine = self._make_engine(data, device)
         self._monitor = Monitor(self.cfg, data, engine, self.dir, self.alarms, self.scores)
         if self._resume:
             self._restore(engine)
@@ -260,6 +258,10 @@ class TrainingRun:
         self._write_status()
         self._sample(engine, real_preview)
         return engine, real_preview
+
+    def _make_engine(self, data, device) -> Engine:
+        """The engine of this run (gan_core.distributed's LeaderRun makes rank 0's)."""
+        return Engine(self.cfg, data, device, init_weights=not self._resume)
 
     def _restore(self, engine: Engine) -> None:
         """Load the checkpoint into a new engine: weights, optimiser and schedule state, RNG, step."""
