@@ -224,8 +224,9 @@ def _ctrl_c_stops(run) -> Iterator[None]:
 
 
 def _make_run(args: argparse.Namespace, run_class):
-    """The run a `train` command asks for, new or continued; every refusal (ConfigError & co.) comes before
-    a run directory is written."""
+    """The run a `train` command asks for, new, branched or continued; every refusal (ConfigError & co.) comes
+    before a run directory is written."""
+    from gan_core.branch import branch_config, write_parent
     from gan_core.checks import validate_config
     from gan_core.config import ConfigError
     from gan_core.data import check_source
@@ -237,12 +238,24 @@ def _make_run(args: argparse.Namespace, run_class):
     given = given_fields(args)
     if args.resume:
         extra = (sorted(set(given) - {"steps", "time_limit"}) + (["--preset"] if args.preset else [])
-                 + (["--out"] if args.out else []))
+                 + (["--out"] if args.out else []) + (["--branch-from"] if args.branch_from else []))
         if extra:
             raise ConfigError("--resume", "continues the run's own config; only --steps and --time-limit may be given "
-                              f"with it, not {', '.join(extra)}")
+                              f"with it, not {', '.join(extra)} (to change settings: --branch-from RUN_DIR)")
         run = run_class.resume_from(args.resume, steps=given.get("steps"), time_limit=given.get("time_limit"))
         _check_tensorboard(run.cfg)
+        return run
+    if args.branch_from:
+        if args.preset:
+            raise ConfigError("--preset", "a branch starts from its parent's config; give only the options to change")
+        cfg, parent = branch_config(args.branch_from, given)
+        _check_tensorboard(cfg)
+        check_can_start(cfg)
+        out = Path(args.out) if args.out else runs_root() / new_run_id()
+        if (out / "status.json").exists():
+            raise ConfigError("--out", f"{out} already holds a run; choose a new directory so nothing is overwritten")
+        run = run_class(cfg, out)
+        write_parent(out, parent)
         return run
     cfg = validate_config(config_from_args(args))
     _check_tensorboard(cfg)

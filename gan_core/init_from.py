@@ -40,7 +40,8 @@ from torch import nn
 from gan_core.checkpoint import CheckpointError, check_safetensors_header, read_sidecar
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, sample_shape
-from gan_core.models import build_models, model_kwargs
+from gan_core.losses import LOSSES
+from gan_core.models import build_models, model_kwargs, resolve_norms
 from gan_core.seeding import global_rng
 from gan_core.store import PRETRAINED_DIR
 
@@ -170,6 +171,14 @@ class InitSource:
 def _differences(src: TrainConfig, cfg: TrainConfig) -> str:
     diff = [f"{f} {getattr(src, f)!r} (here {getattr(cfg, f)!r})" for f in MODEL_FIELDS
             if getattr(src, f) != getattr(cfg, f)]
+    try:  # D's batch norm follows the loss: 'auto' drops it with a per-sample gradient penalty (WGAN-GP, R1)
+        d_src = resolve_norms(src.arch, src.g_norm, src.d_norm, LOSSES.get(src.loss).d_batchnorm and src.r1_weight == 0)
+        d_new = resolve_norms(cfg.arch, cfg.g_norm, cfg.d_norm, LOSSES.get(cfg.loss).d_batchnorm and cfg.r1_weight == 0)
+    except KeyError:
+        d_src = d_new = None
+    if d_src != d_new and src.d_norm == cfg.d_norm == "auto":
+        diff.append(f"D's normalisation {d_src[1]!r} (here {d_new[1]!r}: with loss {cfg.loss!r} and R1 weight "
+                    f"{cfg.r1_weight:g} 'auto' means no batch norm in D, as a per-sample gradient penalty needs)")
     if src.dataset != cfg.dataset:
         diff.append(f"dataset {src.dataset!r} (here {cfg.dataset!r}: its image size and colour channels must match)")
     return ("; the checkpoint was trained with " + ", ".join(diff)) if diff else ""

@@ -39,6 +39,10 @@ def add_train_options(t: argparse.ArgumentParser) -> None:
     t.add_argument("--out", help="run directory to write (default: runs/<new id>)")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint "
                    "(same config; --steps may raise the target; metrics are appended)")
+    t.add_argument("--branch-from", metavar="RUN_DIR_OR_CHECKPOINT", help="a new run that starts from this run's "
+                   "checkpoint with the options given changed (learning rates, loss, regularisers, schedule, D steps, "
+                   "batch size, steps...; not the nets or the data); recorded as its parent (parent.json). --steps "
+                   "defaults to the steps the parent had left")
     defaults = TrainConfig()
     for f in dataclasses.fields(TrainConfig):
         kind = type(getattr(defaults, f.name))
