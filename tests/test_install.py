@@ -73,7 +73,8 @@ import gan_playground.ui.launch as launch
 assert main is launch.main
 app = launch.APP
 assert app.is_file() and app.parent.name == "gan_playground", app
-for rel in (".streamlit/config.toml", "app_pages/train.py", "ui/session.py", "ui/components/lab_canvas/index.html"):
+for rel in (".streamlit/config.toml", "app_pages/train.py", "ui/session.py", "ui/components/lab_canvas/index.html",
+            "ui/components/point_canvas/index.html", "app_pages/gallery.py"):
     assert (app.parent / rel).is_file(), rel
 cmd = launch.command(["--server.port", "8599"])
 assert cmd[1:5] == ["-m", "streamlit", "run", str(app)] and cmd[-2:] == ["--server.port", "8599"], cmd

@@ -17,6 +17,7 @@ import streamlit as st
 from gan_core.config import OPTIONS
 from gan_core.data import CHANNELS, DATASETS, FITS, RESOLUTIONS, DataError, DataOptions, check_source, data_root
 from gan_core.store import atomic_write_bytes
+from ui.draw_points import drawing_dialog, open_drawing
 
 DATA_FIELDS = ("dataset", "resolution", "channels", "fit", "hflip")  # TrainConfig fields set here
 DEFAULTS: dict[str, Any] = {"dataset": "ring8", "resolution": 0, "channels": 0, "fit": "crop", "hflip": False}
@@ -42,12 +43,26 @@ def set_dataset_state(prefix: str, values: dict[str, Any]) -> None:
 
 def _save_upload(file: Any, ext: str) -> str:
     """Save an uploaded file under the data root by its content hash; -> the path for KEY:PATH."""
-    data = file.getvalue()
+    return _save_bytes(file.getvalue(), ext)
+
+
+def _save_bytes(data: bytes, ext: str) -> str:
     rel = f"{UPLOAD_DIR}/{hashlib.sha256(data).hexdigest()[:24]}.{ext}"
     path = data_root() / rel
     if not path.is_file():  # same content, same name: nothing is ever overwritten
         atomic_write_bytes(path, data)
     return rel
+
+
+def _use_drawing(prefix: str, data: bytes) -> str | None:
+    """A drawing accepted by the dialog: saved like an upload, and the form's CSV path set to it.
+    -> None, or why it could not be saved."""
+    try:
+        st.session_state[f"{prefix}arg_csv"] = _save_bytes(data, "csv")
+    except OSError as e:
+        return f"could not save the drawing in {data_root() / UPLOAD_DIR}: {e}"
+    st.session_state.pop(f"{prefix}path_csv", None)  # the text box re-reads the path
+    return None
 
 
 def _path_input(prefix: str, key: str) -> str:
@@ -67,6 +82,11 @@ def _path_input(prefix: str, key: str) -> str:
                     done[up.file_id] = st.session_state.get(arg_key, "")
                 st.session_state[arg_key] = done[up.file_id]
                 st.session_state.pop(box_key, None)
+    if key == "csv":  # or draw the points (ui/draw_points.py): saved as a CSV upload, read by the same source
+        st.button("Draw your own points", icon=":material/draw:", key=f"{prefix}draw_button", on_click=open_drawing,
+                  args=(prefix, st.session_state.get(arg_key, "")),
+                  help="Click and drag points onto a plane; the drawing is saved as a CSV and trained on.")
+        drawing_dialog(prefix, lambda data: _use_drawing(prefix, data))
     if box_key not in st.session_state:
         st.session_state[box_key] = st.session_state.get(arg_key, "")
     label = {"folder": "Folder (inside the data root)", "csv": "…or a CSV file in the data root",

@@ -16,6 +16,10 @@ from gan_core.data._registry import DataError, Raw, SourceRequest, register_sour
 
 MAX_CSV_BYTES = 64 * 2**20  # bigger files are refused before parsing
 MAX_CSV_ROWS = 1_000_000
+# Points drawn on the page (ui/draw_points.py) become a CSV read by this same source: the limits of a drawing
+MIN_DRAWN = 10  # fewer is not a distribution to learn, only points to memorise
+MAX_DRAWN = 2000  # a drawing of more takes minutes of clicking; a CSV upload takes up to MAX_CSV_ROWS
+DRAW_EXTENT = 2.0  # the drawing plane is [-DRAW_EXTENT, DRAW_EXTENT]^2 (the toy datasets lie within 1.6)
 ALLOWED = "allowed: two numeric columns (x, y) separated by a comma, semicolon or tab, one point per line, " \
           "with an optional header line"
 
@@ -64,6 +68,28 @@ def read_points_csv(data: bytes, name: str = "CSV") -> torch.Tensor:
     if not rows:
         raise DataError(f"{name}: a header line but no points; {ALLOWED}")
     return torch.tensor(rows, dtype=torch.float32)
+
+
+def drawn_points_csv(points: object) -> bytes:
+    """Points drawn on the page ([[x, y], ...]) -> the CSV bytes that `csv:` reads, so a drawing trains
+    exactly as an uploaded file does. Raises DataError with the limits when there are too few or too
+    many points, or one that is not two finite numbers inside the plane."""
+    limits = f"allowed: {MIN_DRAWN} to {MAX_DRAWN:,} points inside [-{DRAW_EXTENT:g}, {DRAW_EXTENT:g}] on both axes"
+    if not isinstance(points, (list, tuple)):
+        raise DataError(f"drawn points: expected a list of [x, y] pairs, got {type(points).__name__}; {limits}")
+    n = len(points)
+    if n < MIN_DRAWN:
+        raise DataError(f"{n} point{'s' if n != 1 else ''} drawn: too few to learn a distribution from; {limits}")
+    if n > MAX_DRAWN:
+        raise DataError(f"{n:,} points drawn: too many; {limits} (upload a CSV file for more)")
+    lines = ["x,y"]
+    for i, p in enumerate(points, 1):
+        ok = (isinstance(p, (list, tuple)) and len(p) == 2
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p))
+        if not ok or max(abs(p[0]), abs(p[1])) > DRAW_EXTENT:
+            raise DataError(f"drawn point {i} ({p!r}) is not two finite numbers inside the plane; {limits}")
+        lines.append(f"{p[0]:.3f},{p[1]:.3f}")
+    return ("\n".join(lines) + "\n").encode("ascii")
 
 
 def _signature(req: SourceRequest) -> tuple:
