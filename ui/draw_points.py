@@ -57,20 +57,21 @@ def _closed() -> None:
     st.session_state.pop(OPEN, None)
 
 
-def _use(prefix: str, use: Callable[[bytes], str | None]) -> None:
+def _use(prefix: str, use: Callable[[bytes], str | None]) -> bool:
     """"Train on these points": the drawing as CSV bytes to `use` (which saves it and points the
-    form at it), or the reason it is refused."""
+    form at it) -> True; or the reason it is refused kept for the dialog -> False."""
     try:
         data = drawn_points_csv(st.session_state.get(_key(prefix, "points"), []))
     except DataError as e:
         st.session_state[_key(prefix, "error")] = str(e)
-        return
+        return False
     problem = use(data)
     if problem:
         st.session_state[_key(prefix, "error")] = problem
-        return
+        return False
     st.session_state.pop(_key(prefix, "error"), None)
     st.session_state.pop(OPEN, None)  # the page's rerun then draws no dialog: it closes
+    return True
 
 
 @st.dialog("Draw your own 2-D distribution", width="large", on_dismiss=_closed)
@@ -89,10 +90,10 @@ def _dialog(prefix: str, use: Callable[[bytes], str | None]) -> None:
         st.warning(f"{n} point{'s' if n != 1 else ''} drawn: draw at least {MIN_DRAWN} to train on them.")
     if st.session_state.get(_key(prefix, "error")):
         st.error(f"Not used: {st.session_state[_key(prefix, 'error')]}")
-    st.button(f"Train on these {n:,} points", type="primary", icon=":material/check:", key=_key(prefix, "use"),
-              on_click=_use, args=(prefix, use), disabled=n < MIN_DRAWN,
-              help="Saves the drawing as a CSV file in the data root's uploads/ folder and selects it as the "
-              "dataset (the same path as an uploaded CSV).")
+    if st.button(f"Train on these {n:,} points", type="primary", icon=":material/check:", key=_key(prefix, "use"),
+                 disabled=n < MIN_DRAWN, help="Saves the drawing as a CSV file in the data root's uploads/ folder "
+                 "and selects it as the dataset (the same path as an uploaded CSV).") and _use(prefix, use):
+        st.rerun()  # the whole page (a button in a dialog reruns only the dialog): the form shows the drawing
 
 
 def drawing_dialog(prefix: str, use: Callable[[bytes], str | None]) -> None:
