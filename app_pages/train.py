@@ -173,6 +173,8 @@ def _status_text(run_id: str, status: dict, live: bool) -> str:
     rate_txt = f" · {rate:.1f} steps/s" if rate is not None else ""
     eta_txt = f" · {time.strftime('%M:%S', time.gmtime(eta))} left" if eta is not None else ""
     on = f" · on {status['device']}" if status.get("device") else ""
+    if on and (status.get("processes") or 1) > 1:  # a torchrun job (gan_core.distributed): one run, N processes
+        on += f" × {status['processes']} processes"
     if status.get("phase") == "compiling" and state in ACTIVE:  # before the first step (gan_core.run)
         return f"{state} · compiling the networks (torch.compile: seconds to a minute){on}"
     return f"{state} · step {step:,}/{steps:,}{rate_txt}{eta_txt}{on}"

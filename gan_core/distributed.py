@@ -57,6 +57,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 from dataclasses import dataclass
@@ -353,7 +354,10 @@ class LeaderRun(TrainingRun):
         return self.leader_engine
 
     def status(self) -> dict[str, Any]:
-        return {**super().status(), "processes": self.processes, "backend": self.backend}
+        """+ the job's size, and rank 0's process and host: an app started beside the job (on the same runs
+        directory) leaves a run alone while that process lives (RunManager.recover)."""
+        return {**super().status(), "processes": self.processes, "backend": self.backend, "pid": os.getpid(),
+                "host": socket.gethostname()}
 
 
 # ---------------------------------------------------------------------------- the command line's two sides

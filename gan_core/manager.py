@@ -9,10 +9,13 @@ itself is gan_core.run.TrainingRun; this module only starts, stops and lists the
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+
+import torch
 
 from gan_core.checkpoint import checkpoint_step
 from gan_core.checks import validate_config
@@ -35,11 +38,43 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+def gpu_count() -> int:
+    """The CUDA GPUs this process may use: those CUDA_VISIBLE_DEVICES lists (all when unset), numbered from 0."""
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def least_loaded_gpu(load: dict[int, int], n_gpus: int, limit: int) -> int | None:
+    """The GPU for the next run: the one training the fewest runs (the lowest index among equals), or None
+    when every GPU already trains `limit` runs."""
+    free = [i for i in range(n_gpus) if load.get(i, 0) < limit]
+    return min(free, key=lambda i: (load.get(i, 0), i)) if free else None
+
+
+def _trained_elsewhere(status: dict) -> bool:
+    """True when another process is training this run: the rank 0 of a torchrun job started beside the app
+    (gan_core.distributed writes its pid and host into status.json), alive on this host, or on another host
+    (which this server cannot check, so it leaves the run alone)."""
+    pid, host = status.get("pid"), status.get("host")
+    if not isinstance(pid, int) or not host or pid == os.getpid():
+        return False
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
 class RunManager:
     """All runs of this process.
 
     - At most `limits[device]` runs train at once per device; the rest wait in a FIFO queue and
-      start by themselves when a slot frees ($GAN_MAX_RUNS_CPU, $GAN_MAX_RUNS_CUDA).
+      start by themselves when a slot frees ($GAN_MAX_RUNS_CPU, $GAN_MAX_RUNS_CUDA). The CUDA limit is per
+      GPU: on a server with several, each run starts on the least-loaded GPU this process sees
+      (`least_loaded_gpu`; CUDA_VISIBLE_DEVICES chooses which, and they are numbered 0..n-1 here).
     - One owner (browser session) may have at most `per_owner` runs queued or active
       ($GAN_MAX_RUNS_PER_SESSION), so one user cannot fill the queue.
     - A run whose owner has not been seen for `orphan_timeout_s` (tab closed; $GAN_ORPHAN_TIMEOUT_S,
@@ -105,12 +140,30 @@ class RunManager:
         except RuntimeError:
             return "cpu"
 
+    def _place(self, run: TrainingRun, busy: dict[str, int], gpu_load: dict[int, int]) -> bool:
+        """Give a queued run its slot (a CUDA run: its GPU, the least loaded) if one is free; -> whether it got one.
+        Counts it in `busy` / `gpu_load`."""
+        key = self._device_key(run)
+        if key == "cuda":
+            gpu = least_loaded_gpu(gpu_load, max(1, gpu_count()), self.limits.get("cuda", 1))
+            if gpu is None:
+                return False
+            run.gpu = gpu
+            gpu_load[gpu] = gpu_load.get(gpu, 0) + 1
+        elif busy.get(key, 0) >= self.limits.get(key, 1):
+            return False
+        busy[key] = busy.get(key, 0) + 1
+        return True
+
     def _schedule(self) -> None:
         with self._lock:
             busy: dict[str, int] = {}
+            gpu_load: dict[int, int] = {}  # CUDA runs training per GPU
             for r in self._runs.values():
                 if r.state in ("starting", "running", "paused"):
                     busy[self._device_key(r)] = busy.get(self._device_key(r), 0) + 1
+                    if r.gpu is not None:
+                        gpu_load[r.gpu] = gpu_load.get(r.gpu, 0) + 1
             for run_id in list(self._queue):
                 run = self._runs[run_id]
                 if run.stopping:  # stopped while queued
@@ -118,10 +171,8 @@ class RunManager:
                     run.state = "stopped"
                     run._write_status()
                     continue
-                key = self._device_key(run)
-                if busy.get(key, 0) < self.limits.get(key, 1):
+                if self._place(run, busy, gpu_load):
                     self._queue.remove(run_id)
-                    busy[key] = busy.get(key, 0) + 1
                     run.state = "starting"
                     run.start()
 
@@ -208,7 +259,7 @@ class RunManager:
                 st = read_json(status_path)
             except (OSError, ValueError):
                 continue
-            if st.get("state") in ACTIVE:
+            if st.get("state") in ACTIVE and not _trained_elsewhere(st):
                 ck = checkpoint_step(d / "checkpoints" / "last.safetensors")  # the file's step, not the status's
                 st["last_checkpoint_step"] = ck
                 st["state"] = "interrupted"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from gan_core.checkpoint import CheckpointError, load_training_state, save_checkpoint
 from gan_core.checks import config_from_dict, validate_config
@@ -62,6 +63,7 @@ class TrainingRun:
         self.error: str | None = None
         self.step = 0
         self.device_used: str | None = None
+        self.gpu: int | None = None  # the CUDA GPU the manager placed this run on (None: the current one)
         self.created = time.time()
         self.train_seconds = 0.0  # wall time spent training (pauses excluded)
         self.last_checkpoint_step: int | None = None
@@ -241,6 +243,9 @@ class TrainingRun:
         self.state = "starting"
         self._write_status()
         device = resolve_device(self.cfg.device)
+        if device.type == "cuda" and self.gpu is not None:  # the manager's choice among several GPUs
+            device = torch.device("cuda", self.gpu)
+            torch.cuda.set_device(device)  # this thread's current GPU (caches, memory stats, cuDNN handles)
         self.device_used = str(device)
         data = load_dataset(self.cfg, device=device)  # preprocessing + memory check
         engine = self._make_engine(data, device)

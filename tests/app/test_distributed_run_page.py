@@ -1,0 +1,38 @@
+"""AppTest: a run trained by torchrun beside the app (2 gloo processes writing into the app's runs directory) is
+listed on the Runs page and opens on the Train page like any other, which says how many processes trained it."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_distributed import TRAIN, _cli_worker, fork_workers
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_RUNS_DIR", str(tmp_path / "runs"))
+    from ui.session import get_manager
+
+    get_manager.clear()
+    yield tmp_path / "runs"
+    get_manager().stop_all()
+    get_manager.clear()
+
+
+def test_a_two_process_run_is_listed_and_opens_on_the_train_page(runs):
+    run_id = "20261203-000000-ddp"
+    assert fork_workers(_cli_worker, [*TRAIN, "--steps", "10", "--out", str(runs / run_id)]) == [0, 0]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("app_pages/runs.py")
+    at.run()
+    assert not at.exception
+    assert run_id in " ".join(str(e.value) for e in at.markdown) + " ".join(str(c.value) for c in at.caption)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["run"] = run_id
+    at.run()
+    assert not at.exception
+    text = " ".join(str(getattr(e, "value", "")) for e in [*at.markdown, *at.caption, *at.info, *at.success])
+    assert "step 10/10" in at.get("progress")[0].proto.text
+    assert "on cpu × 2 processes" in text or "on cpu × 2 processes" in at.get("progress")[0].proto.text, text
