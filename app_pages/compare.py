@@ -20,6 +20,7 @@ from ui.compare import (
     scores_table,
     series,
 )
+from ui.explore_source import open_in_explore
 from ui.metric_labels import label, label_with_unit, metric
 from ui.score_figures import LOWER_IS_BETTER, overlay_figure
 from ui.session import get_manager
@@ -85,7 +86,8 @@ else:
 # ---- final scores
 st.subheader("Final scores")
 table = scores_table(runs)
-score_cols = [k for k in (table[0].keys() if table else []) if k not in ("run", "state", "step", "dataset", "alarms")]
+score_cols = [k for k in (table[0].keys() if table else [])
+              if k not in ("run", "state", "step", "dataset", "alarms", "best")]
 if score_cols:
     c = st.columns([2, 1])
     sort_by = c[0].selectbox("Sort by", score_cols, format_func=label_with_unit)
@@ -94,11 +96,13 @@ if score_cols:
     table = scores_table(runs, sort_by=sort_by, descending=descending)
 # What people read: run labels and metric labels (the raw keys stay in the files)
 frame = pd.DataFrame([{**t, "run": labels.get(t["run"], t["run"])} for t in table])
-frame = frame.rename(columns={k: label_with_unit(k) for k in frame.columns if k not in ("run", "state", "alarms")}
-                     | {"run": "Run", "state": "State", "alarms": "Alarms"})
+raw_cols = ("run", "state", "alarms", "best")
+frame = frame.rename(columns={k: label_with_unit(k) for k in frame.columns if k not in raw_cols}
+                     | {"run": "Run", "state": "State", "alarms": "Alarms", "best": "Best checkpoint"})
 st.dataframe(frame, hide_index=True)
-st.caption("The last value of each score. The Fréchet distance and KID are computed on the dataset classifier's "
-           "features (not Inception's): compare them between runs on the same dataset only.")
+st.caption("The last value of each score; the best checkpoint is the one with the best monitored score (open it "
+           "on Explore with the buttons under Run files). The Fréchet distance and KID are computed on the dataset "
+           "classifier's features (not Inception's): compare them between runs on the same dataset only.")
 
 # ---- config differences
 st.subheader("Config fields that differ")
@@ -130,3 +134,10 @@ with c[1].popover("Delete run", icon=":material/delete:", disabled=target in act
         st.rerun()
 if target in active:
     c[2].caption("This run is training: stop it on the Train page before deleting it.")
+ckpt = runs_all[target].dir / "checkpoints"
+opens = [(w, t) for w, t in (("last", "Open latest checkpoint in Explore"), ("best", "Open best checkpoint in Explore"))
+         if (ckpt / f"{w}.safetensors").is_file()]
+for col, (which, text) in zip(st.columns(2), opens):
+    if col.button(text, key=f"open_{which}", icon=":material/explore:"):
+        open_in_explore(target, which)
+        st.switch_page("app_pages/explore.py")

@@ -209,7 +209,10 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
     if state == "finished":
         secs = status.get("train_seconds")
         took = f" in {secs:.1f} s" if isinstance(secs, (int, float)) else ""
-        st.success(f"Finished {steps:,} steps{took}. Checkpoint: {snap.dir / 'checkpoints' / 'last.safetensors'}")
+        if status.get("stop_reason"):  # early stopping (--early-stop): the reason, and where the best model is
+            st.success(f"Finished at step {step:,} of {steps:,}{took}. {status['stop_reason']}")
+        else:
+            st.success(f"Finished {steps:,} steps{took}. Checkpoint: {snap.dir / 'checkpoints' / 'last.safetensors'}")
     elif state == "stopped":
         st.info(f"Stopped at step {step:,}; checkpoint kept at step {status.get('last_checkpoint_step')}."
                 + (f" {status['error']}" if status.get("error") else ""))
@@ -217,6 +220,10 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
         st.error(status.get("error") or "The run failed (no message was saved).")
     elif status.get("error"):
         st.warning(status["error"])
+    best = status.get("best")
+    if isinstance(best, dict) and isinstance(best.get("value"), (int, float)) and state != "failed":
+        st.caption(f"Best {best.get('metric')} so far: {best['value']:.4g} at step {best.get('step')} "
+                   f"({snap.dir / 'checkpoints' / 'best.safetensors'}; open it on Explore or Compare).")
     compile_error = (status.get("accel") or {}).get("compile_error")
     if compile_error:  # the run went on without torch.compile (gan_core.engine.warm_up_compile)
         st.warning(f"torch.compile could not be used, so this run trains uncompiled: {compile_error}",

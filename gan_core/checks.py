@@ -17,8 +17,10 @@ from typing import Any
 from gan_core.config import OPTIONS, ConfigError, TrainConfig
 from gan_core.data import DATASETS, DataError, DataOptionError, dataset_size, load_raw
 from gan_core.data import check_options as check_data_options
+from gan_core.data.toy2d import MIXTURES
 from gan_core.losses import LOSSES, losses_where
 from gan_core.models import ARCHS, resolve_norms
+from gan_core.monitored import logged_error
 from gan_core.options import choice_names, registry_of
 from gan_core.regularizers import DIFFAUG
 
@@ -152,6 +154,23 @@ def check_combinations(cfg: Any) -> None:
     if cfg.schedule == "warmup-cosine" and cfg.warmup_steps >= cfg.steps:
         raise ConfigError("warmup_steps", f"the warm-up ({cfg.warmup_steps} steps) must be shorter than the run "
                           f"({cfg.steps} steps) to leave room for the cosine part")
+    check_monitor(cfg)
+
+
+def check_monitor(cfg: Any) -> None:
+    """The monitored score must be one this run logs: refused when a chosen one never is (a 2-D score on
+    images, a score with scoring off), and when plateau decay or early stopping would wait for it in vain
+    (monitor 'auto' with scoring off). 'auto' with nothing watching it only means no best checkpoint."""
+    needs = [n for n, on in (("schedule 'plateau'", cfg.schedule == "plateau"),
+                             (f"early_stop {cfg.early_stop}", cfg.early_stop > 0)) if on]
+    if not needs and cfg.monitor == "auto":
+        return
+    kind = DATASETS.get(cfg.dataset).kind
+    error = logged_error(cfg.monitor, kind, scoring=cfg.score_every > 0,
+                         needed_by=" and ".join(needs) or "the best checkpoint",
+                         modes_known=kind == "points" and cfg.dataset in MIXTURES)
+    if error:
+        raise ConfigError("monitor", error)
 
 
 def check_training(cfg: Any) -> None:

@@ -311,10 +311,15 @@ def _drive(run) -> int:
     except KeyboardInterrupt:  # the second Ctrl-C: the run recorded itself as interrupted
         pass
     bar.close()
-    why = " (time limit reached)" if run.ended_by == "time_limit" else ""
+    why = {"time_limit": " (time limit reached)", "early_stop": " (early stopping)"}.get(run.ended_by or "", "")
     procs = f" x {run.processes} processes" if getattr(run, "processes", 1) > 1 else ""
     print(f"{run.state}{why}: {run.step}/{cfg.steps} steps in {run.train_seconds:.1f} s on {run.device_used}{procs}; "
           f"run directory {out}")
+    if run.stop_reason:
+        print(run.stop_reason)
+    if run.best:
+        print(f"best {run.best['metric']} {run.best['value']:.4g} at step {run.best['step']}: "
+              f"{out / 'checkpoints' / 'best.safetensors'}")
     if run.state == "failed":
         print(f"error: {run.error}", file=sys.stderr)
         return 1

@@ -32,10 +32,15 @@ from typing import Any
 from gan_core.errors import ConfigError
 from gan_core.registry import Registry
 
-__all__ = ["DEVICES", "GROUPS", "OPTIONS", "PRESETS", "ConfigError", "Option", "Preset", "TrainConfig", "When",
-           "choices_of", "preset"]  # ConfigError is handed on from gan_core.errors
+__all__ = ["DEVICES", "GROUPS", "MONITORED", "OPTIONS", "PRESETS", "ConfigError", "Option", "Preset", "TrainConfig",
+           "When", "choices_of", "preset"]  # ConfigError is handed on from gan_core.errors
 
 DEVICES = ("auto", "cpu", "cuda")  # where training runs: auto = cuda when available, else cpu
+# What `monitor` may watch (plateau decay, early stopping, the best checkpoint), and which way is better:
+# the score columns of gan_core.metrics.monitor (images: classifier-feature scores; 2-D points: mode
+# coverage and histogram distances) and the two losses. gan_core.monitored says which ones a config logs.
+MONITORED = {"fd_clf": "min", "kid_clf": "min", "precision": "max", "recall": "max", "modes_covered": "max",
+             "hq_pct": "max", "kl": "min", "js": "min", "fd": "min", "g_loss": "min", "d_loss": "min"}
 
 # Groups of options, in the order of the form and of the README table: (key, title).
 GROUPS = (
@@ -301,7 +306,27 @@ class TrainConfig:
     ))
     lr_min_factor: float = opt(0.0, "Minimum LR factor m", group="schedule", lo=0.0, hi=1.0, step=0.05, fmt="%.3f",
                                unit="x base LR", when=When(read_by="schedule"), help=(
-        "Lowest LR of cosine and cyclical schedules, as a fraction of the base LR (0 = down to zero)."
+        "Lowest LR of cosine, cyclical and plateau schedules, as a fraction of the base LR (0 = down to zero)."
+    ))
+    plateau_patience: int = opt(3, "Plateau patience P", group="schedule", lo=0, hi=10_000, step=1,
+                                unit="observations", when=When(read_by="schedule"), help=(
+        "Plateau decay: the LR drops once the monitored score has gone more than P observations without improving "
+        "(torch ReduceLROnPlateau's patience). An observation is a scoring (every score_every steps) for a score, "
+        "a logged window (every log_every steps) for a loss."
+    ))
+    plateau_factor: float = opt(0.5, "Plateau decay factor", group="schedule", lo=0.0, lo_open=True, hi=1.0,
+                                hi_open=True, step=0.05, fmt="%.3f", when=When(read_by="schedule"), help=(
+        "Plateau decay: lr <- max(factor x lr, m x base lr) at each plateau (torch ReduceLROnPlateau's factor)."
+    ))
+    plateau_threshold: float = opt(0.01, "Plateau threshold", group="schedule", lo=0.0, hi=1.0, step=0.005,
+                                   fmt="%.3f", when=When(read_by="schedule"), help=(
+        "Plateau decay: a score counts as an improvement only when it beats the best so far by this fraction of "
+        "it (relative threshold: FD < best (1 - t), or > best (1 + t) for scores where higher is better), so noise "
+        "alone does not reset the patience."
+    ))
+    plateau_cooldown: int = opt(0, "Plateau cooldown", group="schedule", lo=0, hi=10_000, step=1,
+                                unit="observations", when=When(read_by="schedule"), help=(
+        "Plateau decay: observations to wait after a decay before counting non-improvements again."
     ))
     batch_size: int = opt(64, "Batch size", group="size", lo=1, hi=4096, step=16, help=(
         "Samples per step, for D (real and generated) and for G. Larger batches give smoother gradients and use a"
@@ -350,6 +375,19 @@ class TrainConfig:
         "the numbers only between runs on the same dataset), the class histogram and the classes covered. 2-D: "
         "modes covered and high-quality % (PacGAN), KL/JS of grid histograms. 0 turns scoring off. The default "
         "keeps the cost under 10% of training time (bench/metrics_cost.py measures it)."
+    ))
+    monitor: str = opt("auto", "Monitored score", group="run", choices=("auto", *MONITORED), help=(
+        "The one number that plateau decay (schedule plateau), early stopping and the best checkpoint watch. "
+        "auto = fd_clf (the classifier-feature Frechet distance) for images, kl (KL of grid histograms) for 2-D "
+        "points. Scores (fd_clf, kid_clf, precision, recall; 2-D: modes_covered, hq_pct, kl, js, fd) are "
+        "computed every score_every steps, so they need scoring on; the losses (d_loss, g_loss) are logged every "
+        "log_every steps. Whenever it is logged, checkpoints/best.safetensors keeps the model with its best value "
+        "so far (same format as last.safetensors), with or without early stopping."
+    ))
+    early_stop: int = opt(0, "Early stopping after N", group="run", lo=0, hi=100_000, step=1, unit="observations",
+                          help=(
+        "Finish the run when the monitored score has not improved for N observations in a row (scorings for a "
+        "score, logged windows for a loss); the best model is in checkpoints/best.safetensors. 0 = off."
     ))
     tensorboard: bool = opt(False, "Also write TensorBoard logs", group="run", help=(
         "Scalars and sample grids in TensorBoard format under <run>/tensorboard; view them with "

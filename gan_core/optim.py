@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch.optim import lr_scheduler
 
+from gan_core.config import MONITORED
 from gan_core.registry import Registry
 
 
@@ -148,6 +149,35 @@ def _warmup_cosine(opt: torch.optim.Optimizer, *, steps: int, warmup_steps: int,
     warm = lr_scheduler.LinearLR(opt, start_factor=warmup_start, end_factor=1.0, total_iters=warmup_steps)
     cos = lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps - warmup_steps), eta_min=lr_min_factor * lr)
     return lr_scheduler.SequentialLR(opt, [warm, cos], milestones=[warmup_steps])
+
+
+class PlateauLR(lr_scheduler.ReduceLROnPlateau):
+    """torch's ReduceLROnPlateau as one of the schedules: the engine ticks every schedule once per
+    generator step, without a value, and that tick does nothing here; the run feeds it the monitored
+    score with `observe(value)` each time one is logged (gan_core.run), which is torch's
+    `ReduceLROnPlateau.step(value)`: after more than `patience` observations without an improvement
+    (beyond the relative threshold) lr <- max(factor lr, min_lr), then `cooldown` observations of rest."""
+
+    def step(self, metrics: float | None = None, epoch: int | None = None) -> None:  # type: ignore[override]
+        if metrics is not None:
+            super().step(metrics)
+
+    def observe(self, value: float) -> None:
+        super().step(value)
+
+
+@schedule("plateau", label="Decay on plateau",
+          params=("monitor", "plateau_patience", "plateau_factor", "plateau_threshold", "plateau_cooldown",
+                  "lr_min_factor"),
+          help="lr <- max(factor x lr, m x lr0) whenever the monitored score (monitor: fd_clf by default) has not "
+          "improved for more than P observations (torch ReduceLROnPlateau): the performance-based decay of the "
+          "tutorials. Not known in advance, so the preview shows a constant LR; the live LR chart shows the drops.")
+def _plateau(opt: torch.optim.Optimizer, *, steps: int, monitor: str, plateau_patience: int, plateau_factor: float,
+             plateau_threshold: float, plateau_cooldown: int, lr_min_factor: float) -> lr_scheduler.LRScheduler:
+    direction = MONITORED.get(monitor, "min")  # "auto" watches a distance (fd_clf / kl): lower is better
+    return PlateauLR(opt, mode=direction, factor=plateau_factor, patience=plateau_patience,
+                     threshold=plateau_threshold, threshold_mode="rel", cooldown=plateau_cooldown,
+                     min_lr=lr_min_factor * _base_lr(opt))
 
 
 def build_schedule(opt: torch.optim.Optimizer, name: str, *, steps: int, **params: Any) -> lr_scheduler.LRScheduler:

@@ -25,9 +25,11 @@ import torch
 from gan_core.checkpoint import CheckpointError, load_training_state, save_checkpoint
 from gan_core.checks import config_from_dict, validate_config
 from gan_core.config import ConfigError, TrainConfig
-from gan_core.data import DataError, load_dataset, load_raw
+from gan_core.data import DATASETS, DataError, load_dataset, load_raw
 from gan_core.engine import Divergence, Engine, resolve_device
+from gan_core.metrics.classifier import has_classifier, no_classifier_message
 from gan_core.metrics.monitor import Monitor
+from gan_core.monitored import IMAGE_SCORES, LOSSES, Watch, resolve
 from gan_core.optim import follow_horizon
 from gan_core.run_names import read_name, suggest_name, validate_name
 from gan_core.runlog import RunLog
@@ -52,6 +54,7 @@ class TrainingRun:
     def __init__(self, cfg: TrainConfig, run_dir: str | Path, run_id: str | None = None, owner: str | None = None,
                  resume: bool = False, name: str | None = None):
         self.cfg = validate_config(cfg)
+        check_monitor_scorable(self.cfg)  # before anything is written: the monitored score must be computable
         self.dir = Path(run_dir)
         self.id = run_id or self.dir.name
         self.owner = owner
@@ -74,6 +77,9 @@ class TrainingRun:
         self.phase: str | None = None  # "compiling" while torch.compile builds the nets (state "starting")
         self.accel: dict[str, Any] = {}  # precision, channels_last, compiled, compile_error (gan_core.accel)
         self._monitor: Monitor | None = None
+        self._watch: Watch | None = None  # the monitored score's best so far (gan_core.monitored)
+        self.best: dict[str, Any] | None = None  # {metric, value, step} of checkpoints/best.safetensors
+        self.stop_reason: str | None = None  # why a run finished early (early stopping), in words
         self._stop = threading.Event()
         self._running = threading.Event()  # set = not paused
         self._running.set()
@@ -186,7 +192,7 @@ class TrainingRun:
             "time_limit": self.cfg.time_limit, "ended_by": self.ended_by,
             "last_checkpoint_step": self.last_checkpoint_step, "dataset": self.cfg.dataset,
             "arch": self.cfg.arch, "loss": self.cfg.loss, "alarms": list(self.alarms),
-            "phase": self.phase, "accel": self.accel,
+            "phase": self.phase, "accel": self.accel, "best": self.best, "stop_reason": self.stop_reason,
         }
 
     # ------------------------------------------------------------------ the loop
@@ -250,6 +256,7 @@ class TrainingRun:
         data = load_dataset(self.cfg, device=device)  # preprocessing + memory check
         engine = self._make_engine(data, device)
         self._monitor = Monitor(self.cfg, data, engine, self.dir, self.alarms, self.scores)
+        self._watch = Watch.of(resolve(self.cfg.monitor, data.kind))
         if self._resume:
             self._restore(engine)
         real_preview = data.x[:1000].numpy() if data.kind == "points" else None
@@ -279,6 +286,23 @@ class TrainingRun:
             # continued to more steps: the schedule follows the new total (the rule: optim.follow_horizon)
             follow_horizon(sched, opt, self.cfg.schedule, steps=self.cfg.steps, warmup_steps=self.cfg.warmup_steps)
         self.step = engine.step
+        self._restore_watch(doc.get("meta", {}).get("watch") or {})
+
+    def _restore_watch(self, saved: dict[str, Any]) -> None:
+        """The watch as the last checkpoint saved it; a best checkpoint written after that one (the run
+        stopped before the next refresh of last.safetensors) still holds the best model, so its value stays
+        the one to beat, and the file is not replaced by a worse model."""
+        self._watch.load_state_dict(saved)
+        try:
+            _t, best_doc = load_training_state(self.dir / "checkpoints" / "best.safetensors")
+        except CheckpointError:
+            best_doc = {}
+        kept = best_doc.get("meta", {}).get("best") or {}
+        if kept.get("metric") == self._watch.metric and isinstance(kept.get("value"), (int, float)) and (
+                self._watch.best is None or self._watch.better(float(kept["value"]))):
+            self._watch.best, self._watch.best_step = float(kept["value"]), int(kept["step"])
+        if self._watch.best is not None:
+            self.best = {"metric": self._watch.metric, "value": self._watch.best, "step": self._watch.best_step}
 
     def _loop(self, engine: Engine, real_preview: np.ndarray | None, on_progress: Callable | None) -> None:
         """Train until the steps are done, the time limit is reached or stop() is called, then end
@@ -301,6 +325,9 @@ class TrainingRun:
                     self._maybe_write(now)
                     if on_progress:
                         on_progress(self)
+                    if self._no_longer_improving():
+                        self.ended_by = "early_stop"
+                        break
                 if single or self.step % self.cfg.sample_every == 0:
                     self._sample(engine, real_preview)
                 if timed_out:
@@ -363,7 +390,32 @@ class TrainingRun:
         row.update(self._monitor.on_window(engine, row, final=final))
         self._log_row(row)
         self._monitor.raise_if_diverged()  # an exploding loss ends the run as a NaN does
+        self._observe(engine, row)
         return now
+
+    def _observe(self, engine: Engine, row: dict[str, Any]) -> None:
+        """A row that holds the monitored score: plateau decay hears it (the LR of the next rows shows a
+        drop), and a new best value is kept in checkpoints/best.safetensors (not while a loss is blowing up)."""
+        value = self._watch.value_in(row)
+        if value is None:
+            return
+        if self.cfg.schedule == "plateau":
+            engine.sched_g.observe(value)
+            engine.sched_d.observe(value)
+        if self._watch.observe(self.step, value) and self._monitor.healthy:
+            self._checkpoint(engine, best=True)
+            self.best = {"metric": self._watch.metric, "value": value, "step": self.step}
+
+    def _no_longer_improving(self) -> bool:
+        """Early stopping: the monitored score has gone early_stop observations without a new best."""
+        n = self.cfg.early_stop
+        if n <= 0 or self._watch is None or self._watch.best is None or self._watch.since_best < n:
+            return False
+        what = "scorings" if self._watch.metric not in LOSSES else "logged windows"
+        self.stop_reason = (f"Early stopping at step {self.step}: {self._watch.metric} has not improved for {n} "
+                            f"{what} (best {self._watch.best:.4g} at step {self._watch.best_step}, kept in "
+                            "checkpoints/best.safetensors).")
+        return True
 
     def _log_row(self, row: dict[str, Any]) -> None:
         self.log.append(row)
@@ -416,17 +468,41 @@ class TrainingRun:
             self._monitor.on_sample(engine.step, x, data)  # TensorBoard, when asked for
         atomic_write_bytes(self.dir / "samples" / f"step_{engine.step:07d}.png", data)
 
-    def _checkpoint(self, engine: Engine) -> None:
+    def _checkpoint(self, engine: Engine, best: bool = False) -> None:
+        """checkpoints/last.safetensors, or (`best`) best.safetensors: the same format, the best one with the
+        monitored score's value in its meta ("best")."""
         if not engine.weights_finite():  # never replace the last good checkpoint with NaN weights
             raise Divergence(f"non-finite weights at step {engine.step}")
         meta = {"step": engine.step, "train_seconds": round(self.train_seconds, 3), "device": self.device_used,
                 "run_id": self.id, "sample_shape": list(engine.x.shape[1:])}
-        save_checkpoint(self.dir / "checkpoints" / "last.safetensors", engine.G_sample, engine.D, self.cfg, meta,
-                        training=engine.training_state())
-        self.last_checkpoint_step = engine.step
+        if self._watch is not None:
+            meta["watch"] = self._watch.state_dict()  # a continued run goes on counting from here
+            if best:
+                meta["best"] = {"metric": self._watch.metric, "value": self._watch.best, "step": engine.step}
+        save_checkpoint(self.dir / "checkpoints" / f"{'best' if best else 'last'}.safetensors", engine.G_sample,
+                        engine.D, self.cfg, meta, training=engine.training_state())
+        if not best:
+            self.last_checkpoint_step = engine.step
 
     def _write_status(self) -> None:
         atomic_write_json(self.dir / "status.json", self.status())
+
+
+def check_monitor_scorable(cfg: TrainConfig) -> None:
+    """Plateau decay or early stopping on a classifier-feature score needs the dataset's classifier
+    (pretrained/classifier-NAME.safetensors; your own image folders have none): refused otherwise, with
+    the scores that remain. (gan_core.checks.check_monitor refuses what the config alone shows.)"""
+    metric = resolve(cfg.monitor, "image")
+    if (cfg.schedule != "plateau" and cfg.early_stop <= 0 and cfg.monitor == "auto") or metric not in IMAGE_SCORES:
+        return
+    try:
+        if DATASETS.get(cfg.dataset).kind != "image" or has_classifier(cfg.dataset):
+            return
+    except (KeyError, ValueError):
+        return
+    raise ConfigError("monitor", f"{metric!r} is a score on the features of a classifier trained on the dataset, and "
+                      f"there is none for {cfg.dataset!r} ({no_classifier_message(cfg.dataset)}); monitor d_loss "
+                      "or g_loss instead")
 
 
 def check_can_start(cfg: TrainConfig) -> None:

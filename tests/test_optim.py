@@ -30,6 +30,8 @@ TRACES = {
                25: 0.1 * LR + 0.9 * LR * (1 + math.cos(math.pi / 4)) / 2},
     "cyclic": {0: 0.1 * LR, 5: 0.55 * LR, 10: LR, 15: 0.55 * LR, 20: 0.1 * LR, 30: LR},
     "warmup-cosine": {0: 0.1 * LR, 5: 0.55 * LR, 10: LR, 55: 0.1 * LR + 0.9 * LR * 0.5, 100: 0.1 * LR},
+    # the per-step tick carries no score: the LR moves only when the run feeds one (tests/test_plateau.py)
+    "plateau": {0: LR, 50: LR, 100: LR},
 }
 
 

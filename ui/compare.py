@@ -3,7 +3,8 @@ directories, the config fields that differ, final scores, deleting a run, and a 
 (export, and a validated import).
 
 A zip holds one run directory: config.json, status.json, metrics.jsonl, scores.jsonl,
-alarms.jsonl, samples/step_XXXXXXX.png and checkpoints/last.safetensors (+ last.json); an import
+alarms.jsonl, samples/step_XXXXXXX.png and checkpoints/last.safetensors (+ last.json) and best.safetensors
+(+ best.json); an import
 refuses anything else, any path that climbs out, oversized files, an invalid config, metrics
 that are not JSON rows, and weights that are not a readable safetensors file.
 """
@@ -28,7 +29,7 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all files, uncompressed (zip bombs)
 MAX_MEMBERS = 20_000
 RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ALLOWED = re.compile(r"^(config\.json|status\.json|metrics\.jsonl|scores\.jsonl|alarms\.jsonl|"
-                     r"samples/step_\d{1,10}\.png|checkpoints/last\.(safetensors|json)|"
+                     r"samples/step_\d{1,10}\.png|checkpoints/(last|best)\.(safetensors|json)|"
                      r"tensorboard/events\.out\.tfevents\.[A-Za-z0-9._-]{1,200})$")
 NOT_METRICS = {"step", "time"}
 
@@ -160,8 +161,16 @@ def final_values(run: RunData, keys: list[str] | None = None) -> dict[str, float
     return out
 
 
+def best_text(best: Any) -> str:
+    """'fd_clf 12.3 at step 500': the run's best checkpoint (status.json "best"), '' when it has none."""
+    if not isinstance(best, dict) or not _num(best.get("value")):
+        return ""
+    return f"{best.get('metric')} {best['value']:.4g} at step {best.get('step')}"
+
+
 def scores_table(runs: list[RunData], sort_by: str | None = None, descending: bool = False) -> list[dict[str, Any]]:
-    """One row per run: id, state, step, dataset, the final score values; sorted by `sort_by` (runs
+    """One row per run: id, state, step, dataset, alarms, best (its best checkpoint, best_text), the final
+    score values; sorted by `sort_by` (runs
     without that score last)."""
     from gan_core.metrics.monitor import SCORE_KEYS
 
@@ -170,6 +179,7 @@ def scores_table(runs: list[RunData], sort_by: str | None = None, descending: bo
         fv = final_values(r)
         row = {"run": r.id, "state": r.status.get("state"), "step": r.status.get("step"),
                "dataset": r.config.get("dataset"), "alarms": ", ".join(sorted({a.get("name", "") for a in r.alarms}))}
+        row["best"] = best_text(r.status.get("best"))
         row.update({k: fv[k] for k in SCORE_KEYS if k in fv})
         row.update({k: fv[k] for k in ("d_loss", "g_loss") if k in fv})
         table.append(row)
@@ -246,7 +256,8 @@ def import_zip(data: bytes, root: str | Path) -> str:
         info = by_name[member]
         if not ALLOWED.match(rel):
             raise RunImportError(f"unexpected file {rel!r}; a run zip holds config.json, status.json, metrics.jsonl, "
-                                 "scores.jsonl, alarms.jsonl, samples/step_N.png, checkpoints/last.safetensors/.json")
+                                 "scores.jsonl, alarms.jsonl, samples/step_N.png, "
+                                 "checkpoints/last|best.safetensors/.json")
         if (info.external_attr >> 16) & 0o170000 == 0o120000:
             raise RunImportError(f"entry {rel!r} is a symbolic link; refused")
         if info.file_size > MAX_MEMBER_BYTES:

@@ -1,7 +1,8 @@
 """Explore page: where the generator comes from, and the caches that keep it loaded.
 
 Three sources, one result (`Explorable`): a shipped model in pretrained/ (gan_core.pretrained),
-the latest checkpoint of any run in the runs directory (finished, stopped or still training), or
+the latest checkpoint of any run in the runs directory (finished, stopped or still training) or its
+best one (checkpoints/best.safetensors, kept whenever the run's monitored score is logged), or
 an uploaded safetensors + JSON pair, validated by `load_uploaded` (pickles are never loaded).
 
 Loaded generators are shared by every session through `st.cache_resource`, keyed by what
@@ -91,6 +92,9 @@ def load_checkpoint_cached(path: str, stamp: float) -> Explorable:
     facts = {"dataset": cfg.dataset, "architecture": cfg.arch, "loss": cfg.loss,
              "steps": f"{meta.get('step', '?')} of {cfg.steps}", "latent size": cfg.latent_dim,
              "sample shape": "x".join(map(str, shape))}
+    best = meta.get("best") if Path(path).stem == "best" else None
+    if isinstance(best, dict) and isinstance(best.get("value"), (int, float)):
+        facts["checkpoint"] = f"best {best.get('metric')} = {best['value']:.4g} (at step {best.get('step')})"
     run_id = meta.get("run_id") or Path(path).parent.parent.name
     from gan_core.store import read_json
 
@@ -98,7 +102,8 @@ def load_checkpoint_cached(path: str, stamp: float) -> Explorable:
         name = read_json(Path(path).parent.parent / "status.json").get("name") or run_id
     except (OSError, ValueError, AttributeError):
         name = run_id
-    return _explorable(f"run:{path}:{stamp}", f"Run {name} ({cfg.arch} on {cfg.dataset})", G, cfg, shape=list(shape),
+    title = f"Run {name} ({cfg.arch} on {cfg.dataset})" + (", best checkpoint" if best is not None else "")
+    return _explorable(f"run:{path}:{stamp}", title, G, cfg, shape=list(shape),
                        n_classes=n, class_names=_class_names(cfg.dataset, n), facts=facts)
 
 
@@ -143,14 +148,19 @@ def run_label(run: dict[str, Any]) -> str:
 
 
 def run_checkpoints() -> list[dict[str, Any]]:
-    """Runs that have a checkpoint, newest first: {id, name, state, step, steps, path, arch, dataset}."""
+    """Runs that have a checkpoint, newest first: {id, name, state, step, steps, path, arch, dataset,
+    best_path, best}; best_path (None when there is none) is checkpoints/best.safetensors, best its
+    {metric, value, step} from status.json."""
     out = []
     for r in list_runs():
         ck = Path(r["dir"]) / "checkpoints" / "last.safetensors"
+        best = ck.with_name("best.safetensors")
         if ck.is_file() and ck.with_suffix(".json").is_file():
             name = r.get("name") if isinstance(r.get("name"), str) and r.get("name", "").strip() else None
             out.append({"id": Path(r["dir"]).name, "name": name, "state": r.get("state", "?"), "step": r.get("step"),
-                        "steps": r.get("steps"), "path": str(ck), "arch": r.get("arch"), "dataset": r.get("dataset")})
+                        "steps": r.get("steps"), "path": str(ck), "arch": r.get("arch"), "dataset": r.get("dataset"),
+                        "best_path": str(best) if best.is_file() and best.with_suffix(".json").is_file() else None,
+                        "best": r.get("best") if isinstance(r.get("best"), dict) else None})
     return out
 
 
@@ -158,6 +168,7 @@ def choose_model() -> Explorable | None:
     """The sidebar's model chooser. Returns the loaded model, or None (with a message shown)."""
     cards = showcase_order(list_pretrained())
     runs = run_checkpoints()
+    _apply_open_request()
     st.session_state.setdefault("exk_source", SOURCES[0] if cards else SOURCES[1] if runs else SOURCES[2])
     source = st.radio("Model from", SOURCES, key="exk_source", horizontal=True,
                       help="A model shipped in pretrained/, the latest checkpoint of a run (finished or still "
@@ -184,7 +195,7 @@ def choose_model() -> Explorable | None:
             if st.session_state.get("exk_run") not in by_id:
                 st.session_state["exk_run"] = runs[0]["id"]
             rid = st.selectbox("Run", list(by_id), key="exk_run", format_func=lambda i: run_label(by_id[i]))
-            path = by_id[rid]["path"]
+            path = _which_checkpoint(by_id[rid])
             if by_id[rid]["state"] in ("running", "starting", "queued", "paused"):
                 st.caption("This run is still going: its checkpoint is refreshed every 30 s, and the page loads "
                            "the newest one when it changes.")
@@ -193,6 +204,37 @@ def choose_model() -> Explorable | None:
     except (PretrainedError, CheckpointError, OSError, ValueError) as e:
         st.error(f"Cannot load this model: {e}")
         return None
+
+
+def open_in_explore(run_id: str, which: str = "last") -> None:
+    """Ask the Explore page to open this run's checkpoint ("last" | "best") on its next draw (Compare's
+    buttons: the Explore page's own widget keys are not set from another page, whose run drops them)."""
+    st.session_state["explore_open"] = {"run": run_id, "which": which}
+
+
+def _apply_open_request() -> None:
+    request = st.session_state.pop("explore_open", None)
+    if isinstance(request, dict):
+        st.session_state["exk_source"] = SOURCES[1]
+        st.session_state["exk_run"] = request.get("run")
+        st.session_state["exk_which"] = request.get("which", "last")
+
+
+def _which_checkpoint(run: dict[str, Any]) -> str:
+    """The run's last checkpoint, or its best one when it has one and it is chosen."""
+    if not run.get("best_path"):
+        return run["path"]
+    best = run.get("best") or {}
+    value = best.get("value")
+    best_text = (f"best: {best.get('metric')} {value:.4g} at step {best.get('step')}"
+                 if isinstance(value, (int, float)) else "best")
+    if st.session_state.get("exk_which") not in ("last", "best"):
+        st.session_state["exk_which"] = "last"
+    which = st.radio("Checkpoint", ("last", "best"), key="exk_which", horizontal=True,
+                     format_func=lambda w: "latest" if w == "last" else best_text,
+                     help="The latest checkpoint, or the one with the best monitored score so far (kept in "
+                     "checkpoints/best.safetensors whenever the run logs its monitored score; --monitor).")
+    return run["best_path"] if which == "best" else run["path"]
 
 
 def _upload() -> Explorable | None:

@@ -14,10 +14,13 @@ from ui.score_figures import histogram_figure, score_figure
 
 
 def score_settings(key_prefix: str = "cfg_") -> None:
-    """Sidebar widgets for TrainConfig.score_every and .tensorboard (values read by the config form)."""
+    """Sidebar widgets for TrainConfig.score_every, .monitor, .early_stop and .tensorboard (values read by
+    the config form)."""
     with st.expander("Scores & monitoring"):
         # no min/max (as every number of the form, ui.option_widgets): a bad entry is refused, not replaced
         option_widget("score_every", key_prefix)  # label, help and range from gan_core.config
+        option_widget("monitor", key_prefix)  # what plateau decay, early stopping and the best checkpoint watch
+        option_widget("early_stop", key_prefix)
         ok = tensorboard_available()
         if not ok and st.session_state.get(key_prefix + "tensorboard"):
             st.session_state[key_prefix + "tensorboard"] = False
