@@ -82,6 +82,7 @@ def test_lr_preview_follows_every_schedule(app):
             at.session_state[f"lr_preview_open_{False}"] = True  # opened by the user
             at.run()
         assert at.get("plotly_chart"), name
+    at.sidebar.selectbox(key="cfg_schedule").set_value("warmup-cosine").run()
     assert "cfg_warmup_steps" in keys(at) and "cfg_lr_min_factor" in keys(at)  # warm-up then cosine's parameters
 
 
