@@ -315,9 +315,9 @@ def _drive(run) -> int:
     procs = f" x {run.processes} processes" if getattr(run, "processes", 1) > 1 else ""
     print(f"{run.state}{why}: {run.step}/{cfg.steps} steps in {run.train_seconds:.1f} s on {run.device_used}{procs}; "
           f"run directory {out}")
-    if run.stop_reason:
+    if getattr(run, "stop_reason", None):
         print(run.stop_reason)
-    if run.best:
+    if getattr(run, "best", None):
         print(f"best {run.best['metric']} {run.best['value']:.4g} at step {run.best['step']}: "
               f"{out / 'checkpoints' / 'best.safetensors'}")
     if run.state == "failed":
