@@ -70,6 +70,9 @@ def _card(card: RunCard) -> None:
                          caption=f"step {card.thumbnail_step:,}" if card.thumbnail_step is not None else None)
             else:
                 st.caption("No samples yet")
+            st.button("History", key=f"hist_{card.id}", icon=":material/history:", on_click=open_history,
+                      args=(card.dir, card.id, card.name), disabled=card.thumbnail is None,
+                      help="Every saved sample grid on a slider, and a time-lapse (GIF or MP4) to download.")
         with mid:
             st.markdown(f"#### {card.name}")
             st.markdown(f":{STATE_COLOURS.get(state, 'gray')}-badge[{state}] &nbsp; step **{card.step:,}** of "
@@ -84,13 +87,10 @@ def _card(card: RunCard) -> None:
                 st.caption(f"scores at step {card.scores_step:,}" if card.scores_step is not None else "latest scores")
             else:
                 st.caption("No scores yet")
-            b = st.columns(3)
+            b = st.columns(2)
             if b[0].button("Open", key=f"open_{card.id}", icon=":material/visibility:",
                            help="Watch this run on the Train page (charts, samples, controls)."):
                 _open(card.id)
-            b[2].button("History", key=f"hist_{card.id}", icon=":material/history:", on_click=open_history,
-                        args=(card.dir, card.id, card.name), disabled=card.thumbnail is None,
-                        help="Every saved sample grid on a slider, and a time-lapse (GIF or MP4) to download.")
             if card.can_continue and state in ("stopped", "interrupted", "finished", "failed"):
                 with b[1].popover("Continue", icon=":material/replay:",
                                   help=f"Train on from its checkpoint at step {card.checkpoint_step:,}."):
