@@ -132,6 +132,13 @@ def check_combinations(cfg: Any) -> None:
         if dataset_labelled(cfg) is False:
             raise ConfigError("conditioning", f"dataset {cfg.dataset!r} has no class labels, so a conditional model "
                               "cannot be trained on it; set conditioning to none or choose a labelled dataset")
+    if cfg.num_d > 1 and cfg.pac > 1:
+        raise ConfigError("num_d", f"several discriminators (num_d {cfg.num_d}) and PacGAN packing (pac {cfg.pac}) are "
+                          "two remedies for mode collapse that this project does not combine; set num_d to 1 or pac "
+                          "to 1")
+    if cfg.num_d > 1 and getattr(cfg, "freeze_d", 0) > 0:
+        raise ConfigError("freeze_d", f"FreezeD freezes the first blocks of one D; with num_d {cfg.num_d} there are "
+                          f"{cfg.num_d}. Set freeze_d to 0 or num_d to 1")
     if cfg.batch_size % cfg.pac:
         raise ConfigError("pac", f"the batch size ({cfg.batch_size}) must be a multiple of the pack size {cfg.pac}")
     g_norm, d_norm = resolve_norms(cfg.arch, cfg.g_norm, cfg.d_norm, loss.d_batchnorm and cfg.r1_weight == 0)

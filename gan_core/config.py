@@ -63,6 +63,7 @@ class When:
     archs: tuple[str, ...] = ()  # the architectures it applies to
     read_by: str = ""  # "optimiser" | "schedule": G's or D's optimiser, or the schedule, lists the field in its params
     nonzero: str = ""  # another field that must be non-zero (the option refines that one)
+    above_one: str = ""  # another field that must be above 1 (the option tunes several of something)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,18 @@ class TrainConfig:
     conditioning: str = opt("none", "Class conditioning", group="model", choices="conditioning", help=(
         "Feed the class label to G and D so that you can ask G for a given class. Needs a dataset with labels "
         "(digits, MNIST-family, CIFAR-10, folders of class sub-folders, labelled toy mixtures)."
+    ))
+    num_d: int = opt(1, "Discriminators K", group="model", lo=1, hi=8, step=1, help=(
+        "K discriminators of the same architecture, each with its own initialisation, trained on the same "
+        "batches (GMAN, Durugkar et al. 2016): D minimises the mean of the K losses (each critic its own), G "
+        "the softmax-weighted mean sum_k softmax(lambda L)_k L_k of its K losses (lambda = 0: the mean; large: "
+        "the critic it fools least). A remedy for mode collapse and instability; each step costs about K times "
+        "D's compute. 1 = one D (the usual GAN). Not with PacGAN packing or FreezeD."
+    ))
+    gman_lambda: float = opt(0.0, "GMAN softness lambda", group="model", lo=0.0, hi=100.0, step=0.5, fmt="%.2f",
+                             when=When(above_one="num_d"), help=(
+        "Several discriminators: lambda of G's objective sum_k softmax(lambda L)_k L_k. 0 = the mean of the K "
+        "losses (GMAN-0), 1 = a softened max, large = the max (the hardest critic)."
     ))
     style_mixing: float = opt(0.9, "Style-mixing probability", group="model", lo=0.0, hi=1.0, step=0.1, fmt="%.2f",
                               when=When(archs=("stylegan-lite",)), help=(

@@ -13,6 +13,9 @@ on average for 1/N of the cost of a second backward pass (Karras et al. 2020). E
 returns its loss and named metrics (the loss's own: d_loss, d_real, d_fake, g_loss; the penalty's
 value; the update's gradient norm); the latest value of each metric is the iteration's row.
 
+With several discriminators (num_d = K, GMAN: gan_core/models/multi_d.py) D's objective is the mean of
+the K critics' losses and G's their softmax-weighted mean; the phases are the same two.
+
 where a() is what D's inputs go through: DiffAugment, instance noise, PacGAN packing (each
 optional). Conditional models draw fakes for the labels of the real batch in D's step and for
 labels sampled from the data in G's step. After D's step WGAN clips D's weights; after G's step
@@ -46,8 +49,9 @@ from gan_core.data import Dataset
 from gan_core.eval_mode import eval_mode
 from gan_core.init_from import prepare_nets
 from gan_core.losses import LOSSES
-from gan_core.models import build_models, model_kwargs
+from gan_core.models import build_models, model_kwargs, multi_d
 from gan_core.models.conditional import PacDiscriminator
+from gan_core.models.multi_d import MultiDiscriminator
 from gan_core.models.stylegan import mixing_cutoffs
 from gan_core.noise import sample_noise
 from gan_core.optim import SCHEDULES, build_optimizer, build_schedule
@@ -200,6 +204,7 @@ class Engine:
         self.augment = DIFFAUG.get(cfg.diffaug)
         self.packed = isinstance(self.D, PacDiscriminator)
         self._critic_net = self.D.net if self.packed else self.D  # D's inputs are packed before the penalties
+        self.multi_d = isinstance(self.D, MultiDiscriminator)  # GMAN: K critics, each its own loss (models/multi_d.py)
         # The callables of the training steps: the modules themselves, or compiled wrappers sharing their
         # parameters (sampling, checkpoints and the EMA use the modules). Compiled on the first step.
         self._g_call: torch.nn.Module = self.G
@@ -287,20 +292,23 @@ class Engine:
             x = self.D.pack(x)
         return x
 
-    def _critic(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        """D's raw scores in fp32 (the losses' softplus/log-sigmoid of a bf16 logit would lose digits)."""
+    def _critic(self, x: torch.Tensor, y: torch.Tensor | None, each: bool = False) -> torch.Tensor:
+        """D's raw scores in fp32 (the losses' softplus/log-sigmoid of a bf16 logit would lose digits). `each`
+        (several discriminators): every critic's, (K, B)."""
+        kw = {"each": True} if each else {}
         with self.accel.autocast():
-            s = self._d_call(x) if y is None else self._d_call(x, y)
+            s = self._d_call(x, **kw) if y is None else self._d_call(x, y, **kw)
         return s.float()
 
-    def _penalty_critic(self, y: torch.Tensor | None):
+    def _penalty_critic(self, y: torch.Tensor | None, member: int | None = None):
         """D as the gradient penalties see it. bf16 keeps fp32's exponent range, so grad_x D under autocast
         neither under- nor overflows (tests/test_engine_accel.py checks it against fp32); fp16 would need the
         penalty's own loss scaling, so there the penalties use the fp32, uncompiled D. Compiled code cannot
-        differentiate twice (create_graph), so the penalties never use the compiled D."""
+        differentiate twice (create_graph), so the penalties never use the compiled D. `member`: critic k of
+        several (each one's penalty is its own gradient's)."""
+        net = self._critic_net if member is None else self._critic_net.members[member]
         if self.accel.precision == "fp16":
-            return lambda t: self._critic_net(t) if y is None else self._critic_net(t, y)
-        net = self._critic_net
+            return lambda t: net(t) if y is None else net(t, y)
 
         def critic(t: torch.Tensor) -> torch.Tensor:
             with self.accel.autocast():
@@ -340,11 +348,16 @@ class Engine:
         with torch.no_grad():
             fake = self._generate(self._z(real.shape[0]), y)  # conditional: fakes for the real batch's labels
         real_in, fake_in = self._d_input(real), self._d_input(fake)
-        r, f = self._critic(real_in, y), self._critic(fake_in, y)
-        loss, metrics = self.loss.discriminator(r, f, **self._d_labels(r, f))
+        r, f = self._critic(real_in, y, self.multi_d), self._critic(fake_in, y, self.multi_d)
+        if self.multi_d:  # the mean of the K critics' losses: (K, B) scores
+            loss, metrics = multi_d.discriminator_loss(self.loss, r, f, **self._d_labels(r, f))
+        else:
+            loss, metrics = self.loss.discriminator(r, f, **self._d_labels(r, f))
         for term in self.d_terms:
             if term.due(self.step):
-                value = term.fn(self._penalty_critic(y), real_in, fake_in)
+                value = (term.fn(self._penalty_critic(y), real_in, fake_in) if not self.multi_d else  # per critic:
+                         torch.stack([term.fn(self._penalty_critic(y, k), real_in, fake_in)  # the mean of K
+                                      for k in range(self._critic_net.num_critics)]).mean())
                 loss = loss + term.weight * term.interval * value
                 metrics[term.metric] = value.detach()
         metrics["d_loss"] = loss.detach()  # the whole objective
@@ -366,7 +379,9 @@ class Engine:
     def _g_objective(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """One G update's loss: L_G on fakes for labels drawn from the data."""
         y = self._labels(self.cfg.batch_size)
-        f = self._critic(self._d_input(self._generate(self._z(self.cfg.batch_size), y)), y)
+        f = self._critic(self._d_input(self._generate(self._z(self.cfg.batch_size), y)), y, self.multi_d)
+        if self.multi_d:  # GMAN: sum_k softmax(lambda L)_k L_k of the K critics' losses
+            return multi_d.generator_loss(self.loss, f, self.cfg.gman_lambda)
         return self.loss.generator(f)
 
     # ------------------------------------------------------------------ the iteration

@@ -86,6 +86,8 @@ def is_relevant(field: str, values: Mapping[str, Any]) -> bool:
             return False
         if w.nonzero and not values[w.nonzero]:
             return False
+        if w.above_one and not values[w.above_one] > 1:
+            return False
     except (KeyError, TypeError, ValueError):  # another field holds a value that is not valid yet
         return True
     return True
@@ -107,6 +109,8 @@ def applies_text(field: str) -> str:
         parts.append(f"{w.read_by}s " + ", ".join(n for n in reg.names() if field in reg.get(n).params))
     if w.nonzero:
         parts.append(f"{w.nonzero} given" if isinstance(getattr(TrainConfig, w.nonzero), str) else f"{w.nonzero} > 0")
+    if w.above_one:
+        parts.append(f"{w.above_one} > 1")
     return "; ".join(parts)
 
 

@@ -18,6 +18,7 @@ from gan_core.models.conditional import (
     PacDiscriminator,
     ProjectionDiscriminator,
 )
+from gan_core.models.multi_d import MultiDiscriminator
 from gan_core.regularizers import apply_spectral_norm
 
 
@@ -25,17 +26,20 @@ def model_kwargs(cfg: Any) -> dict[str, Any]:
     """build_models keyword arguments that come from a TrainConfig (everything but shape and classes)."""
     return dict(latent_dim=cfg.latent_dim, width=cfg.width, depth=cfg.depth, g_norm=cfg.g_norm, d_norm=cfg.d_norm,
                 d_batchnorm=LOSSES.get(cfg.loss).d_batchnorm and cfg.r1_weight == 0, conditioning=cfg.conditioning,
-                pac=cfg.pac, spectral_norm=cfg.spectral_norm)
+                pac=cfg.pac, spectral_norm=cfg.spectral_norm, num_d=getattr(cfg, "num_d", 1))
 
 
 def build_models(arch: str, *, shape: tuple[int, ...], latent_dim: int, width: int, d_batchnorm: bool = True,
                  depth: int = 0, g_norm: str = "auto", d_norm: str = "auto", conditioning: str = "none",
-                 num_classes: int = 0, pac: int = 1, spectral_norm: bool = False) -> tuple[nn.Module, nn.Module]:
+                 num_classes: int = 0, pac: int = 1, spectral_norm: bool = False,
+                 num_d: int = 1) -> tuple[nn.Module, nn.Module]:
     """G and D of architecture `arch` for samples of `shape`.
 
     conditioning "concat"/"projection" with `num_classes` labels gives G(z, y) and D(x, y); `pac` > 1
     gives a D that scores groups of `pac` samples (PacGAN); `spectral_norm` normalises every weight
-    of D by its largest singular value.
+    of D by its largest singular value; `num_d` > 1 gives K such discriminators, each freshly initialised,
+    in one MultiDiscriminator (GMAN, models/multi_d.py). With one D the draws from the RNG are those of
+    the single-D build, so a seed gives the same nets as before the option existed.
     """
     spec = ARCHS.get(arch)
     shape = tuple(shape)
@@ -55,12 +59,22 @@ def build_models(arch: str, *, shape: tuple[int, ...], latent_dim: int, width: i
                 g_norm=gn, d_norm=dn)
     if cond:
         G = ConditionalGenerator(G, num_classes=num_classes, embed_dim=e)
-        D = (ConcatDiscriminator(D, num_classes=num_classes, embed_dim=e) if conditioning == "concat"
-             else ProjectionDiscriminator(D, num_classes=num_classes))
-    if pac > 1:
-        D = PacDiscriminator(D, pac)
-    if spectral_norm:
-        apply_spectral_norm(D)
+
+    def finish_d(D: nn.Module) -> nn.Module:  # what every D gets: conditioning, packing, spectral norm
+        if cond:
+            D = (ConcatDiscriminator(D, num_classes=num_classes, embed_dim=e) if conditioning == "concat"
+                 else ProjectionDiscriminator(D, num_classes=num_classes))
+        if pac > 1:
+            D = PacDiscriminator(D, pac)
+        if spectral_norm:
+            apply_spectral_norm(D)
+        return D
+
+    D = finish_d(D)
+    if num_d > 1:  # GMAN: D_2..D_K from the architecture's builder again (their G is dropped)
+        more = [finish_d(spec(shape=shape, d_shape=d_shape, latent_dim=latent_dim + e, w_dim=latent_dim, width=width,
+                              depth=depth, g_norm=gn, d_norm=dn)[1]) for _ in range(num_d - 1)]
+        D = MultiDiscriminator([D, *more])
     return G, D
 
 
