@@ -19,7 +19,8 @@ from gan_core.data import DATASETS, DataError, DataOptionError, dataset_size, lo
 from gan_core.data import check_options as check_data_options
 from gan_core.data.toy2d import MIXTURES
 from gan_core.losses import LOSSES, losses_where
-from gan_core.models import ARCHS, resolve_norms
+from gan_core.models import ARCHS, GROWING, resolve_norms
+from gan_core.models.progressive import growth_end
 from gan_core.monitored import logged_error
 from gan_core.options import choice_names, registry_of
 from gan_core.regularizers import DIFFAUG
@@ -162,6 +163,43 @@ def check_combinations(cfg: Any) -> None:
         raise ConfigError("warmup_steps", f"the warm-up ({cfg.warmup_steps} steps) must be shorter than the run "
                           f"({cfg.steps} steps) to leave room for the cosine part")
     check_monitor(cfg)
+    check_progressive(cfg)
+
+
+def check_progressive(cfg: Any) -> None:
+    """Progressive growing: an architecture that grows, no option that a growing D or a changing G cannot
+    take, a start resolution the image size halves down to, and a growth that ends within the run."""
+    if not cfg.progressive:
+        return
+    if cfg.arch not in GROWING:
+        raise ConfigError("progressive", f"architecture {cfg.arch!r} cannot grow progressively; progressive growing "
+                          f"is available for: {', '.join(GROWING.names())}. Turn progressive off or choose one of them")
+    for field, on, what in (("conditioning", cfg.conditioning != "none", "class conditioning"),
+                            ("pac", cfg.pac > 1, "PacGAN packing"),
+                            ("num_d", cfg.num_d > 1, "several discriminators"),
+                            ("compile", cfg.compile, "torch.compile (each new fade-in weight would recompile)")):
+        if on:
+            raise ConfigError(field, f"progressive growing does not combine with {what}; turn one of them off")
+    spec = DATASETS.get(cfg.dataset)
+    if spec.kind != "image":
+        return  # refused as an image-only architecture
+    size = cfg.resolution or spec.shape[-1]
+    try:
+        sizes = GROWING.get(cfg.arch).sizes(size)
+    except ValueError as e:
+        raise ConfigError("resolution", str(e)) from None
+    if len(sizes) < 2:
+        raise ConfigError("progressive", f"{size} px images leave no lower resolution to grow from")
+    if cfg.grow_from and cfg.grow_from not in sizes[:-1]:
+        raise ConfigError("grow_from", f"{cfg.grow_from} px does not halve down from {size} px; allowed: 0 (= "
+                          f"{sizes[0]}), {', '.join(map(str, sizes[:-1]))}")
+    start, final = sizes.index(cfg.grow_from or sizes[0]), len(sizes) - 1
+    end = growth_end(start=start, final=final, every=cfg.grow_every)
+    if end > cfg.steps:
+        most = cfg.steps // (final - start + 0.5)
+        raise ConfigError("grow_every", f"growing {' -> '.join(map(str, sizes[start:]))} px every {cfg.grow_every} "
+                          f"steps ends at step {end}, after the run ({cfg.steps} steps); make grow_every at most "
+                          f"{int(most)} or the run longer")
 
 
 def check_monitor(cfg: Any) -> None:

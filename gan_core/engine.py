@@ -49,9 +49,10 @@ from gan_core.data import Dataset
 from gan_core.eval_mode import eval_mode
 from gan_core.init_from import prepare_nets
 from gan_core.losses import LOSSES
-from gan_core.models import build_models, model_kwargs, multi_d
+from gan_core.models import GROWING, build_models, model_kwargs, multi_d
 from gan_core.models.conditional import PacDiscriminator
 from gan_core.models.multi_d import MultiDiscriminator
+from gan_core.models.progressive import growth_at, real_at
 from gan_core.models.stylegan import mixing_cutoffs
 from gan_core.noise import sample_noise
 from gan_core.optim import SCHEDULES, build_optimizer, build_schedule
@@ -199,6 +200,12 @@ class Engine:
         self.x = self.accel.layout(data.x.to(device))  # the whole dataset, one tensor on the device
         self.y = data.y.to(device) if self.conditional else None
         self.n = self.x.shape[0]
+        # Progressive growing: (start level, final level) of the nets' resolutions; the level and fade-in
+        # weight follow from the step (models/progressive.growth_at), so a resumed run needs nothing saved.
+        self.growth: tuple[int, int] | None = None
+        if cfg.progressive:
+            sizes = GROWING.get(cfg.arch).sizes(data.shape[-1])
+            self.growth = (sizes.index(cfg.grow_from or sizes[0]), len(sizes) - 1)
         self.gen = torch.Generator(device=device).manual_seed(cfg.seed)
         # What D's inputs go through, and how D is called on them.
         self.augment = DIFFAUG.get(cfg.diffaug)
@@ -253,6 +260,7 @@ class Engine:
         self._latest: dict[str, torch.Tensor] = dict.fromkeys(METRICS, self._zero)  # each metric's latest value
         self._sum = torch.zeros(len(METRICS), device=device)
         self._count = 0
+        self._apply_growth()
 
     @property
     def G_sample(self) -> torch.nn.Module:
@@ -265,7 +273,24 @@ class Engine:
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         idx = torch.randint(0, self.n, (self.cfg.batch_size,), device=self.device, generator=self.gen)
-        return self.x[idx], (self.y[idx] if self.y is not None else None)  # random index gather, no DataLoader
+        x = self.x[idx]  # random index gather, no DataLoader
+        if self.growth is not None:  # at the current resolution, blended during a fade-in
+            x = real_at(x, self.G.level, self.G.alpha, self.growth[1])
+        return x, (self.y[idx] if self.y is not None else None)
+
+    def growth_now(self) -> tuple[int, float] | None:
+        """(level, alpha) of progressive growing at the current step; None without it."""
+        if self.growth is None:
+            return None
+        start, final = self.growth
+        return growth_at(self.step, start=start, final=final, every=self.cfg.grow_every)
+
+    def _apply_growth(self) -> None:
+        """Set the growing nets (and the EMA copy of G) to the level and fade-in weight of the current step."""
+        now = self.growth_now()
+        if now is not None:
+            for net in (self.G, self.D, *([self.ema.module] if self.ema is not None else [])):
+                net.set_growth(*now)
 
     def _labels(self, b: int) -> torch.Tensor | None:
         """Labels for G's step, drawn with the data's class frequencies."""
@@ -417,6 +442,7 @@ class Engine:
         self._sum += torch.stack([self._latest[k] for k in METRICS])
         self._count += 1
         self.step += 1
+        self._apply_growth()
 
     def latest(self, names: Iterable[str]) -> dict[str, float]:
         """The latest values of these metrics on the host, in one transfer (the 2-D lab's row after a D phase
@@ -477,6 +503,7 @@ class Engine:
         self._sum.copy_(s["sum"])
         self._count, self.step = s["count"], s["step"]
         self._latest = s["latest"]
+        self._apply_growth()
 
     # ------------------------------------------------------------------ host side
     def flush(self) -> Window:
@@ -549,6 +576,7 @@ class Engine:
             self.G.load_state_dict(raw)
             self.ema.load_state_dict(ema, int(doc.get("ema_updates", 0)))
         self.step = int(doc["step"])
+        self._apply_growth()
 
     def weights_finite(self) -> bool:
         """True when every weight of G, D (and the EMA of G) is finite (one host sync; called

@@ -108,7 +108,8 @@ def applies_text(field: str) -> str:
         reg = REGISTRIES[w.read_by]
         parts.append(f"{w.read_by}s " + ", ".join(n for n in reg.names() if field in reg.get(n).params))
     if w.nonzero:
-        parts.append(f"{w.nonzero} given" if isinstance(getattr(TrainConfig, w.nonzero), str) else f"{w.nonzero} > 0")
+        kind = type(getattr(TrainConfig, w.nonzero))
+        parts.append(f"{w.nonzero} given" if kind is str else f"{w.nonzero} on" if kind is bool else f"{w.nonzero} > 0")
     if w.above_one:
         parts.append(f"{w.above_one} > 1")
     return "; ".join(parts)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from gan_core.models import (  # noqa: F401
     dcgan,
     mlp,
+    progressive,
     resnet,
     stylegan,
     toymlp,
@@ -31,6 +32,7 @@ from gan_core.models import (  # noqa: F401
 from gan_core.models._registry import (  # noqa: F401
     ARCHS,
     CONDITIONING,
+    GROWING,
     NORMS,
     ArchSpec,
     Builder,

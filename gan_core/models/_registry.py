@@ -44,6 +44,29 @@ def register_arch(name: str, *, label: str, help: str, **spec: Any) -> Callable[
     return deco
 
 
+# ---------------------------------------------------------------------- progressive growing
+@dataclass(frozen=True)
+class GrowSpec:
+    """How an architecture grows (`progressive`): the builder of its growing G and D, and the
+    resolutions a net of a given final resolution grows through (smallest first)."""
+
+    build: Builder
+    sizes: Callable[[int], tuple[int, ...]]
+
+
+GROWING: Registry[GrowSpec] = Registry("growing architecture")  # keyed by the ARCHS name
+
+
+def register_growing(arch: str, *, sizes: Callable[[int], tuple[int, ...]]) -> Callable[[Builder], Builder]:
+    """Decorator: `fn` builds the growing G and D of architecture `arch` (gan_core/models/progressive.py)."""
+
+    def deco(fn: Builder) -> Builder:
+        GROWING.register(arch, label=arch)(GrowSpec(build=fn, sizes=sizes))
+        return fn
+
+    return deco
+
+
 # ---------------------------------------------------------------------- normalisation layers
 NORMS: Registry[str] = Registry("normalisation")
 NORMS.register("auto", label="Architecture default", help=(

@@ -10,7 +10,7 @@ from typing import Any
 from torch import nn
 
 from gan_core.losses import LOSSES
-from gan_core.models._registry import ARCHS, CONDITIONING, resolve_norms
+from gan_core.models._registry import ARCHS, CONDITIONING, GROWING, resolve_norms
 from gan_core.models.conditional import (
     EMBED_DIM,
     ConcatDiscriminator,
@@ -26,13 +26,14 @@ def model_kwargs(cfg: Any) -> dict[str, Any]:
     """build_models keyword arguments that come from a TrainConfig (everything but shape and classes)."""
     return dict(latent_dim=cfg.latent_dim, width=cfg.width, depth=cfg.depth, g_norm=cfg.g_norm, d_norm=cfg.d_norm,
                 d_batchnorm=LOSSES.get(cfg.loss).d_batchnorm and cfg.r1_weight == 0, conditioning=cfg.conditioning,
-                pac=cfg.pac, spectral_norm=cfg.spectral_norm, num_d=getattr(cfg, "num_d", 1))
+                pac=cfg.pac, spectral_norm=cfg.spectral_norm, num_d=getattr(cfg, "num_d", 1),
+                progressive=cfg.progressive)
 
 
 def build_models(arch: str, *, shape: tuple[int, ...], latent_dim: int, width: int, d_batchnorm: bool = True,
                  depth: int = 0, g_norm: str = "auto", d_norm: str = "auto", conditioning: str = "none",
                  num_classes: int = 0, pac: int = 1, spectral_norm: bool = False,
-                 num_d: int = 1) -> tuple[nn.Module, nn.Module]:
+                 num_d: int = 1, progressive: bool = False) -> tuple[nn.Module, nn.Module]:
     """G and D of architecture `arch` for samples of `shape`.
 
     conditioning "concat"/"projection" with `num_classes` labels gives G(z, y) and D(x, y); `pac` > 1
@@ -40,8 +41,10 @@ def build_models(arch: str, *, shape: tuple[int, ...], latent_dim: int, width: i
     of D by its largest singular value; `num_d` > 1 gives K such discriminators, each freshly initialised,
     in one MultiDiscriminator (GMAN, models/multi_d.py). With one D the draws from the RNG are those of
     the single-D build, so a seed gives the same nets as before the option existed.
+    `progressive` gives the growing nets of PGGAN (`models/progressive.py`; one D, not with conditioning
+    or packing).
     """
-    spec = ARCHS.get(arch)
+    spec = GROWING.get(arch).build if progressive else ARCHS.get(arch)
     shape = tuple(shape)
     gn, dn = resolve_norms(arch, g_norm, d_norm, d_batchnorm)
     if conditioning not in CONDITIONING:
