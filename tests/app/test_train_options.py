@@ -109,10 +109,14 @@ def test_every_option_is_shown_with_its_registered_help_text(app):
                     {"cfg_dataset": "digits", "cfg_arch": "stylegan-lite", "cfg_loss": "ns", "cfg_instance_noise": 0.1,
                      "cfg_schedule": "warmup-cosine", "cfg_r1_weight": 1.0},
                     {"cfg_schedule": "cyclic"}, {"cfg_schedule": "plateau", "cfg_num_d": 2},
-                    {"cfg_init_from": str(PRETRAINED_DIR / "digits-dcgan.safetensors")}):  # transfer learning
+                    {"cfg_init_from": str(PRETRAINED_DIR / "digits-dcgan.safetensors")},  # transfer learning
+                    {"cfg_init_from": "", "cfg_dataset": "digits", "cfg_arch": "dcgan", "cfg_progressive": True}):
         for k, v in changes.items():
-            w = at.sidebar.number_input(key=k) if isinstance(v, (int, float)) else at.sidebar.selectbox(key=k)
-            w.set_value(v)
+            if isinstance(v, bool):
+                at.sidebar.checkbox(key=k).check() if v else at.sidebar.checkbox(key=k).uncheck()
+            else:
+                w = at.sidebar.number_input(key=k) if isinstance(v, (int, float)) else at.sidebar.selectbox(key=k)
+                w.set_value(v)
             at.run()
         assert not at.exception
         for field, w in drawn_options(at).items():
