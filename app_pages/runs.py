@@ -6,6 +6,7 @@ from ui/run_cards.py; the run manager does the continuing."""
 
 import streamlit as st
 
+from gan_core.branch import read_parent
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import ConfigError
 from gan_core.manager import LimitError
@@ -59,6 +60,12 @@ def _continue(card: RunCard, steps: int) -> None:
     st.session_state.runs_open = run.id
 
 
+def _branch(card: RunCard) -> None:
+    """Continue with changes: the Train page fills its form from this run's checkpoint (gan_core.branch)."""
+    st.session_state.branch_request = str(card.dir)
+    st.session_state.runs_branch = True
+
+
 def _card(card: RunCard) -> None:
     live = manager.get(card.id)
     state = live.state if live is not None else card.state
@@ -80,6 +87,11 @@ def _card(card: RunCard) -> None:
             st.progress(card.progress)
             if card.error:
                 (st.error if state == "failed" else st.warning)(card.error)
+            parent = read_parent(card.dir)
+            if parent:
+                changed = ", ".join(f"{k} {old} → {new}" for k, (old, new) in parent.get("changed", {}).items())
+                st.caption(f"Branched from run {parent.get('run_id')} at step {parent.get('step')}"
+                           + (f"; changed: {changed}" if changed else ""))
             st.caption(f"id {card.id}")
         with right:
             if card.scores:
@@ -102,6 +114,10 @@ def _card(card: RunCard) -> None:
                     st.button("Continue from checkpoint", key=f"cont_{card.id}", type="primary",
                               on_click=_continue, args=(card, int(steps)),
                               help="Same config; starts at the checkpoint's step; metrics are appended.")
+                b[1].button("Continue with changes", key=f"branch_{card.id}", icon=":material/call_split:",
+                            on_click=_branch, args=(card,),
+                            help="A new run from this checkpoint with settings you change on the Train page "
+                            "(learning rates, loss, regularisers, schedule, D steps, batch size, steps).")
             elif state in ("stopped", "interrupted", "finished", "failed"):
                 b[1].caption("No checkpoint to continue from")
 
@@ -110,5 +126,7 @@ for status in chosen:
     _card(run_card(status))
 history_dialog()  # a run's saved grids, when its History button was pressed
 
+if st.session_state.pop("runs_branch", False):  # set by Continue with changes: the form waits on the Train page
+    st.switch_page("app_pages/train.py")
 if st.session_state.get("runs_open"):  # set by Continue's callback: watch the continued run
     _open(st.session_state.pop("runs_open"))

@@ -19,12 +19,13 @@ import streamlit as st
 # 2-core machine) before it can draw the form; the visitor sees the page and, after 0.5 s, why.
 st.title("Train a GAN")
 with st.spinner("Loading the training engine (PyTorch; only the first page after a server start waits)..."):
-    from gan_core.checkpoint import CheckpointError
+    from gan_core.branch import branch_config, changes_between, remedy_actions, write_parent
+    from gan_core.checkpoint import CheckpointError, read_sidecar
     from gan_core.checks import config_from_dict
     from gan_core.config import ConfigError, TrainConfig
     from gan_core.manager import LimitError
     from gan_core.run import ACTIVE
-    from gan_core.run_names import closest_preset, read_name, suggest_name, validate_name
+    from gan_core.run_names import MAX_LEN, closest_preset, read_name, suggest_name, validate_name
     from gan_core.run_view import snapshot
     from gan_core.store import read_json, runs_root
     from ui.config_form import KEY, config_form, load_into_form, lr_preview
@@ -70,6 +71,42 @@ if current is not None and (st.session_state.get("form_run") != current or KEY +
     st.session_state.form_shows = current if watched_cfg is not None else None
 
 
+# "Continue with changes" (here or on the Runs page) asked for a branch: the form takes the parent's settings
+# (from its checkpoint) and Start makes a branched run (gan_core.branch). Before the form's widgets exist.
+_branch_request = st.session_state.pop("branch_request", None)
+if _branch_request is not None:
+    try:
+        _bcfg, _binfo = branch_config(_branch_request, {})
+        load_into_form(_bcfg, preset=closest_preset(_bcfg))
+        st.session_state.branch_from = _binfo
+        st.session_state.form_run, st.session_state.form_shows = current, None
+        st.session_state.start_error = None
+    except (ConfigError, CheckpointError) as e:
+        st.session_state.start_error = f"Cannot branch from {_branch_request}: {e}"
+
+
+def _request_branch(run_id: str) -> None:
+    st.session_state.branch_request = str(runs_root() / run_id)
+
+
+def _cancel_branch() -> None:
+    st.session_state.branch_from = None
+
+
+def _branch_now(run_id: str, changes: dict) -> None:
+    """An alarm's remedy in one click: a branch from the run's checkpoint with these changes, started now."""
+    try:
+        cfg, info = branch_config(runs_root() / run_id, changes)
+        run = manager.submit(cfg, owner=owner, name=f"{_run_name(run_id)[:MAX_LEN - 9]} (branch)")
+    except (LimitError, ConfigError, CheckpointError) as e:
+        st.session_state.start_error = f"Cannot branch: {e}"
+        return
+    write_parent(run.dir, info)
+    st.session_state.start_error = None
+    add_run(run.id)
+    st.query_params["run"] = run.id
+
+
 def _import_config() -> None:
     """Fill the form from an uploaded config JSON, field by field validated; the form is left
     untouched when anything is wrong."""
@@ -94,11 +131,15 @@ def _import_config() -> None:
 def _start(cfg: TrainConfig | None, name: str | None) -> None:
     if cfg is None or name is None:  # a click on the disabled button (e.g. a hand-made message): the reason is shown
         return
+    branch = st.session_state.get("branch_info") if st.session_state.get("branch_from") else None
     try:
         run = manager.submit(cfg, owner=owner, name=name)
     except (LimitError, ConfigError) as e:
         st.session_state.start_error = str(e)
         return
+    if branch is not None and branch.get("checkpoint") == cfg.init_from:  # a branch: its parent on record
+        write_parent(run.dir, branch)
+        st.session_state.branch_from = None
     st.session_state.start_error = None
     st.session_state.form_run = st.session_state.form_shows = run.id  # the form already shows its config
     st.session_state.started = run.id  # answered by start_box before the page is drawn again
@@ -155,6 +196,34 @@ def _continue_controls(run_id: str, status: dict) -> None:
                    "checkpoint) to 10,000,000.")
     c[1].button("Continue from checkpoint", icon=":material/replay:", on_click=_continue, args=(run_id, int(steps)),
                 disabled=bad, help=f"Same config; starts at the checkpoint's step {ck:,}; metrics are appended.")
+    c[2].button("Continue with changes", icon=":material/call_split:", on_click=_request_branch, args=(run_id,),
+                help=f"A new run that starts from the checkpoint at step {ck:,} with settings you change in the "
+                "sidebar (learning rates, loss, regularisers, schedule, D steps, batch size, steps).")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _remedies(alarm: str, run_dir: str, checkpoint_step: int) -> list:
+    """remedy_actions, once per alarm and checkpoint (each candidate is checked by building the nets)."""
+    return remedy_actions(alarm, run_dir)
+
+
+def _remedy_buttons(run_id: str, status: dict, alarms: list) -> None:
+    """The alarms' remedies that are a change of settings, as one-click branches from the run's checkpoint."""
+    ck = status.get("last_checkpoint_step")
+    if ck is None or not alarms or status.get("state") not in ("stopped", "interrupted", "finished", "failed"):
+        return
+    offered: dict[str, dict] = {}
+    for a in alarms:
+        for label, changes in _remedies(a.get("name", ""), str(runs_root() / run_id), ck):
+            offered.setdefault(label, changes)
+    if not offered:
+        return
+    st.markdown(f"**Try a remedy:** a new run from the checkpoint at step {ck:,} with")
+    cols = st.columns(min(3, len(offered)))
+    for i, (label, changes) in enumerate(offered.items()):
+        what = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in changes.items())
+        cols[i % len(cols)].button(label, key=f"remedy_{run_id}_{i}", on_click=_branch_now, args=(run_id, changes),
+                                   icon=":material/call_split:", help=f"Branch with {what}; starts at once.")
 
 
 def _active_ids() -> frozenset[str]:
@@ -233,6 +302,7 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
     alarm_banners(snap.alarms)
     if not (run is not None and run.active) and not polling:
         _continue_controls(run_id, status)
+        _remedy_buttons(run_id, status, snap.alarms)
     left, right = st.columns([3, 2])
     cols = snap.columns
     with left:
@@ -339,7 +409,21 @@ with st.sidebar:
         from_run = st.container()  # its button needs the form's config: drawn below
     else:
         from_run = None
+    branch_from = st.session_state.get("branch_from")
+    if branch_from:
+        st.info(f"Branch of run **{_run_name(branch_from['run_id'])}** from its checkpoint at step "
+                f"{branch_from.get('step')}: G and D start from it. Change the training settings (learning rates, "
+                "loss, regularisers, schedule, D steps, batch size, steps) and press Start; the nets and the data "
+                "stay the parent's.", icon=":material/call_split:")
+        st.button("Cancel branch", on_click=_cancel_branch, icon=":material/close:")
     cfg, form_error = config_form()
+    st.session_state.branch_info = None
+    if cfg is not None and branch_from:
+        try:
+            cfg, st.session_state.branch_info = branch_config(
+                branch_from["checkpoint"], changes_between(read_sidecar(branch_from["checkpoint"])[0], cfg))
+        except (ConfigError, CheckpointError) as e:
+            cfg, form_error = None, f"Branch: {e}"
     score_settings()  # score_every and tensorboard (the form reads their values)
     with st.expander("Export / import config"):
         if cfg is not None:

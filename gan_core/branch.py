@@ -73,7 +73,8 @@ def branch_config(source: str | Path, changes: dict[str, Any]) -> tuple[TrainCon
         raise ConfigError(f, f"a branch continues the parent's nets on the parent's data, so {f} stays "
                           f"{getattr(parent, f)!r} (asked: {changes[f]!r}). Allowed to change: {allowed}. For other "
                           "nets or data start a new run (with --init-from to reuse weights that fit)")
-    set_by = [f for f in SET_BY_BRANCH if f in changes and changes[f] != getattr(parent, f)]
+    given_by_branch = {"init_from": str(path), "init_part": "both"}  # a form filled from a branch has them already
+    set_by = [f for f in SET_BY_BRANCH if f in changes and changes[f] not in (getattr(parent, f), given_by_branch[f])]
     if set_by:
         raise ConfigError(set_by[0], "a branch starts G and D from the parent's checkpoint; give --init-from in a "
                           "new run without --branch-from instead")
@@ -81,7 +82,8 @@ def branch_config(source: str | Path, changes: dict[str, Any]) -> tuple[TrainCon
     if "steps" not in changes:
         left = parent.steps - step if step is not None else 0
         changes["steps"] = left if left > 0 else parent.steps
-    cfg = validate_config(parent.replace(**changes, init_from=str(path), init_part="both"))
+    changes.update(given_by_branch)
+    cfg = validate_config(parent.replace(**changes))
     preflight(cfg)  # the weights fit (a loss that changes D's normalisation does not), K within the blocks
     info = {"run_id": meta.get("run_id") or path.parent.parent.name, "run_dir": str(path.parent.parent),
             "checkpoint": str(path), "step": step,
