@@ -293,6 +293,14 @@ class LeaderEngine(_RankEngine):
             self._warming_up = False
         self.between_commands = True
 
+    def observe_score(self, value: float) -> bool:
+        """Plateau decay changes the LRs between steps, on rank 0 alone: the followers get them (with the rest of
+        the state) before the next command, so every rank steps with the same LR."""
+        changed = super().observe_score(value)
+        if changed:
+            self.state_sent = False
+        return changed
+
     def flush(self) -> Window:
         self._command(FLUSH)
         self._reduce_window()

@@ -444,6 +444,14 @@ class Engine:
         self.step += 1
         self._apply_growth()
 
+    def observe_score(self, value: float) -> bool:
+        """Plateau decay (schedule 'plateau', optim.PlateauLR) hears the monitored score, logged by the run
+        (gan_core.run). -> True when a learning rate changed."""
+        before = (self.sched_g.get_last_lr(), self.sched_d.get_last_lr())
+        self.sched_g.observe(value)
+        self.sched_d.observe(value)
+        return (self.sched_g.get_last_lr(), self.sched_d.get_last_lr()) != before
+
     def latest(self, names: Iterable[str]) -> dict[str, float]:
         """The latest values of these metrics on the host, in one transfer (the 2-D lab's row after a D phase
         alone). Raises Divergence when one is NaN/Inf."""

@@ -400,8 +400,7 @@ class TrainingRun:
         if value is None:
             return
         if self.cfg.schedule == "plateau":
-            engine.sched_g.observe(value)
-            engine.sched_d.observe(value)
+            engine.observe_score(value)
         if self._watch.observe(self.step, value) and self._monitor.healthy:
             self._checkpoint(engine, best=True)
             self.best = {"metric": self._watch.metric, "value": value, "step": self.step}
