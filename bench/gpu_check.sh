@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check: on one CUDA GPU, in under 8 minutes, everything the README's GPU figures come from.
+# The GPU check: on one CUDA GPU, in under 10 minutes, everything the README's GPU figures come from.
 #
 #   bash bench/gpu_check.sh            # from the repository root; logs in $OUT (or /tmp/gpu_check) as well
 #
@@ -9,8 +9,10 @@
 #    images (the machine is offline), with and without torch.compile (bench/engine_vs_examples.py);
 # 3. time-to-quality at 30/60/120 s for the fast presets (bench/time_to_quality.py, when it exists);
 # 4. an out-of-memory run: it fails alone with the advice to lower the batch, memory is released, the next run
-#    trains (bench/gpu_oom_check.py).
-# Each step has its own time limit (they add up to under 8 minutes); a compact summary ends the output.
+#    trains (bench/gpu_oom_check.py);
+# 5. a 1-GPU torchrun smoke run (torchrun --nproc_per_node 1 ... --device cuda: gan_core.distributed on NCCL), its
+#    run directory checked (bench/ddp_smoke.py), and the cuda-marked tests of the run manager's GPU placement.
+# Each step has its own time limit (they add up to under 10 minutes); a compact summary ends the output.
 set -u
 cd "$(dirname "$0")/.."
 LOG="${OUT:-/tmp/gpu_check}"
@@ -54,6 +56,8 @@ else  # both presets at once on the one GPU
         --times 30,60,120 --parallel 2
 fi
 step oom 60 python bench/gpu_oom_check.py
+step ddp-smoke 60 python bench/ddp_smoke.py --procs 1 --device cuda --steps 100
+step gpu-placement 30 python -m pytest -q -m cuda tests/test_manager_gpus.py -p no:cacheprovider
 
 echo
 echo "=== summary ($(( $(date +%s) - START )) s in all; logs in $LOG)"
@@ -63,3 +67,5 @@ grep -h "passed\|failed" "$LOG/cuda-tests.log" 2>/dev/null | tail -1
 grep -h "^engine\|^examples\|^RESULT" "$LOG/engine-vs-examples.log" 2>/dev/null
 [ -f "$LOG/time-to-quality.log" ] && tail -n 15 "$LOG/time-to-quality.log"
 grep -h "^RESULT" "$LOG/oom.log" 2>/dev/null
+grep -h "^RESULT" "$LOG/ddp-smoke.log" 2>/dev/null
+grep -h "passed\|failed" "$LOG/gpu-placement.log" 2>/dev/null | tail -1
