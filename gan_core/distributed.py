@@ -45,7 +45,9 @@ The other ranks ("followers") build the same engine and obey the leader's comman
 each collective step: STATE (rank 0's weights, optimiser, schedule and step, once, so a resumed run continues
 on any world size), WARMUP (torch.compile's warm-up step), STEP (one iteration), FLUSH (all-reduce the window's
 metric sums: the logged metrics are means over ranks), STOP. Pauses, time limits, Ctrl-C and divergence are
-decided on rank 0 only, and the followers simply wait for the next command.
+decided on rank 0 only, and the followers simply wait for the next command (they ignore SIGINT: Ctrl-C, which
+torchrun passes on to every process, stops the run on rank 0 after its step, with its checkpoint, and then the
+followers are told to STOP).
 
 When a process dies, torchrun ends the others (SIGTERM); rank 0 then records the run as interrupted (or failed,
 when a collective broke first) and the last checkpoint, written to a temporary file and renamed, stays intact:
@@ -420,6 +422,10 @@ def finish(proc: Process, run: LeaderRun) -> int:
 def follow(proc: Process) -> int:
     """Rank > 0: receive the run's config, build the same engine on the same data, obey rank 0 until STOP.
     -> the exit status."""
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C: torchrun passes SIGINT to every process; rank 0 then stops after its step (checkpoint, sample grid)
+        # and tells the followers to STOP, so they must not die of it first
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     doc = json.loads(_broadcast_bytes(None).decode())
     if "error" in doc:
         return 2  # rank 0 refused the command and said why

@@ -1,5 +1,6 @@
 """AppTest: a run trained by torchrun beside the app (2 gloo processes writing into the app's runs directory) is
-listed on the Runs page and opens on the Train page like any other, which says how many processes trained it."""
+listed on the Runs page, opens on the Train page (which says how many processes trained it), and Explore and
+Compare open it like any other run."""
 
 from pathlib import Path
 
@@ -36,3 +37,13 @@ def test_a_two_process_run_is_listed_and_opens_on_the_train_page(runs):
     text = " ".join(str(getattr(e, "value", "")) for e in [*at.markdown, *at.caption, *at.info, *at.success])
     assert "step 10/10" in at.get("progress")[0].proto.text
     assert "on cpu × 2 processes" in text or "on cpu × 2 processes" in at.get("progress")[0].proto.text, text
+    at = AppTest.from_file(APP, default_timeout=120)  # Explore: its checkpoint's generator
+    at.switch_page("app_pages/explore.py").run()
+    at.sidebar.radio(key="exk_source").set_value("Run checkpoint").run()
+    at.sidebar.selectbox(key="exk_run").set_value(run_id).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert len(at.image) >= 1
+    at = AppTest.from_file(APP, default_timeout=60)  # Compare: its metrics beside nothing else
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(o.endswith(run_id) for o in at.multiselect[0].options), at.multiselect[0].options
