@@ -30,7 +30,8 @@ Every mean-reduced loss averages exactly: each rank's loss is the mean over its 
 ranks' gradients is the gradient of the loss of the whole N x B batch, penalties included (their per-sample
 norms are local; tests/test_distributed.py checks losses and gradients against one process with the whole
 batch). Not exactly equal: the minibatch-stddev channel of StyleGAN-lite's D (the std of each rank's batch, as
-in StyleGAN itself, whose groups never span GPUs) and PacGAN packs (formed within a rank's batch).
+in StyleGAN itself, whose groups never span GPUs), PacGAN packs (formed within a rank's batch), and GMAN's
+softmax weights of several discriminators' losses for G (each rank weighs its own batch's losses).
 
 Batch norm: the batch statistics span all ranks (`GlobalBatchNorm1d/2d`, swapped in for nn.BatchNorm1d/2d with
 the same parameters, buffers and state-dict keys). torch.nn.SyncBatchNorm is not used because it refuses CPU
