@@ -37,6 +37,8 @@ from gan_core.data import DATASETS, DataError
 from gan_core.toylab import PHASE_TEXT, ToyLab, check_lab_config
 from ui.components.lab_canvas import lab_canvas
 from ui.config_form import config_form, load_into_form
+from ui.data_form import use_drawing
+from ui.draw_points import drawing_dialog, open_drawing
 from ui.toy_figures import LAYERS, encode_frame, lab_charts
 
 LAB_PRESET = "ring8-lab"  # what the lab starts with
@@ -71,6 +73,13 @@ with st.sidebar:
     st.header("Configuration")
     cfg, form_error = config_form(FORM_KEY, default_preset=LAB_PRESET, presets=LAB_PRESETS)
 st.session_state.lab_preset_shown = st.session_state.get(FORM_KEY + "preset")
+# Draw your own distribution, as in GAN Lab, from any dataset: the drawing becomes the form's CSV source
+# (ui/draw_points.py) and the lab restarts on it. With the CSV source chosen, the form draws the dialog itself.
+st.button("Draw your own distribution", icon=":material/draw:", key="lab_draw", on_click=open_drawing,
+          args=(FORM_KEY, st.session_state.get(FORM_KEY + "arg_csv", "")),
+          help="Click and drag points onto a plane; the lab then trains on your points.")
+if st.session_state.get(FORM_KEY + "dataset") != "csv":
+    drawing_dialog(FORM_KEY, lambda data: use_drawing(FORM_KEY, data))
 if cfg is not None:
     try:
         check_lab_config(cfg)

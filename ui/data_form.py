@@ -54,13 +54,14 @@ def _save_bytes(data: bytes, ext: str) -> str:
     return rel
 
 
-def _use_drawing(prefix: str, data: bytes) -> str | None:
-    """A drawing accepted by the dialog: saved like an upload, and the form's CSV path set to it.
-    -> None, or why it could not be saved."""
+def use_drawing(prefix: str, data: bytes) -> str | None:
+    """A drawing accepted by the dialog (called from its button's callback): saved like an upload,
+    and the form's dataset set to the CSV source with that path. -> None, or why it could not be saved."""
     try:
         st.session_state[f"{prefix}arg_csv"] = _save_bytes(data, "csv")
     except OSError as e:
         return f"could not save the drawing in {data_root() / UPLOAD_DIR}: {e}"
+    st.session_state[prefix + "dataset"] = "csv"  # the 2-D lab's own button opens it from any dataset
     st.session_state.pop(f"{prefix}path_csv", None)  # the text box re-reads the path
     return None
 
@@ -86,7 +87,7 @@ def _path_input(prefix: str, key: str) -> str:
         st.button("Draw your own points", icon=":material/draw:", key=f"{prefix}draw_button", on_click=open_drawing,
                   args=(prefix, st.session_state.get(arg_key, "")),
                   help="Click and drag points onto a plane; the drawing is saved as a CSV and trained on.")
-        drawing_dialog(prefix, lambda data: _use_drawing(prefix, data))
+        drawing_dialog(prefix, lambda data: use_drawing(prefix, data))
     if box_key not in st.session_state:
         st.session_state[box_key] = st.session_state.get(arg_key, "")
     label = {"folder": "Folder (inside the data root)", "csv": "…or a CSV file in the data root",

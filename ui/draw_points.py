@@ -53,29 +53,45 @@ def open_drawing(prefix: str, arg: str = "") -> None:
     st.session_state.pop(_key(prefix, "error"), None)
 
 
+def min_points(prefix: str) -> int:
+    """The fewest points a drawing may have for this form: MIN_DRAWN, or the form's batch size when
+    larger (a batch is drawn from the data without replacement: gan_core.data.prepare refuses a
+    dataset smaller than the batch)."""
+    batch = st.session_state.get(prefix + "batch_size")
+    return max(MIN_DRAWN, batch) if isinstance(batch, int) and not isinstance(batch, bool) else MIN_DRAWN
+
+
 def _closed() -> None:
     st.session_state.pop(OPEN, None)
 
 
-def _use(prefix: str, use: Callable[[bytes], str | None]) -> bool:
-    """"Train on these points": the drawing as CSV bytes to `use` (which saves it and points the
-    form at it) -> True; or the reason it is refused kept for the dialog -> False."""
+def _use(prefix: str, use: Callable[[bytes], str | None]) -> None:
+    """"Train on these points" (a callback: `use` may set the form's widgets, which only a callback
+    can once they are drawn): the drawing as CSV bytes to `use` (which saves it and points the form
+    at it), or the reason it is refused, kept for the dialog."""
+    points = st.session_state.get(_key(prefix, "points"), [])
+    if MIN_DRAWN <= len(points) < min_points(prefix):  # the button is off then; a late click still gets the reason
+        st.session_state[_key(prefix, "error")] = (f"{len(points)} points drawn, fewer than the batch size "
+                                                   f"{min_points(prefix)}; draw more or lower the batch size")
+        return
     try:
-        data = drawn_points_csv(st.session_state.get(_key(prefix, "points"), []))
+        data = drawn_points_csv(points)
     except DataError as e:
         st.session_state[_key(prefix, "error")] = str(e)
-        return False
+        return
     problem = use(data)
     if problem:
         st.session_state[_key(prefix, "error")] = problem
-        return False
+        return
     st.session_state.pop(_key(prefix, "error"), None)
     st.session_state.pop(OPEN, None)  # the page's rerun then draws no dialog: it closes
-    return True
+    st.session_state[_key(prefix, "used")] = True
 
 
 @st.dialog("Draw your own 2-D distribution", width="large", on_dismiss=_closed)
 def _dialog(prefix: str, use: Callable[[bytes], str | None]) -> None:
+    if st.session_state.pop(_key(prefix, "used"), False):
+        st.rerun()  # the whole page (a button in a dialog reruns only the dialog): it closes, the form follows
     st.caption(f"Click to add a point, drag to draw a trail of points; tick **Spray** for a small cloud per "
                f"point. Draw from **{MIN_DRAWN}** to **{MAX_DRAWN:,}** points on the plane "
                f"[-{DRAW_EXTENT:g}, {DRAW_EXTENT:g}]²: clusters, a ring, a letter. The GAN then learns to "
@@ -86,14 +102,17 @@ def _dialog(prefix: str, use: Callable[[bytes], str | None]) -> None:
     if drawn is not None:  # the frontend's points after its last stroke
         st.session_state[pts_key] = drawn
     n = len(st.session_state.get(pts_key, []))
-    if n < MIN_DRAWN:
-        st.warning(f"{n} point{'s' if n != 1 else ''} drawn: draw at least {MIN_DRAWN} to train on them.")
+    need = min_points(prefix)
+    if n < need:
+        why = (f" Each training step draws a batch of {need} real points (the **Batch size** in the settings): "
+               "draw more, or lower the batch size to train on fewer." if need > MIN_DRAWN else "")
+        st.warning(f"{n} point{'s' if n != 1 else ''} drawn: draw at least {need} to train on them.{why}")
     if st.session_state.get(_key(prefix, "error")):
         st.error(f"Not used: {st.session_state[_key(prefix, 'error')]}")
-    if st.button(f"Train on these {n:,} points", type="primary", icon=":material/check:", key=_key(prefix, "use"),
-                 disabled=n < MIN_DRAWN, help="Saves the drawing as a CSV file in the data root's uploads/ folder "
-                 "and selects it as the dataset (the same path as an uploaded CSV).") and _use(prefix, use):
-        st.rerun()  # the whole page (a button in a dialog reruns only the dialog): the form shows the drawing
+    st.button(f"Train on these {n:,} points", type="primary", icon=":material/check:", key=_key(prefix, "use"),
+              on_click=_use, args=(prefix, use), disabled=n < need,
+              help="Saves the drawing as a CSV file in the data root's uploads/ folder and selects it as the "
+              "dataset (the same path as an uploaded CSV).")
 
 
 def drawing_dialog(prefix: str, use: Callable[[bytes], str | None]) -> None:

@@ -4,6 +4,7 @@ uploaded CSV takes); too few points are refused in words, and the file reads bac
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ from gan_core.data import data_root
 from gan_core.data.csvpoints import MIN_DRAWN, read_points_csv
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-RING = [[round(1.0 * c, 3), round(1.0 * s, 3)] for c, s in
-        [(1, 0), (0.7, 0.7), (0, 1), (-0.7, 0.7), (-1, 0), (-0.7, -0.7), (0, -1), (0.7, -0.7)]] * 2
+# a ring of 8 clusters, 40 points each: more than the presets' batch sizes (256 on Train, 128 in the lab)
+RING = [[round(math.cos(k * math.pi / 4) + 0.05 * math.sin(7 * i), 3),
+         round(math.sin(k * math.pi / 4) + 0.05 * math.cos(5 * i), 3)] for k in range(8) for i in range(40)]
 
 
 @pytest.fixture(autouse=True)
@@ -32,10 +34,10 @@ def roots(tmp_path, monkeypatch):
 
 def _open(prefix: str, page: str | None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[prefix + "dataset"] = "csv"
     if page:
         at.switch_page(page)
     at.run()
+    at.selectbox(key=prefix + "dataset").set_value("csv").run()  # as a user chooses it, after the preset
     assert not at.exception, at.exception
     at.button(key=f"{prefix}draw_button").click().run()
     assert not at.exception, at.exception
@@ -67,11 +69,25 @@ def test_drawn_points_become_the_csv_dataset(prefix, page):
 
 def test_too_few_points_are_refused_in_words():
     at = _open("cfg_", None)
+    at.number_input(key="cfg_batch_size").set_value(4)
     at.session_state["cfg_draw_points"] = RING[:3]
     at.run()
-    assert any(f"3 points drawn: draw at least {MIN_DRAWN}" in w.value for w in at.warning)
+    assert any(f"3 points drawn: draw at least {MIN_DRAWN} to train on them." == w.value for w in at.warning)
     assert _use(at, "cfg_").disabled
     assert "cfg_arg_csv" not in at.session_state or not at.session_state["cfg_arg_csv"]
+
+
+def test_fewer_points_than_the_batch_size_are_refused_with_why():
+    """A batch is drawn from the data without replacement: a drawing smaller than the batch size would
+    be refused when training starts; the dialog says so first."""
+    at = _open("cfg_", None)
+    assert at.session_state["cfg_batch_size"] == 256  # the ring8-mlp preset's
+    at.session_state["cfg_draw_points"] = RING[:100]
+    at.run()
+    assert any("100 points drawn: draw at least 256" in w.value and "Batch size" in w.value for w in at.warning)
+    assert _use(at, "cfg_").disabled
+    at.number_input(key="cfg_batch_size").set_value(64).run()
+    assert not _use(at, "cfg_").disabled
 
 
 def test_reopening_edits_the_drawing_it_made():
@@ -81,3 +97,19 @@ def test_reopening_edits_the_drawing_it_made():
     _use(at, "cfg_").click().run()
     at.button(key="cfg_draw_button").click().run()
     assert at.session_state["cfg_draw_points"] == RING
+
+
+def test_the_lab_draws_from_any_dataset_and_restarts_on_the_drawing():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("app_pages/toy_lab.py").run()
+    assert not at.exception, at.exception
+    assert at.session_state["labcfg_dataset"] == "ring8"
+    at.button(key="lab_draw").click().run()
+    at.session_state["labcfg_draw_points"] = RING
+    at.run()
+    _use(at, "labcfg_").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["labcfg_dataset"] == "csv"
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["toylab"].cfg.dataset == "csv:" + at.session_state["labcfg_arg_csv"]
+    assert not [b for b in at.button if b.key == "labcfg_draw_use"]  # the dialog closed
