@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # gan_core, when run as `python bench/ddp_smoke.py`
 
 
 def main() -> int:
