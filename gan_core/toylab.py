@@ -175,12 +175,17 @@ class Action:
 
 
 def check_lab_config(cfg: TrainConfig) -> None:
-    """Refuse what the lab cannot show: anything but 2-D points."""
+    """Refuse what the lab cannot show: anything but 2-D points, and plateau decay (the lab scores when asked,
+    so no monitored score would ever reach the schedule)."""
     spec = DATASETS.get(cfg.dataset)
     if spec.kind != "points":
         points = ", ".join(n for n in DATASETS.names() if DATASETS.get(n).kind == "points")
         raise ConfigError("dataset", f"the 2-D lab shows 2-D points; {cfg.dataset!r} is an image dataset. "
                           f"Choose one of {points}, or csv:PATH")
+    if cfg.schedule == "plateau":
+        raise ConfigError("schedule", "plateau decay waits for the monitored score of a training run, which the 2-D "
+                          "lab does not compute while it trains; choose another schedule here, or train with "
+                          "plateau decay on the Train page or the command line")
 
 
 def _few_threads(method):

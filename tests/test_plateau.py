@@ -126,3 +126,12 @@ def test_the_preview_of_a_plateau_schedule_is_flat_and_says_why():
     steps, lrs = lr_curve("plateau", LR, steps=cfg.steps, **params)
     assert set(lrs) == {LR} and steps[-1] == cfg.steps
     assert "preview" in SCHEDULES.help("plateau") and "ReduceLROnPlateau" in SCHEDULES.help("plateau")
+
+
+def test_the_2d_lab_refuses_plateau_decay_it_could_never_feed():
+    from gan_core.toylab import check_lab_config
+
+    with pytest.raises(ConfigError, match="Train page or the command line") as e:
+        check_lab_config(TrainConfig(**TINY))
+    assert e.value.field == "schedule"
+    check_lab_config(TrainConfig(**{**TINY, "schedule": "constant"}))
