@@ -288,6 +288,34 @@ def _rank_of(pid: int) -> int | None:
     return next((int(e[5:]) for e in env if e.startswith(b"RANK=")), None)
 
 
+def _diverging_worker(rank: int, argv: list[str]) -> int:
+    if rank == 0:  # rank 0's window at step 15 holds a NaN (after the all-reduce, as a real divergence would)
+        import gan_core.distributed as d
+
+        flush = d.LeaderEngine.flush
+
+        def nan_flush(self):
+            if self.step >= 15:
+                self._command(d.FLUSH)
+                self._reduce_window()
+                self._sum.fill_(float("nan"))
+                self.between_commands = True
+                return Engine.flush(self)
+            return flush(self)
+
+        d.LeaderEngine.flush = nan_flush
+    return cli.main(argv)
+
+
+def test_a_divergence_on_rank_0_fails_the_run_and_releases_the_other_ranks(tmp_path):
+    run_dir = tmp_path / "runs" / "nan"
+    argv = [*TRAIN, "--steps", "100", "--checkpoint-every-s", "0.001", "--out", str(run_dir)]
+    assert fork_workers(_diverging_worker, argv) == [1, 0]  # rank 1 was told to STOP and ended cleanly
+    status = read_json(run_dir / "status.json")
+    assert status["state"] == "failed" and "diverged" in status["error"].lower(), status
+    assert status["last_checkpoint_step"] == 10 == checkpoint_step(run_dir / "checkpoints" / "last.safetensors")
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds torchrun's workers through /proc (Linux)")
 def test_killing_a_rank_ends_the_job_and_keeps_the_last_checkpoint(tmp_path, wait_for):
     run_dir = tmp_path / "runs" / "killed"
