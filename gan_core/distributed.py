@@ -79,8 +79,8 @@ from gan_core.data import load_dataset
 from gan_core.engine import Engine, Window, resolve_device
 from gan_core.run import TrainingRun
 
-__all__ = ["GlobalBatchNorm1d", "GlobalBatchNorm2d", "LeaderEngine", "LeaderRun", "Process", "average_gradients",
-           "follow", "init", "launched", "rank_seed", "sync_batch_norm_"]
+__all__ = ["FollowerEngine", "GlobalBatchNorm1d", "GlobalBatchNorm2d", "LeaderEngine", "LeaderRun", "Process",
+           "announce", "average_gradients", "finish", "follow", "init", "launched", "rank_seed", "sync_batch_norm_"]
 
 STOP, STATE, WARMUP, STEP, FLUSH = range(5)  # the leader's commands
 
