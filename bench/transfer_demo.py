@@ -145,13 +145,19 @@ def main() -> None:
         vals = [runs[i][key] for runs in results[name]]
         return sum(vals) / len(vals)
 
+    def fd(name: str, i: int) -> str:  # the mean, and the seeds' range when there are several
+        vals = [runs[i]["fd_clf"] for runs in results[name]]
+        spread = f" ({min(vals):.1f}-{max(vals):.1f})" if len(vals) > 1 else ""
+        return f"{sum(vals) / len(vals):.1f}{spread}"
+
     n_seeds = len(next(iter(results.values())))
     print(f"\nFine-tuning on {args.n_images} images of {' + '.join(names)} ({args.steps} steps, batch {args.batch}; "
-          f"mean of {n_seeds} seed(s); FD_clf against held-out images of those classes, lower is better)\n")
+          f"mean of {n_seeds} seed(s), their range in brackets; FD_clf against held-out images of those classes, "
+          "lower is better)\n")
     print(f"| contender | FD_clf @ {marks[0]} | FD_clf @ {marks[1]} | precision | recall | on target | s/step |")
     print("|---|---|---|---|---|---|---|")
     for name in results:
-        print(f"| {name} | {mean(name, 0, 'fd_clf'):.1f} | {mean(name, 1, 'fd_clf'):.1f} | "
+        print(f"| {name} | {fd(name, 0)} | {fd(name, 1)} | "
               f"{mean(name, 1, 'precision'):.2f} | {mean(name, 1, 'recall'):.2f} | "
               f"{100 * mean(name, 1, 'on_target'):.0f}% | {sum(speed[name]) / len(speed[name]):.3f} |")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -24,10 +24,17 @@ MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # a checkpoint larger than this is refused
 
 def init_sources() -> dict[str, str]:
     """init_from value -> label: none, the shipped models, the runs that have a checkpoint."""
+    return dict(_sources(str(runs_root())))
+
+
+@st.cache_data(ttl=5, max_entries=8, show_spinner=False)
+def _sources(root_text: str) -> dict[str, str]:
+    """The listing behind init_sources, read at most every 5 s (every change of the form reruns the page,
+    and a class server has many runs)."""
     out = {"": "none: random initialisation"}
     for card in list_pretrained():
         out[str(PRETRAINED_DIR / card.file)] = f"shipped: {card.title} ({card.name}, G only)"
-    root = runs_root()
+    root = Path(root_text)
     for run in list_runs(root):
         last = root / str(run.get("id")) / "checkpoints" / "last.safetensors"
         if last.is_file():
