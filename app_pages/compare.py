@@ -5,6 +5,7 @@ directory: one metric of several runs on one chart, the config fields that diffe
 import pandas as pd
 import streamlit as st
 
+from gan_core.branch import read_parent
 from gan_core.store import list_runs, runs_root
 from ui.compare import (
     RunDeleteError,
@@ -65,6 +66,11 @@ if not runs:
     st.info("Pick one or more runs above.")
     st.stop()
 labels = run_labels(runs)  # name + the settings that differ between the chosen runs
+dirs = dict(zip(ids, (s["dir"] for s in statuses)))
+branches = [f"{runs_all[i].label} is a branch of run {p.get('run_id')} from its step {p.get('step')}"
+            for i in chosen if (p := read_parent(dirs[i]))]
+if branches:  # gan_core.branch: a run started from another's checkpoint with changed settings
+    st.caption("; ".join(branches) + ".")
 
 # ---- one metric, all chosen runs
 names = metric_names(runs)

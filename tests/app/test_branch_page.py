@@ -89,6 +89,8 @@ def test_continue_with_changes_from_the_runs_page(root):
     assert not any("Branch of run" in i.value for i in at.sidebar.info)  # the branch was made: the form is free
     at.switch_page("app_pages/runs.py").run()
     assert any(f"Branched from run {PARENT} at step 6; changed: lr_d" in c.value for c in at.caption)
+    at.switch_page("app_pages/compare.py").run()
+    assert any(f"is a branch of run {PARENT} from its step 6" in c.value for c in at.caption)
 
 
 def test_an_alarms_remedy_is_a_one_click_branch(root):
