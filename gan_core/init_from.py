@@ -21,7 +21,8 @@ net registers them, which is the order data flows through them in every architec
 latent side of G first, the input side of D first): a convolution, transposed convolution, linear
 or embedding layer together with the normalisation layers that follow it; a residual block
 (ResNet, StyleGAN-lite's D) or a style layer (StyleGAN-lite's G) as a whole; parameters a net holds
-itself (StyleGAN-lite's constant input) as a block of their own. FreezeD (Mo et al. 2020) freezes
+itself (StyleGAN-lite's constant input) as a block of their own, after the net's first part; a label
+embedding that joins the input (conditional G, concatenating D) first. FreezeD (Mo et al. 2020) freezes
 D's first, input-side blocks and fine-tunes the rest, which keeps the generic low-level features
 D learnt on the large source dataset. Frozen weights get `requires_grad = False` and are left out
 of the optimiser; batch-norm statistics in frozen blocks still follow the new data.
@@ -42,6 +43,7 @@ from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, sample_shape
 from gan_core.losses import LOSSES
 from gan_core.models import build_models, model_kwargs, resolve_norms
+from gan_core.models.conditional import ConcatDiscriminator, ConditionalGenerator, PacDiscriminator
 from gan_core.seeding import global_rng
 from gan_core.store import PRETRAINED_DIR
 
@@ -88,9 +90,14 @@ def _units(module: nn.Module, prefix: str, out: list[tuple[str, list[nn.Paramete
 
 
 def blocks(net: nn.Module) -> list[tuple[str, list[nn.Parameter]]]:
-    """(name, parameters) of each block of `net`, input side first (see the module docstring)."""
+    """(name, parameters) of each block of `net`, input side first (see the module docstring). A label
+    embedding that joins the input (G's, and a concatenating D's) is the first block, though registered last."""
     out: list[tuple[str, list[nn.Parameter]]] = []
     _units(net, "", out, isinstance(net, (nn.Sequential, nn.ModuleList)))
+    inner = net.net if isinstance(net, PacDiscriminator) else net
+    if isinstance(inner, (ConditionalGenerator, ConcatDiscriminator)):
+        first = [u for u in out if u[0].endswith("embed")]
+        out = first + [u for u in out if not u[0].endswith("embed")]
     return out
 
 

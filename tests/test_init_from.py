@@ -161,3 +161,18 @@ def test_cli_refuses_before_a_run_directory_exists(source, tmp_path, capsys):
                  "--batch-size", "8", "--steps", "3", "--score-every", "0", "--out", str(ok),
                  "--init-from", str(source), "--freeze-d", "1", "--device", "cpu"])
     assert code == 0 and (ok / "checkpoints" / "last.safetensors").is_file()
+
+
+def test_blocks_run_from_the_input_side():
+    from gan_core.init_from import block_names
+    from gan_core.models import build_models
+
+    G, D = build_models("dcgan", shape=(1, 28, 28), latent_dim=16, width=8, conditioning="concat", num_classes=10)
+    assert block_names(G) == ["embed", "net.net.0+1", "net.net.3+4", "net.net.6"]  # e(y) joins z at the input
+    assert block_names(D) == ["embed", "net.net.0", "net.net.2+3", "net.net.5"]
+    _, D = build_models("dcgan", shape=(1, 28, 28), latent_dim=16, width=8, conditioning="projection",
+                        num_classes=10)
+    assert block_names(D)[-1] == "embed"  # the projection acts at D's head
+    G, D = build_models("stylegan-lite", shape=(1, 28, 28), latent_dim=16, width=8)
+    assert block_names(G)[:5] == ["mapping.net.0", "mapping.net.2", "mapping.net.4", "mapping.net.6", "(own)"]
+    assert block_names(D)[0] == "blocks.0"
