@@ -104,6 +104,8 @@ def train_contender(spec: str, times: list[float], device_name: str, out: Path, 
         snaps.append({k: v.detach().to("cpu", copy=True) for k, v in G.state_dict().items()})
         (out / f"t{int(t):04d}.png").write_bytes(png_bytes(grid_image(grid, nrow=nrow)))
         marks.append({"t": t, "step": step})
+        if hasattr(G, "set_growth"):  # progressive growing: the resolution and fade-in this copy was taken at
+            marks[-1]["growth"] = [G.level, G.alpha]
 
     if name == "tutorial":
         G, clock, steps = train_tutorial(data, device, times, clock_kind, snapshot)
@@ -169,6 +171,8 @@ def score_marks(res: dict, n: int = SCORE_N) -> list[dict]:
     rows = []
     for mark, sd in zip(res["marks"], res["snaps"]):
         G.load_state_dict(sd)
+        if "growth" in mark:
+            G.set_growth(*mark["growth"])
         with torch.no_grad():
             s = scorer.score(G)
         rows.append({**mark, **{k: float(s[k]) for k in KEYS if k in s}})

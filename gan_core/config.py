@@ -191,11 +191,13 @@ class TrainConfig:
         "styles from another, at a random layer (Karras et al. 2019 use 0.9). Keeps the styles of different "
         "resolutions independent, which is what makes style mixing work at sampling time. 0 turns it off."
     ))
-    progressive: bool = opt(False, "Progressive growing", group="model", when=When(archs=("dcgan",)), help=(
+    progressive: bool = opt(False, "Progressive growing", group="model", when=When(archs=("dcgan", "stylegan-lite")),
+                            help=(
         "Grow G and D from a low resolution to the full one, fading each new resolution in (Karras et al. 2018, "
         "PGGAN): e.g. 7 -> 14 -> 28 px for 28 px images. Coarse shapes are learnt first and fast, details later. "
         "Real images are average-pooled to the current resolution; the sample grid shows the low resolutions "
-        "upscaled. DCGAN only; not with class conditioning, PacGAN, several discriminators or torch.compile."
+        "upscaled. DCGAN and StyleGAN-lite; not with class conditioning, PacGAN, several discriminators or "
+        "torch.compile."
     ))
     grow_every: int = opt(2000, "Grow every N steps", group="model", lo=2, hi=10_000_000, step=100, unit="steps",
                           when=When(nonzero="progressive"), help=(
@@ -206,7 +208,7 @@ class TrainConfig:
     grow_from: int = opt(0, "Start resolution", group="model", lo=0, hi=1024, step=1, unit="px",
                          when=When(nonzero="progressive"), help=(
         "Progressive growing: the resolution to start at; it must halve down from the image size (28 px: 7 or "
-        "14; 32 px: 4, 8 or 16). 0 = the smallest the architecture has (DCGAN: 7 for 28 px, 4 for 32 and 64 px)."
+        "14; 32 px: 4, 8 or 16). 0 = the smallest the architecture has (7 for 28 px, 4 for 32 and 64 px)."
     ))
     # --- objective
     loss: str = opt("ns", "Loss", group="regularisation", choices="loss", help=(

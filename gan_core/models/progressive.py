@@ -1,5 +1,5 @@
-"""Progressive growing (Karras et al. 2018, PGGAN) for DCGAN: G and D that train at a low resolution
-first and grow to the full one, each new resolution faded in.
+"""Progressive growing (Karras et al. 2018, PGGAN) for DCGAN and StyleGAN-lite: G and D that train at a
+low resolution first and grow to the full one, each new resolution faded in.
 
 The nets hold every resolution's layers from the start (DCGAN's plan: s0 -> 2 s0 -> ... -> R = s0 2^n,
 e.g. 7 -> 14 -> 28); `set_growth(level, alpha)` chooses how much of them is used. At level k (resolution
@@ -8,8 +8,9 @@ r_k = s0 2^k) during a fade-in (alpha < 1):
     G:  x_k = alpha * rgb_k(F_k) + (1 - alpha) * up2(rgb_{k-1}(F_{k-1}))       F_k: G's features at r_k
     D:  H_{k-1} = alpha * down_k(frgb_k(x_k)) + (1 - alpha) * frgb_{k-1}(avgpool2(x_k))
 
-where rgb_k is a 1x1 convolution to the image channels (at the last level: DCGAN's own last transposed
-convolution) and frgb_k its mirror in D. With alpha = 1 only the new block is used.
+where rgb_k is a 1x1 convolution to the image channels (at the last level: the fixed-size net's own last
+layer, DCGAN's transposed convolution or StyleGAN-lite's to-RGB) and frgb_k its mirror in D (1x1 conv and
+LeakyReLU; at the last level D's own first layer). With alpha = 1 only the new block is used.
 
 Both nets keep the full size at their interface: G's output is upsampled with nearest neighbours to
 R x R, and D average-pools its R x R input down to r_k first (avgpool of a nearest upsampling is the
@@ -28,6 +29,8 @@ from torch import nn
 
 from gan_core.models._registry import norm_layer, register_growing
 from gan_core.models.dcgan import dcgan_init, plan
+from gan_core.models.resnet import ResNetDiscriminator, _check_square
+from gan_core.models.stylegan import StyleGenerator
 
 
 def sizes(resolution: int) -> tuple[int, ...]:
@@ -73,11 +76,11 @@ def _block(conv: nn.Module, c: int, norm: str, act: nn.Module) -> nn.Sequential:
     return nn.Sequential(conv, *([n] if n is not None else []), act)
 
 
-class Growing(nn.Module):
-    """What both nets share: the current level and fade-in weight (set by the engine, not trained)."""
+class Growing:
+    """What every growing net has (a mixin of nn.Module classes): the current level and fade-in weight,
+    set by the engine, not trained."""
 
-    def __init__(self, levels: int) -> None:
-        super().__init__()
+    def _init_growth(self, levels: int) -> None:
         self.final = levels - 1
         self.level, self.alpha = self.final, 1.0  # a built net samples at full size (a finished run's checkpoint)
 
@@ -87,11 +90,12 @@ class Growing(nn.Module):
         self.level, self.alpha = level, float(alpha)
 
 
-class ProgressiveDCGANGenerator(Growing):
+class ProgressiveDCGANGenerator(Growing, nn.Module):
     def __init__(self, *, latent_dim: int, channels: int, resolution: int, width: int = 64, depth: int = 0,
                  norm: str = "batch"):
         s0, n = plan(resolution)
-        super().__init__(n + 1)
+        super().__init__()
+        self._init_growth(n + 1)
         c = width * 2 ** (n - 1)
         bias = norm == "none"
         relu = lambda: nn.ReLU(True)  # noqa: E731
@@ -124,10 +128,11 @@ class ProgressiveDCGANGenerator(Growing):
         return _up(torch.tanh(x), 2 ** (self.final - k))  # (B, C, R, R)
 
 
-class ProgressiveDCGANDiscriminator(Growing):
+class ProgressiveDCGANDiscriminator(Growing, nn.Module):
     def __init__(self, *, channels: int, resolution: int, width: int = 64, depth: int = 0, norm: str = "batch"):
         s0, n = plan(resolution)
-        super().__init__(n + 1)
+        super().__init__()
+        self._init_growth(n + 1)
         bias = norm == "none"
         lrelu = lambda: nn.LeakyReLU(0.2, True)  # noqa: E731
         # the width of D's features at r_j: `width` at r_{n-1}, doubling at each halving
@@ -181,3 +186,72 @@ def build_progressive_dcgan(*, shape: tuple[int, ...], latent_dim: int, width: i
     return (ProgressiveDCGANGenerator(latent_dim=latent_dim, channels=c, resolution=r, width=width, depth=depth,
                                       norm=g_norm),
             ProgressiveDCGANDiscriminator(channels=c, resolution=r, width=width, depth=depth, norm=d_norm))
+
+
+# ---------------------------------------------------------------------- StyleGAN-lite
+class ProgressiveStyleGenerator(Growing, StyleGenerator):
+    """StyleGAN-lite's generator with a to-RGB 1x1 convolution at every resolution (the last is its own):
+    at level k only the style layers up to r_k run. The layers and their w's are those of the fixed-size
+    net, so style mixing and truncation work as there."""
+
+    def __init__(self, *, latent_dim: int, w_dim: int, channels: int, resolution: int, width: int = 32,
+                 depth: int = 0):
+        super().__init__(latent_dim=latent_dim, w_dim=w_dim, channels=channels, resolution=resolution, width=width,
+                         depth=depth)
+        _, n = plan(resolution)
+        self._init_growth(n + 1)
+        per = 2 + depth  # style layers per resolution (s0: the constant's layer and 1 + depth convolutions)
+        self.ends = [per * (k + 1) for k in range(n + 1)]  # layers[:ends[k]] reach r_k
+        self.rgbs = nn.ModuleList([nn.Conv2d(self.layers[e - 1].bias.shape[1], channels, 1) for e in self.ends[:-1]])
+
+    def _rgb(self, k: int, x: torch.Tensor) -> torch.Tensor:
+        return self.to_rgb(x) if k == self.final else self.rgbs[k](x)
+
+    def synthesis(self, ws: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        k, a = self.level, self.alpha
+        x = self.const.expand(ws.shape[0], -1, -1, -1)  # (B, c0, s0, s0)
+        prev = None
+        for i, layer in enumerate(self.layers[: self.ends[k]]):
+            if k > 0 and i == self.ends[k - 1]:
+                prev = x  # the features at r_{k-1}
+            x = layer(x, ws[:, i], generator)
+        y = self._rgb(k, x)  # (B, C, r_k, r_k)
+        if a < 1.0 and k > 0:
+            y = torch.lerp(_up(self._rgb(k - 1, prev), 2), y, a)
+        return _up(torch.tanh(y), 2 ** (self.final - k))  # (B, C, R, R)
+
+
+class ProgressiveResNetDiscriminator(Growing, ResNetDiscriminator):
+    """StyleGAN-lite's residual D with a from-RGB 1x1 convolution at every resolution below the full one:
+    an image at r_k enters before the block that halves r_k; the minibatch-stddev channel and the dense
+    epilogue follow as in the fixed-size D."""
+
+    def __init__(self, *, channels: int, resolution: int, width: int = 32, depth: int = 0, norm: str = "none"):
+        super().__init__(channels=channels, resolution=resolution, width=width, depth=depth, norm=norm, mbstd=True,
+                         head="dense")
+        _, n = plan(resolution)
+        self._init_growth(n + 1)
+        chans = [width * 2 ** min(i, n - 1) for i in range(n)]  # as ResNetDiscriminator: after block i
+        self.from_rgb = nn.ModuleList([nn.Sequential(nn.Conv2d(channels, chans[n - k - 1], 1), nn.LeakyReLU(0.2))
+                                       for k in range(n)])  # level k < n: r_k -> the input of block n - k
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        k, a, n = self.level, self.alpha, self.final
+        x = _pool(x, 2 ** (n - k))  # (B, C, r_k, r_k)
+        h, b = (x, 0) if k == n else (self.from_rgb[k](x), n - k)  # b: the first block still to run
+        if a < 1.0 and k > 0:  # new path down to r_{k-1}, mixed with the old level's entry
+            h, b = self.blocks[b](h), b + 1
+            h = torch.lerp(self.from_rgb[k - 1](_pool(x, 2)), h, a)
+        for block in self.blocks[b:]:
+            h = block(h)  # -> (B, c, s0, s0)
+        return self.after_blocks(h)
+
+
+@register_growing("stylegan-lite", sizes=sizes)
+def build_progressive_stylegan(*, shape: tuple[int, ...], latent_dim: int, width: int, depth: int = 0,
+                               d_norm: str = "none", w_dim: int | None = None, **_unused):
+    """G and D of a growing StyleGAN-lite for square images of `shape` (C, R, R)."""
+    c, r = _check_square(shape, "progressive StyleGAN-lite")
+    return (ProgressiveStyleGenerator(latent_dim=latent_dim, w_dim=w_dim or latent_dim, channels=c, resolution=r,
+                                      width=width, depth=depth),
+            ProgressiveResNetDiscriminator(channels=c, resolution=r, width=width, depth=depth, norm=d_norm))

@@ -138,7 +138,11 @@ class ResNetDiscriminator(nn.Module):
         _xavier(self.fc, 1.0)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.blocks(x)  # (B, C, H, W) -> (B, c, s0, s0)
+        return self.after_blocks(self.blocks(x))  # (B, C, H, W) -> (B, c, s0, s0) -> (B, F)
+
+    def after_blocks(self, h: torch.Tensor) -> torch.Tensor:
+        """(B, c, s0, s0) -> (B, F): minibatch stddev, the tail and the head's features (the growing D enters
+        the blocks part-way, models/progressive.py)."""
         if self.mbstd:  # minibatch standard deviation (Karras et al. 2018): one extra channel
             std = (h.var(0, unbiased=False) + 1e-8).sqrt().mean()  # how varied the batch is: a scalar
             h = torch.cat([h, std.expand(h.shape[0], 1, *h.shape[2:])], 1)

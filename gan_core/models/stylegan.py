@@ -1,7 +1,7 @@
 """StyleGAN-lite: a small style-based generator (Karras, Laine & Aila 2019).
 
-The ideas, without StyleGAN's engineering (no equalised learning rate, no progressive growing,
-no path-length regulariser):
+The ideas, without StyleGAN's engineering (no equalised learning rate, no path-length regulariser;
+progressive growing only as an option, `--progressive`, in models/progressive.py):
 
 - mapping network f: z -> w, 4 x [Linear, LeakyReLU(0.2)] after normalising z (pixel norm);
 - synthesis starts from a learned constant (c, s0, s0) instead of z;
