@@ -29,6 +29,7 @@ from gan_core.checks import config_from_dict
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, sample_shape
 from gan_core.models import build_models, model_kwargs
+from gan_core.models.progressive import growth_for
 from gan_core.seeding import global_rng
 from gan_core.store import atomic_write_bytes, atomic_write_json
 
@@ -197,6 +198,11 @@ def load_models(path: str | Path, device: str | torch.device = "cpu",
             net.load_state_dict(sd, strict=True)
         except RuntimeError as e:
             raise CheckpointError(f"{path}: weights do not match the config's model ({e})") from e
+    if cfg.progressive:  # a run stopped while growing: its nets at the resolution and fade-in it had reached
+        step = checkpoint_step(path)
+        if step is not None:
+            for net in (G, D):
+                net.set_growth(*growth_for(cfg, int(shape[-1]), step))
     G.to(device).eval()  # fp16 weights (exported files) were cast to G's float32 by load_state_dict
     if g_only:  # no trained D in the file: None rather than a randomly initialised one
         return G, None, cfg, meta

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
+from gan_core.checkpoint import load_models
 from gan_core.checks import validate_config
 from gan_core.config import ConfigError, TrainConfig, preset
 from gan_core.data import Dataset
@@ -155,3 +156,14 @@ def test_the_fmnist_preset_grows_7_14_28():
     assert cfg.progressive
     with pytest.raises(ConfigError, match="allowed: 0 \\(= 7\\), 7, 14"):
         validate_config(cfg.replace(grow_from=4))
+
+
+def test_a_checkpoint_of_a_run_stopped_while_growing_samples_at_its_resolution(tmp_path):
+    run = TrainingRun(TrainConfig(**TINY), tmp_path / "r")
+    run.run(on_progress=lambda r: r.stop() if r.step >= 8 else None)  # 4 px, alpha 2/3 at step 8
+    assert run.state == "stopped" and run.step == 8
+    G, D, _, _ = load_models(tmp_path / "r" / "checkpoints" / "last.safetensors")
+    assert (G.level, G.alpha) == (D.level, D.alpha) == (1, pytest.approx(2 / 3))
+    TrainingRun.resume_from(tmp_path / "r").run()  # finished: full size
+    G, D, _, _ = load_models(tmp_path / "r" / "checkpoints" / "last.safetensors")
+    assert (G.level, G.alpha) == (D.level, D.alpha) == (2, 1.0)

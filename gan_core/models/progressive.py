@@ -23,11 +23,13 @@ input, as in a fixed-resolution run.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_core.models._registry import norm_layer, register_growing
+from gan_core.models._registry import GROWING, norm_layer, register_growing
 from gan_core.models.dcgan import dcgan_init, plan
 from gan_core.models.resnet import ResNetDiscriminator, _check_square
 from gan_core.models.stylegan import StyleGenerator
@@ -51,6 +53,13 @@ def growth_at(step: int, *, start: int, final: int, every: int) -> tuple[int, fl
 def growth_end(*, start: int, final: int, every: int) -> int:
     """The step from which the final resolution is used alone (its fade-in done)."""
     return (final - start) * every + max(1, every // 2) if final > start else 0
+
+
+def growth_for(cfg: Any, resolution: int, step: int) -> tuple[int, float]:
+    """(level, alpha) of a progressive run's config (arch, grow_from, grow_every) at `step`."""
+    levels = GROWING.get(cfg.arch).sizes(resolution)
+    return growth_at(step, start=levels.index(cfg.grow_from or levels[0]), final=len(levels) - 1,
+                     every=cfg.grow_every)
 
 
 def _pool(x: torch.Tensor, f: int) -> torch.Tensor:
