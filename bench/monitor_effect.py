@@ -8,7 +8,7 @@ The 2-D lab's ring of 8 (preset ring8-lab: toy-mlp 2 x 64, 2-D noise, Adam 1e-3)
 
 - constant   the preset as it is: the last checkpoint's scores, and the best checkpoint's KL and step;
 - plateau    --schedule plateau --plateau-patience 3 --plateau-factor 0.5 --lr-min-factor 0.05: the same;
-- early-stop --early-stop 8 on the constant LR: where it stopped, the steps it saved, its best KL.
+- early-stop --early-stop 4 on the constant LR: where it stopped, the steps it saved, its best KL.
 
 Each run trains on one torch thread; the load is printed beside the table.
 """
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 VARIANTS = {
     "constant": {},
     "plateau": dict(schedule="plateau", plateau_patience=3, plateau_factor=0.5, lr_min_factor=0.05),
-    "early-stop 8": dict(early_stop=8),
+    "early-stop 4": dict(early_stop=4),
 }
 
 
