@@ -237,6 +237,17 @@ def test_a_two_process_run_resumes_on_one_and_two_processes_and_loads_like_any_r
     assert (run_dir / "samples" / "step_0000020.png").is_file()
 
 
+def test_rank_0_scores_alone_while_the_others_wait(tmp_path):
+    """Scores (torchmetrics' FID on the classifier's features) are computed on rank 0 only: torchmetrics must not
+    try to gather its state over the job's process group (it did: rank 0 waited in a barrier the others never
+    reached, and the run hung at its first scoring)."""
+    run_dir = tmp_path / "runs" / "scored"
+    argv = [*TRAIN, "--steps", "20", "--score-every", "10", "--out", str(run_dir)]
+    assert fork_workers(_cli_worker, argv, timeout=90) == [0, 0]
+    scores = read_jsonl(run_dir / "scores.jsonl")
+    assert [r["step"] for r in scores] == [10, 20] and all(r.get("fd_clf") is not None for r in scores), scores
+
+
 def test_a_refused_command_ends_every_process(tmp_path, capsys):
     codes = fork_workers(_cli_worker, [*TRAIN, "--steps", "10", "--lr-g", "-1", "--out", str(tmp_path / "x")])
     assert codes == [2, 2]

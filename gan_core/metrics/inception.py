@@ -93,13 +93,15 @@ def inception_scores(real: torch.Tensor, fake: torch.Tensor, download: bool = Fa
 
     tmp = _checked_copy(weights_file(download))
     try:
-        fid = FrechetInceptionDistance(feature=2048, feature_extractor_weights_path=tmp).to(device)
+        # sync_on_compute=False: computed by one process (rank 0 under torchrun), never gathered over the job
+        fid = FrechetInceptionDistance(feature=2048, feature_extractor_weights_path=tmp,
+                                       sync_on_compute=False).to(device)
         # InceptionScore takes no weights path, but takes the network: the same one, given the file
         logits = NoTrainInceptionV3(name="inception-v3-compat", features_list=["logits_unbiased"],
                                     feature_extractor_weights_path=tmp)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "will save all extracted features": 1,008 numbers an image
-            isc = InceptionScore(feature=logits).to(device)
+            isc = InceptionScore(feature=logits, sync_on_compute=False).to(device)
     finally:
         Path(tmp).unlink(missing_ok=True)
     for i in range(0, real.shape[0], batch):

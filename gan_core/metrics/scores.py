@@ -64,7 +64,9 @@ def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
     from torchmetrics.image.fid import FrechetInceptionDistance
 
     d = real.shape[1]
-    fid = FrechetInceptionDistance(feature=_Identity(d), normalize=False, input_img_size=(d,))
+    # sync_on_compute=False: these features are this process's; under torchrun only rank 0 scores, and gathering
+    # the metric's state over the job's process group would wait for ranks that never score (a hang)
+    fid = FrechetInceptionDistance(feature=_Identity(d), normalize=False, input_img_size=(d,), sync_on_compute=False)
     fid.update(real.detach().double().cpu(), real=True)
     fid.update(fake.detach().double().cpu(), real=False)
     return max(0.0, float(fid.compute()))  # the eigenvalue route can give -1e-12 for equal sets
