@@ -30,6 +30,19 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=str(Path(os.environ["E2E_SHOTS"]) / name), full_page=False)
 
 
+def _choose(page, box, option, tries: int = 6) -> None:
+    """Open a select box and pick `option`; open it again when a rerun of the page (the batch size
+    just entered) redraws the box and closes its list under the click."""
+    for attempt in range(tries):
+        box.click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=5_000)
+            return
+        except Exception:  # the list was closed by a rerun: open it again
+            if attempt == tries - 1:
+                raise
+
+
 def test_draw_points_and_train_on_them(page, streamlit_server, data_root):
     page.goto(streamlit_server["url"] + "/")
     sidebar = page.get_by_test_id("stSidebar")
@@ -37,8 +50,7 @@ def test_draw_points_and_train_on_them(page, streamlit_server, data_root):
     batch.fill("16")
     batch.press("Enter")
     expect(batch).to_have_value("16")
-    sidebar.get_by_role("combobox", name="Dataset").click()
-    page.get_by_role("option", name=re.compile("2-D points from a CSV file")).click()
+    _choose(page, sidebar.get_by_role("combobox", name="Dataset"), re.compile("2-D points from a CSV file"))
     sidebar.get_by_role("button", name="Draw your own points").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Draw your own 2-D distribution", timeout=30_000)
