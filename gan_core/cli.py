@@ -1,5 +1,5 @@
 """Command line: `python -m gan_core train|sample|eval|train-classifier|export|timelapse|
-gallery`, on the same TrainingRun as the app.
+gallery|options|lessons`, on the same TrainingRun as the app.
 
 Building the parser imports no torch: the top-level `--help` lists the commands from the table below,
 and each command's options are added when that command is parsed or its help is printed (bug 6:
@@ -131,6 +131,10 @@ def _gallery_options(g: argparse.ArgumentParser) -> None:
     g.add_argument("--title", default="GAN gallery", help="the page's heading (default 'GAN gallery')")
 
 
+def _lessons_options(ls: argparse.ArgumentParser) -> None:
+    ls.add_argument("action", choices=["list"], help="list: print each lesson's id and title")
+
+
 class Command(NamedTuple):
     help: str  # one line in `python -m gan_core --help`
     description: str  # the top of the command's own --help
@@ -179,6 +183,11 @@ COMMANDS: dict[str, Command] = {
         "Every option of `train`, from its one declaration in gan_core/config.py; --markdown prints the table "
         "that the README shows.",
         _options_options, "gan_core.options:run_options"),
+    "lessons": Command(
+        "list the guided lessons (id and title)",
+        "The lessons of the app's Lessons page (gan_core/lessons/catalogue.py); open one with "
+        "?lesson=<id>&step=<k> in the app's URL. bench/lessons.py measures how often each one shows.",
+        _lessons_options, "gan_core.lessons.cli:run_lessons"),
 }
 
 

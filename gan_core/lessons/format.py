@@ -1,0 +1,104 @@
+"""The lesson format: frozen dataclasses, so a lesson is data that the page, the CLI and the bench read.
+
+A check is a plain function `check(runs) -> Verdict`, where `runs` maps a setup's label ("A", "B") to
+what that run produced: its metric columns (`RunLog.since(0)`: name -> list of floats, NaN where a row
+has no value, e.g. scores every `score_every` steps) and its status dict (alarms, stop_reason, ...).
+It returns `detected=None` while the runs are too short to judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gan_core.config import TrainConfig, preset
+
+
+@dataclass(frozen=True)
+class Verdict:
+    detected: bool | None  # None: not enough steps yet
+    message: str  # with the figures: "modes covered fell to 2 of 8 at step 1,200"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a check reads of one run: its metric columns and its status (alarms, stop_reason)."""
+
+    columns: Mapping[str, list[float]]
+    status: Mapping[str, Any] = field(default_factory=dict)
+
+
+Check = Callable[[Mapping[str, RunResult]], Verdict]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One configuration of a lesson: a preset plus TrainConfig field overrides."""
+
+    label: str  # "A" or "B"
+    name: str  # what it is, shown above its charts: "saturating minimax loss"
+    preset: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    def config(self, seed: int | None = None, **changes: Any) -> TrainConfig:
+        """The run's config; `seed` is shared by A and B (the comparison is the setting, not the luck)."""
+        cfg = preset(self.preset)
+        values = {**cfg.to_dict(), **self.overrides, **changes}
+        if seed is not None:
+            values["seed"] = seed
+        return TrainConfig.from_dict(values)
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str  # markdown: "Now look at D(x) and D(G(z))"
+    points_at: str = ""  # the chart or control it is about (a key of gan_core.lessons.format.TARGETS)
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    answer: str
+
+
+# What a step may point at: key -> the name of the chart or control on the page.
+TARGETS = {
+    "": "",
+    "samples": "the samples (scatter of generated points over the real data)",
+    "losses": "the losses chart",
+    "d_outputs": "the D(x) and D(G(z)) chart",
+    "grad_norms": "the gradient-norm chart",
+    "lr": "the learning-rate chart",
+    "scores": "the scores (modes covered, high-quality %)",
+    "alarms": "the alarms under the charts",
+    "run": "the Run button",
+    "verdict": "the check's verdict",
+}
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str  # in the URL: ?lesson=<id>&step=<k>
+    title: str
+    goal: str  # one sentence: what the class will see
+    explanation: str  # markdown with LaTeX ($...$): why it happens, the formula
+    setups: tuple[Setup, ...]  # one, or two for an A/B comparison (same seed)
+    knobs: tuple[str, ...]  # TrainConfig fields the students may change
+    steps: tuple[Step, ...]
+    expected: str  # the observation the check looks for
+    check: Check
+    try_next: str  # what to try when it did not show this time
+    questions: tuple[Question, ...]
+    min_step: int = 500  # below this a check has too little to judge
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.setups) <= 2:
+            raise ValueError(f"lesson {self.id}: one or two setups, not {len(self.setups)}")
+        fields = set(TrainConfig.__dataclass_fields__)
+        for k in self.knobs:
+            if k not in fields:
+                raise ValueError(f"lesson {self.id}: knob {k!r} is not a TrainConfig field")
+        for s in self.steps:
+            if s.points_at not in TARGETS:
+                raise ValueError(f"lesson {self.id}: step points at {s.points_at!r}; allowed: {', '.join(TARGETS)}")
