@@ -24,6 +24,7 @@ else:
     st.set_page_config(page_title="GAN playground", page_icon=":material/blur_on:", layout="wide")
 
     pages = [
+        st.Page("app_pages/lessons.py", title="Lessons", icon=":material/school:"),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", default=True),
         st.Page("app_pages/runs.py", title="Runs", icon=":material/folder_open:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gan_core.lessons.checks as checks
 from gan_core.lessons.format import Lesson, Question, Setup, Step
 
-_RING = dict(steps=3000)
+_RING = dict(steps=1500)  # A and B together: 3,000 steps, about 1-2 minutes of one core
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
@@ -20,7 +20,7 @@ LESSONS: tuple[Lesson, ...] = (
             "play\n\n$$\\min_G \\max_D \\; V(D,G) = \\mathbb{E}_{x}[\\log D(x)] + "
             "\\mathbb{E}_{z}[\\log(1 - D(G(z)))].$$\n\nEach D step pushes the decision boundary between the real "
             "points and G's; each G step moves G's points along D's gradient, towards where D says 'real'."),
-        setups=(Setup("A", "ring8, MLP, non-saturating loss", "ring8-mlp", _RING),),
+        setups=(Setup("A", "ring8, MLP, non-saturating loss", "ring8-mlp", dict(steps=2500)),),
         knobs=("lr_g", "lr_d", "batch_size", "seed"),
         steps=(
             Step("Press **Run**. The generated points start as a small blob near the centre.", "run"),
@@ -51,8 +51,8 @@ LESSONS: tuple[Lesson, ...] = (
             "D's logit $\\ell$ is $-D(G(z))$: when D rejects G's samples confidently ($D(G(z))\\to 0$) it "
             "vanishes. The non-saturating loss $-\\mathbb{E}[\\log D(G(z))]$ has gradient $-(1-D(G(z)))$, "
             "largest exactly then."),
-        setups=(Setup("A", "saturating minimax loss", "ring8-mlp", dict(_RING, loss="minimax", steps=2000)),
-                Setup("B", "non-saturating loss", "ring8-mlp", dict(_RING, loss="ns", steps=2000))),
+        setups=(Setup("A", "saturating minimax loss", "ring8-mlp", dict(_RING, loss="minimax")),
+                Setup("B", "non-saturating loss", "ring8-mlp", dict(_RING, loss="ns"))),
         knobs=("lr_d", "d_steps", "seed"),
         steps=(
             Step("Press **Run**: A and B start with the same seed.", "run"),
@@ -135,8 +135,8 @@ LESSONS: tuple[Lesson, ...] = (
             "lesson). The balance is set by the learning-rate ratio $\\eta_D/\\eta_G$ (TTUR) and by the number "
             "of D steps per G step."),
         setups=(Setup("A", "D too strong: 5 D steps, lr_d 5e-3, lr_g 1e-4", "ring8-mlp",
-                      dict(_RING, d_steps=5, lr_d=5e-3, lr_g=1e-4, steps=2000)),
-                Setup("B", "balanced: 1 D step, lr 1e-3 each", "ring8-mlp", dict(_RING, steps=2000))),
+                      dict(_RING, d_steps=5, lr_d=5e-3, lr_g=1e-4)),
+                Setup("B", "balanced: 1 D step, lr 1e-3 each", "ring8-mlp", _RING)),
         knobs=("d_steps", "lr_d", "lr_g", "seed"),
         steps=(
             Step("Press **Run**.", "run"),
@@ -193,8 +193,8 @@ LESSONS: tuple[Lesson, ...] = (
             "game oscillates or diverges. A warm-up $\\eta_t = \\eta(f_0 + (1-f_0)t/W)$ then a cosine decay "
             "$\\eta_t = \\eta(m + (1-m)\\tfrac12(1+\\cos\\pi t/T))$ keeps the early and late steps small."),
         setups=(Setup("A", "lr 0.02, constant", "ring8-mlp", dict(_RING, lr_g=0.02, lr_d=0.02)),
-                Setup("B", "lr 0.02, warm-up 300 + cosine decay", "ring8-mlp",
-                      dict(_RING, lr_g=0.02, lr_d=0.02, schedule="warmup-cosine", warmup_steps=300))),
+                Setup("B", "lr 0.02, warm-up 200 + cosine decay", "ring8-mlp",
+                      dict(_RING, lr_g=0.02, lr_d=0.02, schedule="warmup-cosine", warmup_steps=200))),
         knobs=("lr_g", "lr_d", "schedule", "warmup_steps", "seed"),
         steps=(
             Step("Press **Run**.", "run"),
@@ -220,9 +220,9 @@ LESSONS: tuple[Lesson, ...] = (
             "Adding $\\mathcal N(0,\\sigma^2)$ to the real and fake points D sees makes their distributions "
             "overlap, so D cannot separate them perfectly; one-sided label smoothing trains D towards "
             "$D(x)=1-\\alpha$ instead of 1: $-\\mathbb{E}[(1-\\alpha)\\log D(x) + \\alpha\\log(1-D(x))]$."),
-        setups=(Setup("A", "no noise", "ring8-mlp", dict(_RING, steps=2000)),
+        setups=(Setup("A", "no noise", "ring8-mlp", _RING),
                 Setup("B", "instance noise 0.3 + label smoothing 0.1", "ring8-mlp",
-                      dict(_RING, steps=2000, instance_noise=0.3, label_smoothing=0.1))),
+                      dict(_RING, instance_noise=0.3, label_smoothing=0.1))),
         knobs=("instance_noise", "label_smoothing", "seed"),
         steps=(
             Step("Press **Run**.", "run"),

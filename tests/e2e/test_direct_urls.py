@@ -16,8 +16,9 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is not
 from playwright.sync_api import expect
 
 # url path -> the page's heading (the url path is the script's file name under app_pages/)
-DIRECT = {"runs": "Runs", "compare": "Compare runs", "toy_lab": "2-D", "data": "Data", "gallery": "Gallery"}
-TITLES = ["Train", "Runs", "Compare", "Explore", "Gallery", "Data", "2-D lab"]
+DIRECT = {"runs": "Runs", "compare": "Compare runs", "toy_lab": "2-D", "data": "Data", "gallery": "Gallery",
+          "lessons": "Lessons"}
+TITLES = ["Lessons", "Train", "Runs", "Compare", "Explore", "Gallery", "Data", "2-D lab"]
 
 
 @pytest.mark.parametrize("path", list(DIRECT))

@@ -1,0 +1,178 @@
+"""Lessons page: a guided experiment (gan_core.lessons) - what the class will see and why, one click to
+run its configuration(s) on the real engine (A and B side by side, same seed), the steps with Next and
+Back, the check's verdict from the runs' own metrics, and questions whose answers open on click.
+
+Linkable: ?lesson=<id>&step=<k> (k from 1) opens a lesson at a step. The lesson's runs belong to this
+session's owner in the RunManager like the Train page's (ui.session), so a reload finds them again; the
+page remembers which runs are the lesson's in ?lesson_runs=<A id>,<B id>.
+"""
+
+import streamlit as st
+
+from gan_core.lessons import get_lesson, lesson_ids, lessons
+from gan_core.lessons.format import TARGETS, RunResult
+
+POLL_S = 1.0
+RUNS_PARAM = "lesson_runs"
+
+st.title("Lessons")
+st.caption("Guided experiments: each one makes a textbook phenomenon happen on the real training engine, then "
+           "checks from the run's own metrics whether it showed this time.")
+
+ids = lesson_ids()
+titles = {lesson.id: lesson.title for lesson in lessons()}
+asked = st.query_params.get("lesson")
+if asked is not None and asked not in ids:
+    st.error(f"There is no lesson {asked!r}. Lessons: {', '.join(ids)}.")
+    asked = None
+
+
+def _chosen() -> None:
+    st.query_params["lesson"] = st.session_state.lesson_pick
+    st.query_params["step"] = "1"
+    st.query_params.pop(RUNS_PARAM, None)
+
+
+if "lesson_pick" not in st.session_state or (asked and asked != st.session_state.lesson_pick):
+    st.session_state.lesson_pick = asked or ids[0]
+lesson_id = st.selectbox("Lesson", ids, key="lesson_pick", format_func=titles.get, on_change=_chosen)
+lesson = get_lesson(lesson_id)
+if st.query_params.get("lesson") != lesson_id:
+    st.query_params["lesson"] = lesson_id
+
+n_steps = len(lesson.steps)
+raw_step = st.query_params.get("step", "1")
+try:
+    step = int(raw_step)
+    if not 1 <= step <= n_steps:
+        raise ValueError
+except ValueError:
+    st.warning(f"Step {raw_step!r} is not a step of this lesson (1 to {n_steps}); showing step 1.")
+    step = 1
+st.query_params["step"] = str(step)
+
+st.subheader(lesson.title)
+st.markdown(f"**What you will see:** {lesson.goal}")
+st.markdown(lesson.explanation)
+st.markdown(f"**Expected:** {lesson.expected}")
+st.caption("Students may change: " + ", ".join(f"`{k}`" for k in lesson.knobs) + " (on the Train page).")
+
+# ---------------------------------------------------------------------------- steps
+s = lesson.steps[step - 1]
+where = TARGETS.get(s.points_at, "")
+st.info(f"**Step {step} of {n_steps}.** {s.text}" + (f"  \n*Look at {where}.*" if where else ""),
+        icon=":material/school:")
+
+
+def _go(k: int) -> None:
+    st.query_params["step"] = str(k)
+
+
+back, nxt, _ = st.columns([1, 1, 6])
+back.button("Back", disabled=step <= 1, on_click=_go, args=(step - 1,), key="lesson_back")
+nxt.button("Next", disabled=step >= n_steps, on_click=_go, args=(step + 1,), key="lesson_next")
+
+# ---------------------------------------------------------------------------- runs
+seed = st.number_input("Seed (A and B share it)", min_value=0, max_value=2**31 - 1, value=0, step=1,
+                       key="lesson_seed")
+
+
+def _run_ids() -> dict[str, str]:
+    raw = st.query_params.get(RUNS_PARAM, "")
+    got = [r for r in raw.split(",") if r]
+    return dict(zip((x.label for x in lesson.setups), got, strict=False)) if len(got) == len(lesson.setups) else {}
+
+
+def _start() -> None:
+    from gan_core.config import ConfigError
+    from gan_core.manager import LimitError
+    from ui.session import add_run, get_manager, session_owner
+
+    manager, owner = get_manager(), session_owner()
+    started = []
+    try:
+        for setup in lesson.setups:
+            run = manager.submit(setup.config(seed=int(st.session_state.lesson_seed)), owner=owner,
+                                 name=f"Lesson {lesson.id} {setup.label}")
+            started.append(run.id)
+            add_run(run.id)
+    except (LimitError, ConfigError) as e:
+        for run_id in started:  # half an A/B pair is no comparison
+            manager.stop(run_id)
+        st.session_state.lesson_error = str(e)
+        return
+    st.session_state.lesson_error = None
+    st.query_params[RUNS_PARAM] = ",".join(started)
+
+
+label = "Run A and B" if len(lesson.setups) == 2 else "Run"
+st.button(label, type="primary", on_click=_start, key="lesson_run", icon=":material/play_arrow:")
+if st.session_state.get("lesson_error"):
+    st.error(st.session_state.lesson_error)
+st.caption(" · ".join(f"**{x.label}**: {x.name}" for x in lesson.setups))
+
+run_ids = _run_ids()
+
+
+def _panel(polling: bool) -> None:
+    from gan_core.run_view import snapshot
+    from ui.figures import metrics_figure, points_figure
+    from ui.scores import alarm_banners
+    from ui.session import get_manager
+
+    manager = get_manager()
+    snaps = {lab: snapshot(rid, manager) for lab, rid in run_ids.items()}
+    if any(v is None for v in snaps.values()):
+        st.warning("This lesson's runs are not on this server any more; press Run to start them again.")
+        return
+    active = any((r := manager.get(rid)) is not None and r.active for rid in run_ids.values())
+    if polling and not active:
+        st.rerun()  # the runs ended: draw the page once more, without polling
+    x_max = max(max(int(v.status.get("steps") or 1) for v in snaps.values()), 1)
+    cols = st.columns(len(snaps))
+    for col, (lab, snap) in zip(cols, snaps.items(), strict=True):
+        with col:
+            status = snap.status
+            st.markdown(f"**{lab}**: {next(x.name for x in lesson.setups if x.label == lab)}")
+            st.progress(min(1.0, int(status.get("step") or 0) / x_max),
+                        text=f"{status.get('state')} · step {int(status.get('step') or 0):,}")
+            alarm_banners(snap.alarms)
+            if snap.sample is not None and snap.sample.get("kind") == "points":
+                st.plotly_chart(points_figure(snap.sample["fake"], snap.sample["real"],
+                                              extent=snap.sample.get("extent", 1.6)), key=f"lesson_pts_{lab}")
+            if snap.columns.get("step"):
+                fig = metrics_figure(snap.columns, height=420)
+                fig.update_xaxes(range=[0, x_max])  # A and B on the same step axis
+                st.plotly_chart(fig, key=f"lesson_metrics_{lab}")
+    results = {lab: RunResult(snap.columns, {**snap.status, "alarms": snap.alarms}) for lab, snap in snaps.items()}
+    verdict = lesson.check(results)
+    if verdict.detected is None:
+        st.caption(f"Check: {verdict.message}")
+    elif verdict.detected:
+        st.success(f"**It showed.** {verdict.message}", icon=":material/check_circle:")
+    else:
+        st.warning(f"**It did not show this time.** {verdict.message} Try: {lesson.try_next}",
+                   icon=":material/help:")
+
+
+if run_ids:
+    from ui.session import get_manager
+
+    mgr = get_manager()
+    live = any((r := mgr.get(rid)) is not None and r.active for rid in run_ids.values())
+    if live:
+        st.fragment(run_every=POLL_S)(_panel)(True)
+    else:
+        _panel(False)
+
+# ---------------------------------------------------------------------------- questions
+st.subheader("Questions")
+shown = st.session_state.setdefault("lesson_answers", set())
+for i, q in enumerate(lesson.questions):
+    key = f"{lesson.id}:{i}"
+    st.markdown(f"**{i + 1}.** {q.question}")
+    if key in shown:
+        st.success(q.answer)
+    elif st.button("Show the answer", key=f"answer_{key}"):
+        shown.add(key)
+        st.rerun()
