@@ -32,6 +32,7 @@ else:
         st.Page("app_pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
         st.Page("app_pages/data.py", title="Data", icon=":material/dataset:"),
         st.Page("app_pages/toy_lab.py", title="2-D lab", icon=":material/scatter_plot:"),
+        st.Page("app_pages/class_view.py", title="Class", icon=":material/groups:"),
     ]
     page = st.navigation(pages)
     keep_runs_alive()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from gan_core.branch import read_parent
 from gan_core.store import list_runs, runs_root
+from ui.class_mode import listed
 from ui.compare import (
     RunDeleteError,
     RunImportError,
@@ -24,7 +25,7 @@ from ui.compare import (
 from ui.explore_source import open_in_explore
 from ui.metric_labels import label, label_with_unit, metric
 from ui.score_figures import LOWER_IS_BETTER, overlay_figure
-from ui.session import get_manager
+from ui.session import claim, get_manager
 
 st.title("Compare runs")
 root = runs_root()
@@ -41,6 +42,7 @@ def _import() -> None:
     except RunImportError as e:
         st.session_state.compare_msg = ("error", f"Not imported: {e}")
         return
+    claim(run_id)  # an imported run is this session's own (listed for it on a class server)
     st.session_state.compare_msg = ("success", f"Imported as run {run_id}.")
 
 
@@ -54,7 +56,7 @@ msg = st.session_state.pop("compare_msg", None)
 if msg:
     getattr(st, msg[0])(msg[1])
 
-statuses = list_runs(root)
+statuses = listed(list_runs(root))  # on a class server a student's own runs only (ui/class_mode.py)
 if not statuses:
     st.info(f"No runs yet in {root}/. Train one on the Train page, or import a zip in the sidebar.")
     st.stop()

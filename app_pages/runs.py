@@ -11,6 +11,7 @@ from gan_core.checkpoint import CheckpointError
 from gan_core.config import ConfigError
 from gan_core.manager import LimitError
 from gan_core.store import list_runs, runs_root
+from ui.class_mode import listed
 from ui.history import history_dialog, open_history
 from ui.run_cards import STATE_FILTERS, RunCard, matches, page_of, run_card
 from ui.session import add_run, get_manager, session_owner
@@ -20,7 +21,7 @@ STATE_COLOURS = {"running": "green", "starting": "green", "queued": "blue", "pau
                  "stopped": "gray", "interrupted": "orange", "failed": "red"}
 
 st.title("Runs")
-statuses = list_runs()
+statuses = listed(list_runs())  # on a class server a student's own runs only (ui/class_mode.py)
 if not statuses:
     st.info(f"No runs yet in {runs_root()}/. Start one on the Train page.")
     st.stop()

@@ -28,11 +28,12 @@ with st.spinner("Loading the training engine (PyTorch; only the first page after
     from gan_core.run_names import MAX_LEN, closest_preset, read_name, suggest_name, validate_name
     from gan_core.run_view import snapshot
     from gan_core.store import read_json, runs_root
+    from ui.class_mode import REFUSED, class_mode, may_control
     from ui.config_form import KEY, config_form, load_into_form, lr_preview
     from ui.figures import lr_figure, metrics_figure, points_figure
     from ui.history import history_panel
     from ui.scores import alarm_banners, score_charts, score_settings
-    from ui.session import add_run, get_manager, live_figures, my_run_ids, session_owner
+    from ui.session import add_run, get_manager, live_figures, my_run_ids, session_owner, valid_run_id
 
 MAX_CONFIG_BYTES = 100_000
 
@@ -42,7 +43,11 @@ manager = get_manager()
 owner = session_owner()
 ids = my_run_ids()
 current = st.query_params.get("run")
-if current not in ids:
+# On a class server (ui/class_mode.py) another session's run (a shared link, the Class page's Open)
+# is shown, never adopted: read-only for a student, with its controls for the teacher.
+other = current if (class_mode() and current not in ids and valid_run_id(current) and (
+    manager.get(current) is not None or (runs_root() / current / "status.json").is_file())) else None
+if current not in ids and other is None:
     current = ids[0] if ids else None
 
 
@@ -151,12 +156,33 @@ def _label(run_id: str) -> str:
     return f"{_run_name(run_id)} · {run_id}"
 
 
+def _watch_own(run_id: str) -> None:
+    st.query_params["run"] = run_id
+
+
 def _choose() -> None:
     st.query_params["run"] = st.session_state.your_runs  # the form follows on this rerun
 
 
-# ---- controls (outside the polling fragment; callbacks act before the page redraws)
+# ---- controls (outside the polling fragment; callbacks act before the page redraws). Each one asks
+# may_control again: on a class server a disabled button is what a student sees, this is what holds.
+def _refused(run_id: str) -> bool:
+    if may_control(run_id):
+        return False
+    st.session_state.start_error = REFUSED
+    return True
+
+
+def _act(run_id: str, action: str) -> None:
+    """Pause, resume or step the run (TrainingRun's method of that name)."""
+    run = manager.get(run_id)
+    if run is not None and not _refused(run_id):
+        getattr(run, action)()
+
+
 def _stop(run_id: str) -> None:
+    if _refused(run_id):
+        return
     manager.stop(run_id)
     r = manager.get(run_id)
     if r is not None:
@@ -164,6 +190,8 @@ def _stop(run_id: str) -> None:
 
 
 def _rename(run_id: str) -> None:
+    if _refused(run_id):
+        return
     try:
         manager.rename(run_id, st.session_state[f"rename_{run_id}"])
         st.session_state.rename_error = None
@@ -172,6 +200,8 @@ def _rename(run_id: str) -> None:
 
 
 def _continue(run_id: str, steps: int) -> None:
+    if _refused(run_id):
+        return
     try:
         run = manager.resume(run_id, owner=owner, steps=steps)
     except (LimitError, ConfigError, CheckpointError) as e:
@@ -300,7 +330,7 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
     if run is None and state in ACTIVE:  # written by a server that is gone: nobody trains it now
         st.caption("Nobody trains this run now: the server that was training it has stopped.")
     alarm_banners(snap.alarms)
-    if not (run is not None and run.active) and not polling:
+    if not (run is not None and run.active) and not polling and may_control(run_id):
         _continue_controls(run_id, status)
         _remedy_buttons(run_id, status, snap.alarms)
     left, right = st.columns([3, 2])
@@ -363,23 +393,37 @@ def start_box(cfg: TrainConfig | None, name: str | None, blocked: bool, drawn: t
 # start_box alone, a fragment: see its docstring. The start row keeps its place at the top of the
 # page: a container filled last.
 start_row = st.container()
-if ids:
-    st.session_state.your_runs = current  # the URL decides (a new run, a reload, a link): the box follows
-    chosen = st.selectbox("Your runs", ids, format_func=_label, key="your_runs", on_change=_choose)
-    if chosen != st.query_params.get("run"):
-        st.query_params["run"] = chosen
+if ids or other is not None:
+    if other is not None:
+        chosen = other
+        control = may_control(chosen)
+        st.info(f"Run **{_run_name(chosen)}** belongs to another session. "
+                + ("You unlocked the teacher's view: its controls work." if control else
+                   "You can watch it; only its owner (or the teacher) can pause, stop, rename or continue it. "
+                   "Start your own run from its settings in the sidebar."), icon=":material/visibility:")
+        if ids:
+            st.button("Back to your runs", icon=":material/arrow_back:", on_click=_watch_own, args=(ids[0],))
+    else:
+        st.session_state.your_runs = current  # the URL decides (a new run, a reload, a link): the box follows
+        chosen = st.selectbox("Your runs", ids, format_func=_label, key="your_runs", on_change=_choose)
+        if chosen != st.query_params.get("run"):
+            st.query_params["run"] = chosen
+        control = may_control(chosen)
     run = manager.get(chosen)
     state_drawn = run.state if run is not None else None  # read once: every button follows the same state
+    why = None if control else "Only the run's owner or the teacher can do this."
     c = st.columns(5)
     if run is not None:
-        c[0].button("Pause", disabled=state_drawn not in ("running", "starting"), icon=":material/pause:",
-                    on_click=run.pause)
-        c[1].button("Resume", disabled=state_drawn != "paused", icon=":material/play_arrow:", on_click=run.resume)
-        c[2].button("Step", disabled=state_drawn != "paused", icon=":material/skip_next:", on_click=run.step_once,
-                    help="One training step (d_steps D updates and one G update), then pause again.")
-        c[3].button("Stop", disabled=state_drawn not in ACTIVE, icon=":material/stop:", on_click=_stop,
-                    args=(run.id,), help="End the run now; its checkpoint is written first.")
-    if run is not None or (runs_root() / chosen / "status.json").is_file():
+        c[0].button("Pause", disabled=state_drawn not in ("running", "starting") or not control,
+                    icon=":material/pause:", on_click=_act, args=(run.id, "pause"), help=why)
+        c[1].button("Resume", disabled=state_drawn != "paused" or not control, icon=":material/play_arrow:",
+                    on_click=_act, args=(run.id, "resume"), help=why)
+        c[2].button("Step", disabled=state_drawn != "paused" or not control, icon=":material/skip_next:",
+                    on_click=_act, args=(run.id, "step_once"),
+                    help=why or "One training step (d_steps D updates and one G update), then pause again.")
+        c[3].button("Stop", disabled=state_drawn not in ACTIVE or not control, icon=":material/stop:",
+                    on_click=_stop, args=(run.id,), help=why or "End the run now; its checkpoint is written first.")
+    if control and (run is not None or (runs_root() / chosen / "status.json").is_file()):
         with c[4].popover("Rename", icon=":material/edit:"):
             st.text_input("New name", value=_run_name(chosen), key=f"rename_{chosen}", on_change=_rename,
                           args=(chosen,))
@@ -388,7 +432,7 @@ if ids:
     # Poll while any of this session's runs is active (its heartbeat keeps them alive), not only
     # the one shown.
     active = _active_ids()
-    if active:
+    if active or (run is not None and run.active):  # another session's run polls while it trains
         st.fragment(run_every=POLL_S)(live_panel)(chosen, active, state_drawn, {"first": True})
     else:
         live_panel(chosen, None)

@@ -22,6 +22,7 @@ tab) is named in a warning on whatever page is open.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # the manager's module imports torch; the router imports this
     from gan_core.manager import RunManager
 
 OWNER_PARAM = "session"
+PASSWORD_ENV = "GAN_TEACHER_PASSWORD"  # set: a class server (ui/class_mode.py)
 WARN_AFTER = 2 / 3  # warn when a run went unwatched for this fraction of the orphan timeout
 WARN_FOR_S = 30.0  # and keep the warning up this long
 _OWNER_RE = re.compile(r"[0-9a-f]{32}")
@@ -73,14 +75,22 @@ def valid_run_id(run_id: object) -> bool:
     return isinstance(run_id, str) and 0 < len(run_id) <= 64 and all(c.isalnum() or c in "-_" for c in run_id)
 
 
+def class_mode() -> bool:
+    """Whether this server is a class server: GAN_TEACHER_PASSWORD set (ui/class_mode.py)."""
+    return bool(os.environ.get(PASSWORD_ENV))
+
+
 def my_run_ids() -> list[str]:
     """This session's runs, newest first: those the manager holds for its owner (a reload finds
-    them again), those it listed before, and a run id in the URL (a shared link), adopted."""
+    them again), those it listed before, and a run id in the URL (a shared link), adopted.
+
+    On a class server (class_mode) a URL never adopts a run: a student who opens another's link
+    must not take that run over, nor the teacher a student's; the Train page shows it read-only."""
     ids: list[str] = st.session_state.setdefault("my_runs", [])
     manager = get_manager()
     owner = session_owner()
     url_run = st.query_params.get("run")
-    if url_run and url_run not in ids and valid_run_id(url_run):
+    if url_run and url_run not in ids and valid_run_id(url_run) and not class_mode():
         ids.append(url_run)
         manager.adopt(url_run, owner)
     ids.extend(r.id for r in manager.runs(owner) if r.id not in ids)
@@ -88,7 +98,17 @@ def my_run_ids() -> list[str]:
     return ids
 
 
+def claim(run_id: str) -> None:
+    """Record a run this session made (started, continued, imported): its own on a class server
+    (ui/class_mode.py) also after the run ended and the manager's owner no longer says so."""
+    started = st.session_state.setdefault("started_here", [])
+    if run_id not in started:
+        started.append(run_id)
+
+
 def add_run(run_id: str) -> None:
+    """A run this session started or continued: listed first, watched, and its own (claim)."""
+    claim(run_id)
     ids = st.session_state.setdefault("my_runs", [])
     if run_id in ids:
         ids.remove(run_id)

@@ -17,8 +17,8 @@ from playwright.sync_api import expect
 
 # url path -> the page's heading (the url path is the script's file name under app_pages/)
 DIRECT = {"runs": "Runs", "compare": "Compare runs", "toy_lab": "2-D", "data": "Data", "gallery": "Gallery",
-          "lessons": "Lessons"}
-TITLES = ["Lessons", "Train", "Runs", "Compare", "Explore", "Gallery", "Data", "2-D lab"]
+          "lessons": "Lessons", "class_view": "Class"}
+TITLES = ["Lessons", "Train", "Runs", "Compare", "Explore", "Gallery", "Data", "2-D lab", "Class"]
 
 
 @pytest.mark.parametrize("path", list(DIRECT))
