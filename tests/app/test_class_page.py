@@ -3,7 +3,8 @@
 Several AppTest instances share the process-wide RunManager (ui.session.get_manager), each its
 own browser session (?session=<owner id>), as students and a teacher on one server. Runs are
 submitted to the manager directly (the Train page's form is tested elsewhere): a long ring8 run
-per student, stopped at teardown.
+per student, paused as soon as it is ready (active, but leaving the CPU to the pages under test) and
+stopped at teardown.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def server(tmp_path, monkeypatch):
     alice, bob = _owner(), _owner()
     runs = {who: manager.submit(TrainConfig(steps=1_000_000, sample_every=20), owner=o, name=f"{who}'s ring")
             for who, o in (("alice", alice), ("bob", bob))}
+    for run in runs.values():
+        run.pause()  # active, yet not training: the pages under test keep both CPU cores
     yield {"manager": manager, "owners": {"alice": alice, "bob": bob}, "runs": runs, "root": tmp_path / "runs"}
     manager.stop_all()
     get_manager.clear()
