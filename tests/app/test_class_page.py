@@ -97,6 +97,10 @@ def test_teacher_sees_every_run_and_stops_a_students_run(server):
     assert "alice's ring" in _texts(teacher) and "bob's ring" in _texts(teacher)
     alice_run = server["runs"]["alice"]
     assert len(_buttons(teacher, "Stop")) == 2  # one per tile
+    links = [p.proto for p in teacher.get("page_link")]
+    assert any(link.label == "Open" and link.page_script_hash and link.query_string == f"run={alice_run.id}"
+               for link in links), links  # Open: a page of the app (the Train page), watching that run
+    assert {m.label for m in teacher.metric} >= {"D loss", "G loss"}  # the sparklines' tiles
     teacher.button(key=f"class_stop_{alice_run.id}").click().run()
     alice_run.join(10.0)
     assert alice_run.state == "stopped"
