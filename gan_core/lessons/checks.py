@@ -96,13 +96,14 @@ def fewer_modes(runs: Mapping[str, RunResult]) -> Verdict:
 
 
 def d_overpowers(runs: Mapping[str, RunResult]) -> Verdict:
-    """D too strong: in the second half A's D(G(z)) stays near 0 (D wins) while B's stays in play."""
+    """D too strong: in the second half A's D(G(z)) is under 0.2 and under half of B's
+    (D wins clearly), or A raised the D-overpowering alarm and B did not."""
     if (short := _short(runs, 1000)) is not None:
         return short
     a = mean(window(runs["A"], "d_fake", 0.5, 1.0))
     b = mean(window(runs["B"], "d_fake", 0.5, 1.0))
     al = alarm(runs["A"], "d_overpowering")
-    if (a < 0.1 and b > 2 * a) or (al is not None and alarm(runs["B"], "d_overpowering") is None):
+    if (a < 0.2 and b > 2 * a) or (al is not None and alarm(runs["B"], "d_overpowering") is None):
         return Verdict(True, f"In the second half D(G(z)) averaged {a:.3f} for A (D too strong) and {b:.3f} for "
                              f"B (balanced)." + (f" A's alarm: {al['message']}" if al else ""))
     return Verdict(False, f"D(G(z)) averaged {a:.3f} for A and {b:.3f} for B: D did not win clearly this time.")
