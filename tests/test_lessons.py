@@ -141,3 +141,13 @@ def test_cli_lists_lessons():
                          check=True).stdout
     for lesson in lessons():
         assert lesson.id in out and lesson.title in out
+
+
+def test_headless_runs_both_setups_on_the_engine(tmp_path):
+    """bench/lessons.py's runner trains the lesson's setup on the real engine; 30 steps are too few to judge."""
+    from gan_core.lessons.headless import run_lesson
+
+    verdict, seconds = run_lesson(get_lesson("the-game"), 3, tmp_path, device="cpu", steps=30, batch_size=32,
+                                  sample_every=1000, score_every=1000)
+    assert verdict.detected is None and "step 30" in verdict.message and seconds > 0
+    assert (tmp_path / "the-game-A-3" / "metrics.jsonl").is_file()
