@@ -9,19 +9,16 @@ failure test launches the README's torchrun command itself.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import traceback
 from pathlib import Path
 
 import pytest
 import torch
 import torch.distributed as dist
+from forked_group import WORLD, fork_workers, free_port
 
 from gan_core import cli
 from gan_core.checkpoint import checkpoint_step, load_models
@@ -36,43 +33,6 @@ from gan_core.store import read_json, read_jsonl
 pytestmark = pytest.mark.usefixtures("isolated")
 REPO = Path(__file__).resolve().parents[1]
 B = 8  # per process; the single process gets 2B
-WORLD = 2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fork_workers(target, *args, world: int = WORLD, timeout: float = 120.0) -> list[int]:
-    """Run target(rank, *args) in `world` forked processes of one gloo group; -> their exit codes."""
-    port = free_port()
-    ctx = multiprocessing.get_context("fork")
-
-    def main(rank: int) -> None:
-        os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank),
-                          WORLD_SIZE=str(world))
-        torch.set_num_threads(1)
-        code = 1
-        try:
-            code = target(rank, *args) or 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(code)
-
-    procs = [ctx.Process(target=main, args=(r,)) for r in range(world)]
-    for p in procs:
-        p.start()
-    deadline = time.monotonic() + timeout
-    for p in procs:
-        p.join(max(0.1, deadline - time.monotonic()))
-    for p in procs:
-        if p.is_alive():
-            p.kill()
-            p.join()
-    return [p.exitcode for p in procs]
 
 
 # ---------------------------------------------------------------------------- 2 x B == 1 x 2B

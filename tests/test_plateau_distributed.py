@@ -5,15 +5,11 @@ tests/test_distributed.py."""
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-import socket
-import time
-import traceback
 
 import pytest
 import torch
 import torch.distributed as dist
+from forked_group import fork_workers
 
 from gan_core.config import TrainConfig
 from gan_core.data import load_dataset
@@ -46,40 +42,9 @@ def _worker(rank: int, out: str) -> int:
     return 0
 
 
-def _fork(target, *args, world: int = 2, timeout: float = 120.0) -> list[int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    ctx = multiprocessing.get_context("fork")
-
-    def main(rank: int) -> None:
-        os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank),
-                          WORLD_SIZE=str(world))
-        torch.set_num_threads(1)
-        code = 1
-        try:
-            code = target(rank, *args) or 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(code)
-
-    procs = [ctx.Process(target=main, args=(r,)) for r in range(world)]
-    for p in procs:
-        p.start()
-    deadline = time.monotonic() + timeout
-    for p in procs:
-        p.join(max(0.1, deadline - time.monotonic()))
-    for p in procs:
-        if p.is_alive():
-            p.kill()
-            p.join()
-    return [p.exitcode for p in procs]
-
-
 def test_every_rank_steps_with_the_learning_rate_plateau_decay_set_on_rank_0(tmp_path):
     out = str(tmp_path / "lr")
-    assert _fork(_worker, out) == [0, 0]
+    assert fork_workers(_worker, out) == [0, 0]
     leader, follower = (json.load(open(f"{out}.{r}")) for r in (0, 1))
     lr = TrainConfig(**CFG).lr_g
     assert leader["lr_g"] == pytest.approx(lr / 2) and leader["lr_d"] == pytest.approx(lr / 2)
