@@ -5,10 +5,9 @@ refused under the form; an alarm's remedy is a one-click branch on the Train pag
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import pytest
+from apptest import APP, rerun_until
 from streamlit.testing.v1 import AppTest
 
 from gan_core.branch import read_parent
@@ -17,7 +16,6 @@ from gan_core.config import TrainConfig
 from gan_core.run import TrainingRun
 from gan_core.store import atomic_write_json, read_json
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PARENT = "20260101-000010-aaaaaa"
 TINY = dict(dataset="digits", arch="dcgan", latent_dim=4, width=4, batch_size=8, n_fixed=4, device="cpu",
             score_every=0, sample_every=1000, log_every=5, steps=6)
@@ -38,28 +36,11 @@ def parent_dir(tmp_path_factory):
 
 
 @pytest.fixture
-def root(tmp_path, monkeypatch, parent_dir):
+def root(runs_root, parent_dir):
     import shutil
 
-    from ui.session import get_manager
-
-    root = tmp_path / "runs"
-    shutil.copytree(parent_dir, root / PARENT)
-    monkeypatch.setenv("GAN_RUNS_DIR", str(root))
-    get_manager.clear()
-    yield root
-    get_manager().stop_all()
-    get_manager.clear()
-
-
-def _wait(at, pred, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        at.run()
-        if pred(at):
-            return True
-        time.sleep(0.5)
-    return False
+    shutil.copytree(parent_dir, runs_root / PARENT)
+    return runs_root
 
 
 def test_continue_with_changes_from_the_runs_page(root):
@@ -81,7 +62,7 @@ def test_continue_with_changes_from_the_runs_page(root):
     run_id = at.query_params["run"]
     run_id = run_id[0] if isinstance(run_id, list) else run_id
     assert run_id != PARENT
-    assert _wait(at, lambda a: read_json(root / run_id / "status.json").get("state") == "finished")
+    assert rerun_until(at, lambda a: read_json(root / run_id / "status.json").get("state") == "finished")
     parent = read_parent(root / run_id)
     assert parent["run_id"] == PARENT and parent["step"] == 6 and parent["changed"]["lr_d"] == [2e-4, 1e-4]
     cfg = json.loads((root / run_id / "config.json").read_text())

@@ -2,24 +2,17 @@
 listed on the Runs page, opens on the Train page (which says how many processes trained it), and Explore and
 Compare open it like any other run."""
 
-from pathlib import Path
 
 import pytest
+from apptest import APP
+from forked_group import fork_workers
 from streamlit.testing.v1 import AppTest
-from test_distributed import TRAIN, _cli_worker, fork_workers
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from test_distributed import TRAIN, _cli_worker
 
 
 @pytest.fixture
-def runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAN_RUNS_DIR", str(tmp_path / "runs"))
-    from ui.session import get_manager
-
-    get_manager.clear()
-    yield tmp_path / "runs"
-    get_manager().stop_all()
-    get_manager.clear()
+def runs(runs_root):
+    return runs_root
 
 
 def test_a_two_process_run_is_listed_and_opens_on_the_train_page(runs):

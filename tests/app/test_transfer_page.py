@@ -3,9 +3,9 @@ refusals shown under the form (a checkpoint of another shape, D from a generator
 (AppTest cannot upload) are checked through the function the uploader calls."""
 
 import json
-import time
 
 import pytest
+from apptest import APP, rerun_until
 from streamlit.testing.v1 import AppTest
 
 from gan_core.checkpoint import CheckpointError
@@ -13,18 +13,10 @@ from gan_core.config import preset
 from gan_core.run import TrainingRun
 from gan_core.store import PRETRAINED_DIR
 
-APP = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "app.py")
-
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAN_RUNS_DIR", str(tmp_path / "runs"))
-    from ui.session import get_manager
-
-    get_manager.clear()
-    yield AppTest.from_file(APP, default_timeout=60)
-    get_manager().stop_all()
-    get_manager.clear()
+def app(runs_root):
+    return AppTest.from_file(APP, default_timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +43,6 @@ def source(source_dir, tmp_path):
     return tmp_path / "runs" / "src" / "checkpoints" / "last.safetensors"
 
 
-def _wait(at, pred, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        at.run()
-        if pred(at):
-            return True
-        time.sleep(0.5)
-    return False
-
-
 def test_start_from_a_runs_checkpoint_with_freeze_d(app, source, tmp_path):
     at = app.run()
     at.sidebar.selectbox(key="preset").set_value("digits-dcgan").run()
@@ -72,7 +54,7 @@ def test_start_from_a_runs_checkpoint_with_freeze_d(app, source, tmp_path):
     assert not at.error, [e.value for e in at.error]
     at.button[0].click().run()
     run_id = at.query_params["run"]
-    assert _wait(at, lambda a: any("Finished" in s.value for s in a.success))
+    assert rerun_until(at, lambda a: any("Finished" in s.value for s in a.success))
     cfg = json.loads((tmp_path / "runs" / run_id / "config.json").read_text())
     assert cfg["init_from"] == str(source) and cfg["freeze_d"] == 1 and cfg["init_part"] == "both"
 
