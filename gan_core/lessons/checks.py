@@ -9,6 +9,7 @@ on a synthetic log of both kinds (tests/test_lessons.py).
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping
 
 from gan_core.lessons.format import RunResult, Verdict
@@ -28,6 +29,11 @@ def last_step(run: RunResult) -> int:
 
 def mean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else float("nan")
+
+
+def std(xs: list[float]) -> float:
+    """Population standard deviation (statistics.pstdev); NaN when nothing was logged."""
+    return statistics.pstdev(xs) if xs else float("nan")
 
 
 def window(run: RunResult, key: str, lo: float, hi: float) -> list[float]:
@@ -133,10 +139,6 @@ def loss_swings(runs: Mapping[str, RunResult]) -> Verdict:
     al = alarm(runs["A"], "divergence")
     if al is not None and alarm(runs["B"], "divergence") is None:
         return Verdict(True, f"A diverged: {al['message']}")
-
-    def std(xs: list[float]) -> float:
-        m = mean(xs)
-        return math.sqrt(mean([(x - m) ** 2 for x in xs])) if xs else float("nan")
 
     a = std(window(runs["A"], "g_loss", 0.5, 1.0))
     b = std(window(runs["B"], "g_loss", 0.5, 1.0))
