@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gan_core.store import read_json, read_jsonl, runs_root
+from gan_core.timelapse import newest_grid
 
 #: the files whose change invalidates a cached disk snapshot
 WATCHED = ("status.json", "config.json", "metrics.jsonl", "scores.jsonl", "alarms.jsonl")
@@ -87,14 +88,8 @@ def columns_from_rows(rows: Iterable[dict[str, Any]]) -> dict[str, list[Any]]:
 
 
 def _latest_sample(run_dir: Path) -> dict[str, Any] | None:
-    pngs = sorted((run_dir / "samples").glob("step_*.png"))
-    if not pngs:
-        return None
-    try:
-        step = int(pngs[-1].stem.split("_", 1)[1])
-    except (IndexError, ValueError):
-        step = 0
-    return {"kind": "image", "png": str(pngs[-1]), "step": step}
+    frame = newest_grid(run_dir)
+    return None if frame is None else {"kind": "image", "png": str(frame.path), "step": frame.step}
 
 
 def _signature(run_dir: Path) -> tuple:

@@ -63,6 +63,13 @@ def saved_grids(run_dir: str | Path) -> list[Frame]:
     return sorted(frames, key=lambda f: f.step)
 
 
+def newest_grid(run_dir: str | Path) -> Frame | None:
+    """The run's newest saved grid by step number, not by name: names are zero-padded to 7 digits,
+    so step_10000000.png would sort before step_9999999.png as text."""
+    frames = saved_grids(run_dir)
+    return frames[-1] if frames else None
+
+
 def thin(frames: Sequence[Frame], max_frames: int) -> list[Frame]:
     """At most `max_frames` of `frames`, evenly spread, first and last kept (max_frames >= 2)."""
     n = len(frames)

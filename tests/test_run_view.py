@@ -86,3 +86,15 @@ def test_snapshot_prefers_the_live_run(tmp_path):
     m.run.run()
     assert snapshot("x", m, tmp_path).live
     assert not snapshot("x", None, tmp_path).live
+
+
+def test_the_newest_grid_is_found_by_step_number_past_ten_million_steps(tmp_path):
+    # names are zero-padded to 7 digits: as text, step_10000000.png sorts before step_9999999.png
+    from ui.run_cards import newest_sample
+
+    d = _run_dir(tmp_path)
+    for step in (9_999_999, 10_000_000):
+        (d / "samples" / f"step_{step:07d}.png").write_bytes((d / "samples" / "step_0000300.png").read_bytes())
+    (d / "samples" / "step_0000400.png.tmp").write_bytes(b"half")  # an atomic write under way: ignored
+    assert from_disk(d).sample["step"] == 10_000_000
+    assert newest_sample(d).name == "step_10000000.png"

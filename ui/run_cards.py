@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gan_core.store import ACTIVE
+from gan_core.timelapse import newest_grid
 from ui.metric_labels import format_value, label, metric
 
 # Scores shown on a card, most telling first (the card shows those present).
@@ -83,9 +84,9 @@ def last_jsonl_row(path: str | os.PathLike) -> dict[str, Any] | None:
 
 
 def newest_sample(run_dir: Path) -> Path | None:
-    """samples/step_XXXXXXX.png with the highest step (zero-padded names sort by step)."""
-    pngs = sorted((run_dir / "samples").glob("step_*.png"))
-    return pngs[-1] if pngs else None
+    """The samples/step_<N>.png with the highest step N (gan_core.timelapse.newest_grid)."""
+    frame = newest_grid(run_dir)
+    return None if frame is None else frame.path
 
 
 def card_score_keys(row: dict[str, Any] | None) -> list[str]:
