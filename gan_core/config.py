@@ -353,8 +353,8 @@ class TrainConfig:
     plateau_threshold: float = opt(0.01, "Plateau threshold", group="schedule", lo=0.0, hi=1.0, step=0.005,
                                    fmt="%.3f", when=When(read_by="schedule"), help=(
         "Plateau decay: a score counts as an improvement only when it beats the best so far by this fraction of "
-        "it (relative threshold: FD < best (1 - t), or > best (1 + t) for scores where higher is better), so noise "
-        "alone does not reset the patience."
+        "it (relative threshold: FD < best - t |best|, or > best + t |best| for scores where higher is better; of "
+        "|best|, so that it also holds for a negative loss), so noise alone does not reset the patience."
     ))
     plateau_cooldown: int = opt(0, "Plateau cooldown", group="schedule", lo=0, hi=10_000, step=1,
                                 unit="observations", when=When(read_by="schedule"), help=(

@@ -156,14 +156,33 @@ class PlateauLR(lr_scheduler.ReduceLROnPlateau):
     generator step, without a value, and that tick does nothing here; the run feeds it the monitored
     score with `observe(value)` each time one is logged (gan_core.run), which is torch's
     `ReduceLROnPlateau.step(value)`: after more than `patience` observations without an improvement
-    (beyond the relative threshold) lr <- max(factor lr, min_lr), then `cooldown` observations of rest."""
+    (beyond the relative threshold) lr <- max(factor lr, min_lr), then `cooldown` observations of rest.
+
+    The relative threshold is taken of |best|: an improvement is v < best - t |best| ("min") or
+    v > best + t |best| ("max"). torch's "rel" mode compares with best (1 - t), which for a negative
+    best (a WGAN loss, an unbiased KID below 0) lies *above* it: a worse value counted as an
+    improvement and the LR never decayed. So torch runs in "abs" mode with threshold 0 and hears
+    either the value (an improvement by our rule: strictly better, so torch takes it as the new best)
+    or its own best (not strictly better: one more bad observation); patience, cooldown, factor and
+    min_lr stay torch's."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, *, threshold: float = 1e-4, **kwargs: Any) -> None:
+        super().__init__(optimizer, threshold=0.0, threshold_mode="abs", **kwargs)
+        self.rel_threshold = threshold
 
     def step(self, metrics: float | None = None, epoch: int | None = None) -> None:  # type: ignore[override]
         if metrics is not None:
-            super().step(metrics)
+            self.observe(float(metrics))
+
+    def improves(self, value: float) -> bool:
+        """Whether `value` beats the best so far by more than the relative threshold of |best|."""
+        if math.isinf(self.best):
+            return True  # nothing observed yet (best is torch's "worst" start value)
+        margin = self.rel_threshold * abs(self.best)
+        return value < self.best - margin if self.mode == "min" else value > self.best + margin
 
     def observe(self, value: float) -> None:
-        super().step(value)
+        super().step(value if self.improves(value) else self.best)
 
 
 @schedule("plateau", label="Decay on plateau",
@@ -176,7 +195,7 @@ def _plateau(opt: torch.optim.Optimizer, *, steps: int, monitor: str, plateau_pa
              plateau_threshold: float, plateau_cooldown: int, lr_min_factor: float) -> lr_scheduler.LRScheduler:
     direction = MONITORED.get(monitor, "min")  # "auto" watches a distance (fd_clf / kl): lower is better
     return PlateauLR(opt, mode=direction, factor=plateau_factor, patience=plateau_patience,
-                     threshold=plateau_threshold, threshold_mode="rel", cooldown=plateau_cooldown,
+                     threshold=plateau_threshold, cooldown=plateau_cooldown,
                      min_lr=lr_min_factor * _base_lr(opt))
 
 

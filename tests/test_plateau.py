@@ -135,3 +135,26 @@ def test_the_2d_lab_refuses_plateau_decay_it_could_never_feed():
         check_lab_config(TrainConfig(**TINY))
     assert e.value.field == "schedule"
     check_lab_config(TrainConfig(**{**TINY, "schedule": "constant"}))
+
+
+def test_the_relative_threshold_holds_for_a_negative_monitored_value():
+    # A WGAN loss is negative. torch's "rel" mode counts v < best (1 - t) as an improvement, which for
+    # best = -5 means anything below -4.95: a worse -4.96 reset the patience and the LR never decayed.
+    from gan_core.optim import build_schedule
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR)
+    sched = build_schedule(opt, "plateau", steps=100, monitor="g_loss", plateau_patience=1, plateau_factor=0.5,
+                           plateau_threshold=0.01, plateau_cooldown=0, lr_min_factor=0.1)
+    for v in (-5.0, -4.96, -4.97):  # two worse values after the best: more than patience 1
+        sched.observe(v)
+    assert opt.param_groups[0]["lr"] == pytest.approx(LR / 2)
+    sched.observe(-5.2)  # better by 4% of |best|: an improvement, the new best
+    assert sched.best == -5.2 and sched.num_bad_epochs == 0
+    sched.observe(-5.22)  # better by 0.4% only: within the threshold, a bad observation
+    assert sched.best == -5.2 and sched.num_bad_epochs == 1
+    maxed = build_schedule(torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR), "plateau", steps=100,
+                           monitor="modes_covered", plateau_patience=0, plateau_factor=0.5,
+                           plateau_threshold=0.1, plateau_cooldown=0, lr_min_factor=0.1)
+    maxed.observe(-2.0)
+    maxed.observe(-1.9)  # higher, but by 5% of |best| < 10%: not an improvement
+    assert maxed.best == -2.0
