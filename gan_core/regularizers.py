@@ -68,9 +68,14 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
 
 @torch.no_grad()
 def clip_weights_(module: nn.Module, c: float) -> None:
-    """WGAN weight clipping (Arjovsky et al. 2017): every weight into [-c, c], in place."""
+    """WGAN weight clipping (Arjovsky et al. 2017): every trainable weight into [-c, c], in place.
+
+    Frozen weights (transfer learning's --freeze-d, requires_grad False) are left as they are: they
+    are constant, so they cannot raise the critic's Lipschitz bound during training, and clipping
+    them would rewrite the pretrained features that freezing is there to keep."""
     for p in module.parameters():
-        p.clamp_(-c, c)
+        if p.requires_grad:
+            p.clamp_(-c, c)
 
 
 def clip_grad_norm_(params: list[torch.nn.Parameter], max_norm: float) -> torch.Tensor:

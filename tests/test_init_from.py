@@ -176,3 +176,18 @@ def test_blocks_run_from_the_input_side():
     G, D = build_models("stylegan-lite", shape=(1, 28, 28), latent_dim=16, width=8)
     assert block_names(G)[:5] == ["mapping.net.0", "mapping.net.2", "mapping.net.4", "mapping.net.6", "(own)"]
     assert block_names(D)[0] == "blocks.0"
+
+
+def test_weight_clipping_leaves_frozen_d_blocks_as_they_are(source):
+    # WGAN's clipping keeps trainable weights in [-c, c]; frozen ones are the source's features
+    cfg = validate_config(TrainConfig(**{**TINY, "loss": "wgan", "opt_d": "rmsprop", "opt_g": "rmsprop"}, steps=5,
+                                      init_from=str(source), freeze_d=2, clip_value=0.001))
+    eng = Engine(cfg, images(), CPU)
+    frozen = {k: v.clone() for k, v in eng.D.named_parameters() if not v.requires_grad}
+    assert frozen and max(v.abs().max().item() for v in frozen.values()) > 0.001  # clipping would change them
+    for _ in range(2):
+        eng.train_step()
+    params = dict(eng.D.named_parameters())
+    assert all(torch.equal(v, params[k]) for k, v in frozen.items())
+    c = torch.tensor(0.001).item()  # float32 0.001, the bound clamp_ writes
+    assert all(p.abs().max().item() <= c for p in params.values() if p.requires_grad)
