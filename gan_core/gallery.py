@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gan_core.messages import Msg
 from gan_core.run_view import from_disk
 from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, runs_root
 from gan_core.timelapse import saved_grids
@@ -70,16 +71,18 @@ def settings_of(cfg: dict[str, Any]) -> list[tuple[str, str]]:
     def get(k: str, default: Any = "?") -> Any:
         return cfg.get(k, default)
 
-    out = [("Dataset", str(get("dataset"))), ("Architecture", str(get("arch"))), ("Loss", str(get("loss"))),
-           ("Learning rates", f"G {get('lr_g')} · D {get('lr_d')}"), ("Batch size", str(get("batch_size"))),
-           ("D steps per G step", str(get("d_steps", 1)))]
+    out = [(Msg("Dataset"), str(get("dataset"))), (Msg("Architecture"), str(get("arch"))),
+           (Msg("Loss"), str(get("loss"))), (Msg("Learning rates"), f"G {get('lr_g')} · D {get('lr_d')}"),
+           (Msg("Batch size"), str(get("batch_size"))), (Msg("D steps per G step"), str(get("d_steps", 1)))]
     regs = []
-    for k, name in (("gp_weight", "gradient penalty"), ("r1_weight", "R1"), ("ema_decay", "EMA of G")):
+    for k, name in (("gp_weight", Msg("gradient penalty")), ("r1_weight", "R1"), ("ema_decay", Msg("EMA of G"))):
         v = cfg.get(k)
         if isinstance(v, (int, float)) and v and (k != "gp_weight" or cfg.get("loss") == "wgan-gp"):
-            regs.append(f"{name} {v}")  # the GP weight has a default but acts only with wgan-gp
+            regs.append(Msg("{name} {value}", name=name, value=v))  # the GP weight acts only with wgan-gp
     if regs:
-        out.append(("Extras", ", ".join(regs)))
+        parts = {f"r{i}": r for i, r in enumerate(regs)}
+        joined = ", ".join(f"{{{k}}}" for k in parts)  # "{r0}, {r1}": a template of no words; each part translates
+        out.append((Msg("Extras"), Msg(joined, **parts)))
     return out
 
 
@@ -98,9 +101,10 @@ def item_from_run(run_dir: str | Path, describe: Describe = raw_scores) -> Galle
     step, steps = status.get("step"), status.get("steps")
     settings = settings_of(snap.config)
     if isinstance(step, int) and isinstance(steps, int):
-        settings.insert(0, ("Steps", f"{step:,} of {steps:,} ({status.get('state', '?')})"))
+        settings.insert(0, (Msg("Steps"), Msg("{step:,} of {steps:,} ({state})", step=step, steps=steps,
+                                                 state=Msg.literal(str(status.get("state", "?"))))))
     return GalleryItem(title=snap.name, source="Run", ident=snap.id, png=frames[-1].path.read_bytes(),
-                       caption=f"G(fixed z) at step {frames[-1].step:,}", settings=settings,
+                       caption=Msg("G(fixed z) at step {step:,}", step=frames[-1].step), settings=settings,
                        scores=describe(snap.scores or {}))
 
 
@@ -124,14 +128,14 @@ def item_from_pretrained(name: str, describe: Describe = raw_scores,
         x = (G(z, torch.arange(n) % card.n_classes, **kw) if card.conditional else G(z, **kw)).float()
     if card.kind == "image":
         png = png_bytes(grid_image(x, nrow=cols))
-        caption = (f"{n} samples from seed 0, one column per class" if card.conditional
-                   else f"{n} samples from seed 0")
+        caption = (Msg("{n} samples from seed 0, one column per class", n=n) if card.conditional
+                   else Msg("{n} samples from seed 0", n=n))
     else:
         pts = x.numpy()
         extent = round(1.15 * float(abs(pts).max()) + 0.05, 2)
         png = png_bytes(points_image(pts, None, extent=extent))
-        caption = f"{n:,} points from seed 0"
-    settings = [("Steps", f"{card.steps:,}"), *settings_of(cfg.to_dict())]
+        caption = Msg("{n:,} points from seed 0", n=n)
+    settings = [(Msg("Steps"), f"{card.steps:,}"), *settings_of(cfg.to_dict())]
     return GalleryItem(title=card.title, source="Shipped model", ident=card.name, png=png, caption=caption,
                        settings=settings, scores=describe(card.scores or {}))
 

@@ -21,10 +21,12 @@ import torch
 
 from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
 from gan_core.data.paths import download_allowed, resolve_data_dir
+from gan_core.messages import Msg
 
 BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 FOLDER = "cifar-10-batches-py"
-CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+CLASS_NAMES = (Msg("airplane"), Msg("automobile"), Msg("bird"), Msg("cat"), Msg("deer"), Msg("dog"), Msg("frog"),
+               Msg("horse"), Msg("ship"), Msg("truck"))
 MAX_BATCH_BYTES = 256 * 2**20  # a real batch is about 31 MB
 
 
@@ -109,7 +111,8 @@ def _load(req: SourceRequest) -> Raw:
     parts = [read_batch(folder / b) for b in BATCHES]
     x = torch.from_numpy(np.concatenate([p[0] for p in parts]))
     y = torch.from_numpy(np.concatenate([p[1] for p in parts]))
-    return Raw(x=x, y=y, kind="image", source=f"CIFAR-10 from {folder}", class_names=CLASS_NAMES)
+    return Raw(x=x, y=y, kind="image", source=Msg("{title} from {folder}", title="CIFAR-10", folder=str(folder)),
+               class_names=CLASS_NAMES)
 
 
 register_source(

@@ -13,6 +13,7 @@ import math
 import torch
 
 from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
+from gan_core.messages import Msg
 
 MAX_CSV_BYTES = 64 * 2**20  # bigger files are refused before parsing
 MAX_CSV_ROWS = 1_000_000
@@ -104,7 +105,7 @@ def _load(req: SourceRequest) -> Raw:
         raise DataError(f"{req.arg}: {size:,} bytes, over the limit of {MAX_CSV_BYTES:,}")
     x = read_points_csv(path.read_bytes(), name=req.arg)
     ext = round(1.15 * float(x.abs().max()) + 0.05, 2) if len(x) else 1.0
-    return Raw(x=x, y=None, kind="points", source=f"{len(x):,} points from {req.arg}", extent=ext)
+    return Raw(x=x, y=None, kind="points", source=Msg("{n:,} points from {where}", n=len(x), where=req.arg), extent=ext)
 
 
 register_source(

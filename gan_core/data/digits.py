@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
+from gan_core.messages import Msg
 
 
 def load_digits_arrays() -> tuple[np.ndarray, np.ndarray]:
@@ -36,7 +37,7 @@ def _load_digits(req: SourceRequest) -> Raw:
     # pixel values are integers 0..16: peak 16 maps them to [-1, 1] as x / 8 - 1
     x = torch.tensor(images, dtype=torch.float32).unsqueeze(1)  # (1797, 1, 8, 8)
     y = torch.tensor(target, dtype=torch.int64)
-    return Raw(x=x, y=y, kind="image", source="scikit-learn load_digits (8x8, 1,797 images)", peak=16.0,
+    return Raw(x=x, y=y, kind="image", source=Msg("scikit-learn load_digits (8x8, {n:,} images)", n=len(x)), peak=16.0,
                class_names=tuple(str(i) for i in range(10)))
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 from gan_core.data._registry import DataError, Dataset, Raw, register_source
 from gan_core.data.idxfamily import IMAGES, LABELS, find_idx_pair, idx_raw, read_idx_pair, torchvision_download
 from gan_core.data.paths import download_allowed, resolve_data_dir
+from gan_core.messages import Msg
 
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-               "Ankle boot")
+CLASS_NAMES = (Msg("T-shirt/top"), Msg("Trouser"), Msg("Pullover"), Msg("Dress"), Msg("Coat"), Msg("Sandal"),
+               Msg("Shirt"), Msg("Sneaker"), Msg("Bag"), Msg("Ankle boot"))
 
 
 def _find_pair(folder: Path) -> tuple[Path, Path] | None:

@@ -38,6 +38,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
 from gan_core.data.paths import data_root
+from gan_core.messages import Msg
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg")
 MAX_FILES = 20_000  # images per folder or archive
@@ -238,15 +239,15 @@ def _assemble(listing: _Listing, req: SourceRequest, where: str, strip_top: bool
             e.parts = e.parts[1:]
     notes = []
     if listing.skipped:
-        notes.append(f"{listing.skipped:,} files that are not PNG/JPEG images were skipped")
+        notes.append(Msg("{n:,} files that are not PNG/JPEG images were skipped", n=listing.skipped))
     if listing.outside:
-        notes.append(f"{listing.outside:,} links pointing outside the data root were skipped")
+        notes.append(Msg("{n:,} links pointing outside the data root were skipped", n=listing.outside))
     nested = [e for e in entries if len(e.parts) >= 2]
     if nested:
         top = len(entries) - len(nested)
         if top:
-            notes.append(f"{top:,} images at the top level were skipped: with class sub-folders, every image must "
-                         "be inside one")
+            notes.append(Msg("{n:,} images at the top level were skipped: with class sub-folders, every image must "
+                             "be inside one", n=top))
         entries = nested
         class_names = tuple(sorted({e.parts[0] for e in entries}))
         index = {c: i for i, c in enumerate(class_names)}
@@ -271,10 +272,13 @@ def _assemble(listing: _Listing, req: SourceRequest, where: str, strip_top: bool
         out[i] = decode_image(data, f"{where}: {e.name}", mode=mode, resolution=res, fit=req.fit)
     x = torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()  # (N, C, H, W) uint8
     y = torch.tensor(labels, dtype=torch.int64) if labels is not None else None
-    cls = f" in {len(class_names)} classes ({', '.join(class_names[:8])}{', ...' if len(class_names) > 8 else ''})" \
-        if class_names else ""
-    return Raw(x=x, y=y, kind="image", class_names=class_names, notes=tuple(notes),
-               source=f"{len(entries):,} images from {where}{cls}, fitted to {res}x{res} ({req.fit})")
+    listed = ", ".join(class_names[:8]) + (", ..." if len(class_names) > 8 else "")
+    source = (Msg("{n:,} images from {where} in {classes} classes ({names}), fitted to {res}x{res} ({fit})",
+                  n=len(entries), where=where, classes=len(class_names), names=listed, res=res, fit=req.fit)
+              if class_names else
+              Msg("{n:,} images from {where}, fitted to {res}x{res} ({fit})", n=len(entries), where=where, res=res,
+                  fit=req.fit))
+    return Raw(x=x, y=y, kind="image", class_names=class_names, notes=tuple(notes), source=source)
 
 
 def _load_folder(req: SourceRequest) -> Raw:

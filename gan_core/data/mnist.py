@@ -15,6 +15,7 @@ from pathlib import Path
 from gan_core.data._registry import DataError, Raw, SourceRequest, register_source
 from gan_core.data.idxfamily import IMAGES, LABELS, find_idx_pair, idx_raw, read_idx_pair, torchvision_download
 from gan_core.data.paths import download_allowed, resolve_data_dir
+from gan_core.messages import Msg
 
 KMNIST_CLASSES = ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo")  # お き す つ な は ま や れ を
 
@@ -37,7 +38,8 @@ def _family_loader(title: str, folder_name: str, tv_name: str, class_names: tupl
                 f"{LABELS}[.gz] in {a}/ or {b}/ (torchvision's layout; set the data directory with --data-dir "
                 f"or $GAN_DATA_DIR), or connect to the internet so torchvision can download them.")
         images, labels = read_idx_pair(*pair, title)
-        return idx_raw(images, labels, f"{title} from {pair[0].parent}", class_names)
+        source = Msg("{title} from {folder}", title=title, folder=str(pair[0].parent))
+        return idx_raw(images, labels, source, class_names)
 
     return raw
 

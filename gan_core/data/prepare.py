@@ -28,6 +28,7 @@ import torch
 from gan_core.config import choices_of
 from gan_core.data._registry import DATASETS, DataError, DataOptionError, Dataset, Raw, SourceRequest, parse_name
 from gan_core.data.paths import resolve_data_dir, resolve_user_path
+from gan_core.messages import Msg
 
 RESOLUTIONS = choices_of("resolution")  # 0 = native; the choices are declared with the option in gan_core.config
 CHANNELS = choices_of("channels")  # 0 = native
@@ -146,9 +147,10 @@ def memory_problem(nbytes: int, device: str | torch.device = "cpu") -> str | Non
     avail = available_bytes(device)
     if avail is None or nbytes <= MEMORY_FRACTION * avail:
         return None
-    return (f"the prepared dataset needs {format_bytes(nbytes)} (float32), but {format_bytes(avail)} is available on "
-            f"{device} and at most {MEMORY_FRACTION:.0%} of it may hold data. Allowed: a lower resolution, grayscale "
-            "(channels 1), no horizontal flip, or fewer images.")
+    return Msg("the prepared dataset needs {need} (float32), but {avail} is available on {device} and at most "
+               "{share:.0%} of it may hold data. Allowed: a lower resolution, grayscale (channels 1), no horizontal "
+               "flip, or fewer images.", need=format_bytes(nbytes), avail=format_bytes(avail), device=str(device),
+               share=MEMORY_FRACTION)
 
 
 def check_fits(nbytes: int, device: str | torch.device = "cpu") -> None:
@@ -291,10 +293,10 @@ def _extent(raw: Raw) -> float | None:
 def _describe(raw: Raw, o: DataOptions, shape: tuple[int, ...]) -> str:
     if raw.kind == "points":
         return raw.source
-    steps = [f"{shape[0]}x{shape[1]}x{shape[2]}"]
+    size = f"{shape[0]}x{shape[1]}x{shape[2]}"
     if o.hflip:
-        steps.append("with mirrored copies")
-    return f"{raw.source} -> {', '.join(steps)} in [-1, 1]"
+        return Msg("{source} -> {size}, with mirrored copies in [-1, 1]", source=raw.source, size=size)
+    return Msg("{source} -> {size} in [-1, 1]", source=raw.source, size=size)
 
 
 # ---------------------------------------------------------------------- the two entry points

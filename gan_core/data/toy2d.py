@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from gan_core.data._registry import Raw, SourceRequest, register_source
+from gan_core.messages import Msg
 
 N_POINTS = 100_000  # samples drawn for every toy dataset
 RING8_RADIUS = 1.0
@@ -68,8 +69,8 @@ def _extent(x: torch.Tensor) -> float:
 def _mixture_source(name: str, desc: str, extent: float | None = None):
     def raw(req: SourceRequest) -> Raw:
         x, k = sample_mixture(MIXTURES[name], N_POINTS, seed=1234)
-        return Raw(x=x, y=k, kind="points", source=f"{N_POINTS:,} points drawn from {desc}",
-                   class_names=tuple(f"mode {i}" for i in range(MIXTURES[name].means.shape[0])),
+        return Raw(x=x, y=k, kind="points", source=Msg("{n:,} points drawn from {desc}", n=N_POINTS, desc=desc),
+                   class_names=tuple(Msg("mode {i}", i=i) for i in range(MIXTURES[name].means.shape[0])),
                    extent=extent or _extent(x))
 
     return raw
@@ -81,7 +82,8 @@ def _spiral(req: SourceRequest) -> Raw:
     theta = 3 * math.pi * torch.rand(N_POINTS, generator=g).sqrt()
     r = 2.0 * theta / (3 * math.pi)
     x = torch.stack([r * theta.cos(), r * theta.sin()], dim=1) + 0.05 * torch.randn(N_POINTS, 2, generator=g)
-    return Raw(x=x, y=None, kind="points", source=f"{N_POINTS:,} points on a 1.5-turn spiral (radius 2, noise 0.05)",
+    return Raw(x=x, y=None, kind="points",
+               source=Msg("{n:,} points on a 1.5-turn spiral (radius 2, noise 0.05)", n=N_POINTS),
                extent=_extent(x))
 
 
@@ -115,31 +117,34 @@ def make_swiss_roll(n_samples: int, noise: float, random_state: int) -> tuple[np
 def _moons(req: SourceRequest) -> Raw:
     pts, lab = make_moons(n_samples=N_POINTS, noise=0.05, random_state=1234)
     x = torch.tensor(pts, dtype=torch.float32) - torch.tensor([0.5, 0.25])  # centred on the origin
-    return Raw(x=x, y=torch.tensor(lab, dtype=torch.int64), kind="points", class_names=("upper moon", "lower moon"),
-               source=f"{N_POINTS:,} points, scikit-learn make_moons (noise 0.05), centred", extent=_extent(x))
+    return Raw(x=x, y=torch.tensor(lab, dtype=torch.int64), kind="points",
+               class_names=(Msg("upper moon"), Msg("lower moon")),
+               source=Msg("{n:,} points, scikit-learn make_moons (noise 0.05), centred", n=N_POINTS), extent=_extent(x))
 
 
 def _swiss_roll(req: SourceRequest) -> Raw:
     pts, _t = make_swiss_roll(n_samples=N_POINTS, noise=0.5, random_state=1234)
     x = torch.tensor(pts[:, [0, 2]] / 7.0, dtype=torch.float32)  # the roll seen from its axis, scaled to about +-2
-    return Raw(x=x, y=None, kind="points", source=f"{N_POINTS:,} points, scikit-learn make_swiss_roll (x, z) / 7",
+    return Raw(x=x, y=None, kind="points",
+               source=Msg("{n:,} points, scikit-learn make_swiss_roll (x, z) / 7", n=N_POINTS),
                extent=_extent(x))
 
 
 def _gaussian(req: SourceRequest) -> Raw:
     g = torch.Generator().manual_seed(1234)
     x = 0.5 * torch.randn(N_POINTS, 2, generator=g)
-    return Raw(x=x, y=None, kind="points", source=f"{N_POINTS:,} points from N(0, 0.5^2 I)", extent=2.0)
+    return Raw(x=x, y=None, kind="points", source=Msg("{n:,} points from N(0, 0.5^2 I)", n=N_POINTS), extent=2.0)
 
 
 _TOY = {"kind": "points", "shape": (2,), "size": N_POINTS}
 register_source(
-    "ring8", label="Ring of 8 Gaussians", raw=_mixture_source("ring8", "8 Gaussians (radius 1, std 0.01)", extent=1.6),
+    "ring8", label="Ring of 8 Gaussians",
+    raw=_mixture_source("ring8", Msg("8 Gaussians (radius 1, std 0.01)"), extent=1.6),
     help="2-D mixture of 8 Gaussians on a circle of radius 1 (std 0.01), the PacGAN protocol. "
     "Trains in seconds on a CPU and makes mode collapse visible: count the rings G covers.", **_TOY)
 register_source(
     "grid25", label="Grid of 25 Gaussians",
-    raw=_mixture_source("grid25", "25 Gaussians on a 5x5 grid (means {-4,-2,0,2,4}^2, std 0.05)"),
+    raw=_mixture_source("grid25", Msg("25 Gaussians on a 5x5 grid (means {{-4,-2,0,2,4}}^2, std 0.05)")),
     help="2-D mixture of 25 Gaussians with means {-4,-2,0,2,4}^2 and std 0.05 (PacGAN). Harder than the ring: "
     "a collapsing G covers a few modes of the grid, or smears points between them.", **_TOY)
 register_source("spiral", label="Spiral", raw=_spiral, help="Points along a 1.5-turn spiral (noise 0.05): one thin "
