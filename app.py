@@ -19,21 +19,24 @@ if __name__ != "__main__":
 
     app = st.App(__file__, lifespan=preload_engine)
 else:
+    from ui.i18n import _, language_switch
     from ui.session import heartbeat_while_drawing, keep_runs_alive
 
-    st.set_page_config(page_title="GAN playground", page_icon=":material/blur_on:", layout="wide")
+    st.set_page_config(page_title=_("GAN playground"), page_icon=":material/blur_on:", layout="wide")
 
     pages = [
-        st.Page("app_pages/lessons.py", title="Lessons", icon=":material/school:"),
-        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", default=True),
-        st.Page("app_pages/runs.py", title="Runs", icon=":material/folder_open:"),
-        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-        st.Page("app_pages/explore.py", title="Explore", icon=":material/explore:"),
-        st.Page("app_pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
-        st.Page("app_pages/data.py", title="Data", icon=":material/dataset:"),
-        st.Page("app_pages/toy_lab.py", title="2-D lab", icon=":material/scatter_plot:"),
-        st.Page("app_pages/class_view.py", title="Class", icon=":material/groups:"),
+        st.Page("app_pages/lessons.py", title=_("Lessons"), icon=":material/school:"),
+        st.Page("app_pages/train.py", title=_("Train"), icon=":material/model_training:", default=True),
+        st.Page("app_pages/runs.py", title=_("Runs"), icon=":material/folder_open:"),
+        st.Page("app_pages/compare.py", title=_("Compare"), icon=":material/compare_arrows:"),
+        st.Page("app_pages/explore.py", title=_("Explore"), icon=":material/explore:"),
+        st.Page("app_pages/gallery.py", title=_("Gallery"), icon=":material/photo_library:"),
+        st.Page("app_pages/data.py", title=_("Data"), icon=":material/dataset:"),
+        st.Page("app_pages/toy_lab.py", title=_("2-D lab"), icon=":material/scatter_plot:"),
+        st.Page("app_pages/class_view.py", title=_("Class"), icon=":material/groups:"),
     ]
+    with st.sidebar:  # before the page runs, so the page is drawn in the chosen language
+        language_switch()
     page = st.navigation(pages)
     keep_runs_alive()
     with heartbeat_while_drawing():  # a page that takes long to draw is still open

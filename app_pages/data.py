@@ -13,12 +13,13 @@ from gan_core.engine import resolve_device
 from gan_core.sampling import grid_image, png_bytes
 from ui.data_figures import class_counts_figure, points_scatter_figure
 from ui.data_form import dataset_form
+from ui.i18n import _, tr
 
-st.title("Data")
-st.caption("Look at a dataset before training on it: the same sources and preprocessing as the Train page.")
+st.title(_("Data"))
+st.caption(_("Look at a dataset before training on it: the same sources and preprocessing as the Train page."))
 
 with st.sidebar:
-    st.header("Dataset")
+    st.header(_("Dataset"))
     values, form_error = dataset_form("data_", data_dir=TrainConfig().data_dir)
 
 if form_error:
@@ -28,44 +29,47 @@ if form_error:
 opts = DataOptions(**values, data_dir=TrainConfig().data_dir)
 device = resolve_device("auto")
 try:
-    with st.spinner(f"Reading {opts.dataset} ..."):
+    with st.spinner(_("Reading {dataset} ...").format(dataset=opts.dataset)):
         pv = preview(opts, device=device)
 except DataError as e:
-    st.error(str(e))
+    st.error(tr(e))
     st.stop()
 except Exception as e:
-    st.error(f"Could not read {opts.dataset}: {type(e).__name__}: {e}")
+    st.error(_("Could not read {dataset}: {error}").format(dataset=opts.dataset, error=f"{type(e).__name__}: {e}"))
     st.stop()
 
 shape_txt = " x ".join(map(str, pv.shape))
 c = st.columns(4)
-c[0].metric("Samples", f"{pv.n:,}")
-c[1].metric("Sample shape", shape_txt, help="(channels, height, width) for images, (x, y) for points")
-c[2].metric("Memory (float32)", format_bytes(pv.nbytes), help="N x C x H x W x 4 bytes: the whole prepared dataset "
-            "lives as one tensor on the training device.")
-c[3].metric(f"Free on {pv.device}", format_bytes(pv.available) if pv.available is not None else "unknown")
+c[0].metric(_("Samples"), f"{pv.n:,}")
+c[1].metric(_("Sample shape"), shape_txt, help=_("(channels, height, width) for images, (x, y) for points"))
+c[2].metric(_("Memory (float32)"), format_bytes(pv.nbytes), help=_("N x C x H x W x 4 bytes: the whole prepared "
+            "dataset lives as one tensor on the training device."))
+c[3].metric(_("Free on {device}").format(device=pv.device),
+            format_bytes(pv.available) if pv.available is not None else _("unknown"))
 if pv.memory_error:
-    st.error(f"This dataset cannot be trained on here: {pv.memory_error}")
-st.caption(f"Source: {pv.source}")
+    st.error(_("This dataset cannot be trained on here: {reason}").format(reason=tr(pv.memory_error)))
+st.caption(_("Source: {source}").format(source=tr(pv.source)))
 for note in pv.notes:
-    st.info(note)
+    st.info(tr(note))
 
 left, right = st.columns([3, 2])
 with left:
     if pv.kind == "image":
         st.image(png_bytes(grid_image(pv.samples)),
-                 caption=f"{len(pv.samples)} random real samples, as G must draw them")
+                 caption=_("{n} random real samples, as G must draw them").format(n=len(pv.samples)))
     else:
         labels = pv.sample_labels.numpy() if pv.sample_labels is not None else None
         st.plotly_chart(points_scatter_figure(pv.samples.numpy(), labels, pv.extent), key="data_points")
-        st.caption(f"{len(pv.samples):,} random points" + (", coloured by mode" if labels is not None else ""))
+        st.caption((_("{n:,} random points, coloured by mode") if labels is not None else _("{n:,} random points"))
+                   .format(n=len(pv.samples)))
 with right:
-    st.markdown(f"**Value range** {pv.value_min:.3f} to {pv.value_max:.3f} "
-                f"(over {pv.range_of:,} random samples)")
+    st.markdown(_("**Value range** {low:.3f} to {high:.3f} (over {n:,} random samples)").format(
+        low=pv.value_min, high=pv.value_max, n=pv.range_of))
     if pv.kind == "image":
-        st.caption("Images are scaled linearly to [-1, 1], the range of G's Tanh output.")
+        st.caption(_("Images are scaled linearly to [-1, 1], the range of G's Tanh output."))
     if pv.counts is not None:
-        st.markdown("**Samples per class**")
-        st.plotly_chart(class_counts_figure(pv.counts, pv.class_names), key="data_counts")
+        st.markdown(_("**Samples per class**"))
+        st.plotly_chart(class_counts_figure(pv.counts, [tr(n) for n in pv.class_names], y_title=_("samples")),
+                        key="data_counts")
     else:
-        st.caption("No class labels (for your own images: put each class in its own sub-folder).")
+        st.caption(_("No class labels (for your own images: put each class in its own sub-folder)."))

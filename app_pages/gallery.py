@@ -13,17 +13,19 @@ from pathlib import Path
 import streamlit as st
 
 from gan_core.gallery import MAX_ITEMS, GalleryError, GalleryItem, gallery_html, item_from_pretrained, item_from_run
+from gan_core.messages import Msg
 from gan_core.pretrained import PRETRAINED_DIR, PretrainedError, list_pretrained
 from gan_core.store import list_runs
 from ui.explore_source import showcase_order
-from ui.run_cards import card_scores, newest_sample, run_card
+from ui.i18n import _, tr
+from ui.run_cards import STATE_NAMES, card_scores, newest_sample, run_card
 
 PER_ROW = 3
 DEFAULT_RUNS = 3  # the newest runs with a grid are chosen when the page opens
 
-st.title("Gallery: models side by side")
-st.caption("Shipped models and your runs next to each other: samples, settings and scores. Choose what to show, "
-           "then download the page as one HTML file to share (it opens in any browser, offline).")
+st.title(_("Gallery: models side by side"))
+st.caption(_("Shipped models and your runs next to each other: samples, settings and scores. Choose what to show, "
+             "then download the page as one HTML file to share (it opens in any browser, offline)."))
 st.markdown("<style>[data-testid='stImage'] img {image-rendering: pixelated;}</style>", unsafe_allow_html=True)
 
 
@@ -36,7 +38,8 @@ def _pretrained_item(name: str, stamp: float) -> GalleryItem:
 def _run_text(status: dict) -> str:
     """'ring8 lr 1 · ring8 · mlp · ns · finished at step 2,000' (what the Runs page's card says)."""
     c = run_card(status, with_files=False)
-    return " · ".join(x for x in (c.name, c.setup, f"{c.state} at step {c.step:,}") if x)
+    where = _("{state} at step {step:,}").format(state=tr(STATE_NAMES.get(c.state, c.state)), step=c.step)
+    return " · ".join(x for x in (c.name, c.setup, where) if x)
 
 
 def _run_item(run_dir: str) -> GalleryItem:
@@ -44,75 +47,78 @@ def _run_item(run_dir: str) -> GalleryItem:
 
 
 cards = showcase_order(list_pretrained())
-titles = {c.name: c.title for c in cards}
+titles = {c.name: tr(c.title) for c in cards}
 runs = [r for r in list_runs() if newest_sample(Path(r["dir"])) is not None]
 by_id = {Path(r["dir"]).name: {**r, "id": Path(r["dir"]).name} for r in runs}
 
 with st.sidebar:
-    st.header("Show")
+    st.header(_("Show"))
     # the defaults through session state (a widget given both warns): every shipped model, the newest runs;
     # a choice that has gone since (a run deleted) is dropped, not an error
     st.session_state["gal_models"] = [m for m in st.session_state.get("gal_models", list(titles)) if m in titles]
     asked = st.session_state.get("gal_runs", list(by_id)[:DEFAULT_RUNS])
     st.session_state["gal_runs"] = [r for r in asked if r in by_id]
     gone = [r for r in asked if r not in by_id]
-    chosen_models = st.multiselect("Shipped models", list(titles), format_func=titles.get,
-                                   key="gal_models", help="Generators shipped in pretrained/, with their measured "
-                                   "scores. Their samples are drawn from seed 0.")
-    chosen_runs = st.multiselect("Runs", list(by_id), format_func=lambda i: _run_text(by_id[i]), key="gal_runs",
-                                 help="Runs that have saved at least one sample grid (newest first); a card "
-                                 "shows the newest grid.")
+    chosen_models = st.multiselect(_("Shipped models"), list(titles), format_func=titles.get,
+                                   key="gal_models", help=_("Generators shipped in pretrained/, with their measured "
+                                                            "scores. Their samples are drawn from seed 0."))
+    chosen_runs = st.multiselect(_("Runs"), list(by_id), format_func=lambda i: _run_text(by_id[i]), key="gal_runs",
+                                 help=_("Runs that have saved at least one sample grid (newest first); a card "
+                                        "shows the newest grid."))
     if not runs:
-        st.caption("No run has saved a sample grid yet: train one on the Train page.")
-    page_title = st.text_input("Page title", "GAN gallery", key="gal_title", max_chars=120,
-                               help="The heading of the downloaded HTML page.")
+        st.caption(_("No run has saved a sample grid yet: train one on the Train page."))
+    page_title = st.text_input(_("Page title"), _("GAN gallery"), key="gal_title", max_chars=120,
+                               help=_("The heading of the downloaded HTML page."))
 
 items: list[GalleryItem] = []
 problems: list[str] = []
-with st.spinner("Drawing samples from the shipped models..."):
+with st.spinner(_("Drawing samples from the shipped models...")):
     for name in chosen_models:
         try:
             items.append(_pretrained_item(name, (PRETRAINED_DIR / f"{name}.safetensors").stat().st_mtime))
         except (PretrainedError, OSError) as e:
-            problems.append(f"Shipped model {name}: {e}")
+            problems.append(_("Shipped model {name}: {error}").format(name=name, error=tr(e)))
 for rid in chosen_runs:
     try:
         items.append(_run_item(by_id[rid]["dir"]))
     except (GalleryError, OSError) as e:
-        problems.append(str(e))
+        problems.append(tr(e))
 for rid in gone:  # chosen earlier, but its grids (or the whole run) were deleted since
-    problems.append(f"run {rid} has saved no sample grid any more, or was deleted; it is no longer offered")
+    problems.append(_("run {id} has saved no sample grid any more, or was deleted; it is no longer offered")
+                    .format(id=rid))
 for p in problems:
-    st.error(f"Left out: {p}")
+    st.error(_("Left out: {problem}").format(problem=p))
 
 if not items:
-    st.info("Nothing chosen: pick shipped models or runs in the sidebar to see them side by side.")
+    st.info(_("Nothing chosen: pick shipped models or runs in the sidebar to see them side by side."))
     st.stop()
 if len(items) > MAX_ITEMS:
-    st.error(f"{len(items)} items chosen; a gallery shows at most {MAX_ITEMS}. Remove some in the sidebar.")
+    st.error(_("{n} items chosen; a gallery shows at most {most}. Remove some in the sidebar.").format(
+        n=len(items), most=MAX_ITEMS))
     st.stop()
 
 try:
     page = gallery_html(items, title=page_title.strip() or "GAN gallery")
 except GalleryError as e:  # the checks above make this unreachable; a clear message all the same
-    st.error(str(e))
+    st.error(tr(e))
     st.stop()
 safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in (page_title.strip() or "gan-gallery")).strip("-")
-st.download_button(f"Download as HTML ({len(items)} items, {len(page) / 1024:,.0f} kB)", page,
+st.download_button(_("Download as HTML ({n} items, {kb:,.0f} kB)").format(n=len(items), kb=len(page) / 1024), page,
                    f"{safe.lower() or 'gan-gallery'}.html", "text/html", icon=":material/download:",
                    key="gal_download", on_click="ignore", type="primary",
-                   help="One file with the images inside it: no other file, no network, no script.")
+                   help=_("One file with the images inside it: no other file, no network, no script."))
 
 for start in range(0, len(items), PER_ROW):
     cols = st.columns(PER_ROW)
     for col, it in zip(cols, items[start:start + PER_ROW]):
         with col.container(border=True):
-            badge = ":green-badge[Run]" if it.source == "Run" else ":blue-badge[Shipped model]"
-            st.markdown(f"{badge}\n#### {it.title}")
-            st.image(it.png, caption=it.caption, width="stretch", output_format="PNG")
-            st.markdown("  \n".join(f"{k}: **{v}**" for k, v in it.settings))
+            badge = (":green-badge[{}]".format(_("Run")) if it.source == "Run"
+                     else ":blue-badge[{}]".format(_("Shipped model")))
+            st.markdown(f"{badge}\n#### {it.title if it.source == 'Run' else tr(it.title)}")
+            st.image(it.png, caption=tr(it.caption), width="stretch", output_format="PNG")
+            st.markdown("  \n".join(f"{tr(k)}: **{tr(v) if isinstance(v, Msg) else v}**" for k, v in it.settings))
             if it.scores:
-                st.markdown("  \n".join(f"{k}: **{v}**" for k, v in it.scores))
+                st.markdown("  \n".join(f"{tr(k)}: **{v}**" for k, v in it.scores))
             else:
-                st.caption("No scores measured yet.")
-            st.caption(f"{'model' if it.source != 'Run' else 'run id'} {it.ident}")
+                st.caption(_("No scores measured yet."))
+            st.caption((_("run id {id}") if it.source == "Run" else _("model {id}")).format(id=it.ident))

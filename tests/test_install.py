@@ -74,8 +74,10 @@ assert main is launch.main
 app = launch.APP
 assert app.is_file() and app.parent.name == "gan_playground", app
 for rel in (".streamlit/config.toml", "app_pages/train.py", "ui/session.py", "ui/components/lab_canvas/index.html",
-            "ui/components/point_canvas/index.html", "app_pages/gallery.py"):
+            "ui/components/point_canvas/index.html", "app_pages/gallery.py", "ui/locales/zh/LC_MESSAGES/messages.po"):
     assert (app.parent / rel).is_file(), rel
+from gan_playground.ui.i18n import translations  # the catalogue is compiled from the installed .po
+assert translations("zh").gettext("Runs") == "训练记录"
 cmd = launch.command(["--server.port", "8599"])
 assert cmd[1:5] == ["-m", "streamlit", "run", str(app)] and cmd[-2:] == ["--server.port", "8599"], cmd
 from gan_core.store import PRETRAINED_DIR

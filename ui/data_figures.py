@@ -8,12 +8,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 
-def class_counts_figure(counts: Sequence[int], names: Sequence[str] = (), height: int = 300) -> go.Figure:
-    """Samples per class as bars (labels: the class names where known, else 0, 1, ...)."""
+def class_counts_figure(counts: Sequence[int], names: Sequence[str] = (), height: int = 300,
+                        y_title: str = "samples") -> go.Figure:
+    """Samples per class as bars (labels: the class names where known, else 0, 1, ...); `y_title` is
+    the axis title and the hover's unit, in the reader's language."""
     labels = [names[i] if i < len(names) else str(i) for i in range(len(counts))]
     fig = go.Figure(go.Bar(x=labels, y=list(counts), marker_color="#1f77b4",
-                           hovertemplate="%{x}: %{y:,} samples<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=40, r=10, t=10, b=40), yaxis_title="samples",
+                           hovertemplate="%{x}: %{y:,} " + y_title + "<extra></extra>"))
+    fig.update_layout(height=height, margin=dict(l=40, r=10, t=10, b=40), yaxis_title=y_title,
                       xaxis=dict(type="category"))
     return fig
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gan_core.messages import Msg
 from gan_core.store import ACTIVE
 from gan_core.timelapse import newest_grid
 from ui.metric_labels import format_value, label, metric
@@ -25,6 +26,11 @@ STATE_FILTERS = {  # filter name -> states it keeps (None: all)
     "Finished": ("finished",),
     "Stopped": ("stopped", "interrupted", "failed"),  # or failed: what can be continued
 }
+# What a state and a filter are called on a page (ui.i18n.tr translates them); the ids stay in files and widget state.
+STATE_NAMES = {"running": Msg("running"), "starting": Msg("starting"), "queued": Msg("queued"),
+               "paused": Msg("paused"), "finished": Msg("finished"), "stopped": Msg("stopped"),
+               "interrupted": Msg("interrupted"), "failed": Msg("failed"), "unknown": Msg("unknown")}
+FILTER_NAMES = {"All": Msg("All"), "Training": Msg("Training"), "Finished": Msg("Finished"), "Stopped": Msg("Stopped")}
 TAIL_BYTES = 256 * 1024  # a scores.jsonl row (with its histograms) is well under this
 
 
@@ -42,7 +48,7 @@ class RunCard:
     thumbnail: Path | None = None  # newest samples/step_*.png
     thumbnail_step: int | None = None
     scores: list[tuple[str, str]] = field(default_factory=list)  # (label, value) of the latest scoring
-    scores_help: str = ""  # what each of those scores measures
+    scores_help: list[tuple[str, str]] = field(default_factory=list)  # (label, what it measures) of those scores
     scores_step: int | None = None
 
     @property
@@ -98,9 +104,9 @@ def card_scores(row: dict[str, Any] | None) -> list[tuple[str, str]]:
     return [(label(k), format_value(k, row[k])) for k in card_score_keys(row)]
 
 
-def scores_help(row: dict[str, Any] | None) -> str:
-    """What each shown score measures, for the card's hover help."""
-    return "  \n".join(f"**{label(k)}**: {metric(k).help}" for k in card_score_keys(row))
+def scores_help(row: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(label, what it measures) of each shown score, for the card's hover help (the page translates both)."""
+    return [(label(k), metric(k).help) for k in card_score_keys(row)]
 
 
 def run_card(status: dict[str, Any], with_files: bool = True) -> RunCard:

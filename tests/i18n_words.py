@@ -1,0 +1,39 @@
+"""What counts as an English word in Chinese UI text (issue 19's tests): Latin-letter words outside proper
+names, formulas, numbers, units, ids and paths. Shared by the literal check (tests/test_i18n_literals.py)
+and the page checks (tests/app/test_i18n_pages.py, tests/e2e/test_i18n_browser.py)."""
+
+from __future__ import annotations
+
+import re
+
+# Kept in Latin letters in the Chinese UI (ui/locales/GLOSSARY.md's last paragraph), lower case.
+PROPER_NAMES = {
+    # model families, papers, metrics, formulas
+    "gan", "gans", "dcgan", "cdcgan", "stylegan", "wgan", "gp", "pacgan", "pac", "r1", "fid", "kid", "is", "inception",
+    "ema", "mlp", "mlps", "lite", "kl", "js", "ln", "tanh", "std", "kullback", "leibler", "jensen", "shannon",
+    # datasets and their sources
+    "mnist", "fashion", "fmnist", "kmnist", "cifar", "cifar10", "digits", "ring8", "grid25", "moons", "spiral",
+    "swiss", "roll", "gaussian", "scikit", "learn", "sklearn", "torchvision", "idx", "debian", "python",
+    # file formats, devices, units, markup
+    "png", "jpeg", "jpg", "csv", "zip", "html", "gif", "mp4", "rgb", "float32", "cpu", "gpu", "cuda", "mps",
+    "kb", "kib", "mib", "gib", "nats",
+    # ids a person types or sees as ids: losses, architectures (gan_core registries), states in ids
+    "ns", "hinge", "toy", "resnet", "sngan", "lsgan", "nbsp", "crop", "pad",
+    # the switch's own bilingual label
+    "language", "english",
+}
+
+# paths, file names, $VARS, snake_case ids, KEY:PATH syntax (an ASCII colon with no space after it)
+_PATHISH = re.compile(r"[^\s，。；：、（）]*(?:[/\\$_]|:(?=[^\s:]))[^\s，。；：、（）]*")
+_RUN_ID = re.compile(r"\b\d{8}-\d{6}-[0-9a-z]+\b")  # gan_core.store's run ids: 20261203-000002-1a2b3c
+_MARKUP = [re.compile(p, re.S) for p in (r":material/[a-z_]+:", r":[a-z]+-badge\[", r":[a-z]+(?:-background)?\[",
+                                          r"&[a-z]+;", r"<style>.*?</style>", r"</?[a-z]+[^>]*>")]
+
+
+def english_words(text: str, allowed: set[str] = PROPER_NAMES) -> list[str]:
+    """The Latin-letter words of `text` (runs of 2+ letters, digits allowed: 'ring8') that are not in `allowed`."""
+    for pattern in _MARKUP:
+        text = pattern.sub(" ", text)
+    text = _RUN_ID.sub(" ", _PATHISH.sub(" ", text))
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    return [w for w in words if len(re.findall(r"[A-Za-z]", w)) >= 2 and w.lower() not in allowed]

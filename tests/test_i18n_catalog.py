@@ -1,0 +1,109 @@
+"""The message catalogues (issue 19): every message of the code has a usable Chinese translation, the
+translations keep their parameters and the glossary's terms, and core messages (gan_core.messages.Msg)
+translate with their parameters while staying English for files and the CLI."""
+
+from __future__ import annotations
+
+import pickle
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from gan_core.messages import Msg
+from ui import i18n, i18n_catalog
+
+LOCALES = Path(i18n_catalog.LOCALES_DIR)
+
+
+@pytest.fixture(scope="module")
+def template():
+    return i18n_catalog.extract()
+
+
+@pytest.fixture(scope="module")
+def zh():
+    return i18n_catalog.read_catalog("zh")
+
+
+def _ids(catalog) -> set:
+    return {m.id for m in catalog if m.id}
+
+
+def test_every_message_of_the_code_has_a_chinese_translation(template):
+    """Missing, empty or fuzzy: `python -m ui.i18n_catalog update`, then translate what it lists."""
+    missing = i18n_catalog.missing("zh", template)
+    assert not missing, f"{len(missing)} messages without a Chinese translation, e.g. {missing[:5]}"
+
+
+def test_the_committed_template_is_up_to_date(template):
+    with open(i18n_catalog.POT, "rb") as f:
+        committed = _ids(read_po(f))
+    assert committed == _ids(template), "run `python -m ui.i18n_catalog update` and commit ui/locales/"
+
+
+def test_a_missing_or_fuzzy_translation_is_reported(tmp_path, monkeypatch, template):
+    """The check above can fail: a catalogue with one empty and one fuzzy entry is reported."""
+    cat = i18n_catalog.read_catalog("zh")
+    first, second = [m for m in cat if m.id][:2]
+    first.string = ""
+    second.flags.add("fuzzy")
+    monkeypatch.setattr(i18n_catalog, "LOCALES_DIR", tmp_path)
+    i18n_catalog._write(cat, i18n_catalog._po_path("zh"))
+    assert set(i18n_catalog.missing("zh", template)) == {first.id, second.id}
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+
+
+def test_translations_keep_the_parameters(zh):
+    """A translation that drops or renames a {parameter} would raise KeyError (or lose a number) on the page."""
+    bad = [(m.id, m.string) for m in zh if m.id and m.string and "{" in m.id and _fields(m.id) != _fields(m.string)]
+    assert not bad, bad
+
+
+def _glossary() -> list[tuple[str, str]]:
+    rows = []
+    for line in (LOCALES / "GLOSSARY.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[2] == "checked":
+            rows.append((re.sub(r"\s*\(.*?\)", "", cells[0]), cells[1]))
+    return rows
+
+
+def test_glossary_terms_are_used_the_same_way_everywhere(zh):
+    rows = _glossary()
+    assert len(rows) >= 14 and ("mode collapse", "模式崩溃") in rows and ("generator", "生成器") in rows
+    bad = []
+    for m in zh:
+        if not m.id or not m.string:
+            continue
+        english = re.sub(r"\{[^{}]*\}", " ", m.id)  # parameters are not words
+        for en, cn in rows:
+            if re.search(rf"\b{re.escape(en)}s?\b", english, re.IGNORECASE) and cn not in m.string:
+                bad.append(f"{en} -> {cn}: {m.id!r} translated as {m.string!r}")
+    assert not bad, "\n".join(bad)
+
+
+def test_chinese_catalogue_translates_and_english_is_the_source():
+    assert i18n.translations("zh").gettext("Runs") == "训练记录"
+    assert i18n.translations("en").gettext("Runs") == "Runs"
+    assert i18n.translations("zh").gettext("not a message id") == "not a message id"
+
+
+def test_a_core_message_is_english_text_and_translates_with_its_parameters(monkeypatch):
+    note = Msg("{n:,} files that are not PNG/JPEG images were skipped", n=1234)
+    assert note == "1,234 files that are not PNG/JPEG images were skipped" and isinstance(note, str)
+    src = Msg("{source} -> {size} in [-1, 1]", source=Msg("{n:,} points from {where}", n=5, where="pts.csv"),
+              size="2")
+    assert pickle.loads(pickle.dumps(src)) == src and pickle.loads(pickle.dumps(src)).params["source"] == src.params[
+        "source"]
+    assert i18n.tr(src) == str(src)  # outside a session: English
+    monkeypatch.setattr(i18n, "language", lambda: "zh")
+    assert i18n.tr(note) == "跳过了 1,234 个不是 PNG/JPEG 图像的文件"
+    assert i18n.tr(src) == "5 个点，来自 pts.csv → 2，取值在 [-1, 1]"  # the nested Msg translated, the path kept
+    assert i18n.tr(Msg.literal("finished")) == "已完成" and i18n.tr(Msg.literal("{odd}")) == "{odd}"
+    assert i18n.tr(ValueError(note)) == "跳过了 1,234 个不是 PNG/JPEG 图像的文件"

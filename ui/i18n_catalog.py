@@ -1,0 +1,151 @@
+"""Keep the message catalogues in step with the code: `python -m ui.i18n_catalog update | check`.
+
+    update   extract every message into ui/locales/messages.pot and merge it into each language's
+             messages.po (new messages arrive untranslated, changed ones marked fuzzy, gone ones
+             kept as obsolete #~ entries): then translate the empty and fuzzy entries in the .po.
+    check    exit 1 and list what is missing: a message of the code with no translation (or a fuzzy
+             one) in a catalogue. tests/test_i18n_catalog.py runs the same check.
+
+Messages come from two places, both through Babel's API:
+- the source: `_("...")`, `ngettext("...", "...", n)` in the app (app.py, app_pages/, ui/) and
+  `Msg("...")` in gan_core (Babel's Python extractor, with those names as keywords);
+- registries whose text the UI shows as it is: the datasets' labels and help, the labels and help of
+  the options the translated pages show, the metric labels (ui/metric_labels.py), the shipped model
+  cards' titles. They are read by importing the registries, so an entry added there reaches the
+  catalogue at the next update without marking it.
+
+There is no compile step: ui/i18n.py compiles a .po in memory when a process first needs it (so no
+binary .mo file is committed or can go stale). `pybabel compile -d ui/locales` still works for tools
+that want .mo files; `pybabel extract` alone would miss the registry messages, so use this module.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES_DIR = ROOT / "ui" / "locales"
+POT = LOCALES_DIR / "messages.pot"
+TRANSLATED = ("zh",)  # every language but the source language (English)
+SOURCES = ("app.py", "app_pages/**/*.py", "ui/**/*.py", "gan_core/**/*.py")
+KEYWORDS = {"_": None, "ngettext": (1, 2), "Msg": None}
+# Options whose label and help the translated pages show (the dataset chooser); grows as pages are converted.
+SHOWN_OPTIONS = ("dataset", "resolution", "channels", "fit", "hflip")
+
+
+def source_messages() -> Iterator[tuple[str | tuple[str, str], str, int, list[str]]]:
+    """(message or (singular, plural), file, line, translator comments) of every marked string in the code."""
+    for pattern in SOURCES:
+        for path in sorted(ROOT.glob(pattern)):
+            rel = path.relative_to(ROOT).as_posix()
+            for lineno, message, comments, _context in extract_from_file(
+                    "python", path, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
+                if isinstance(message, tuple) and message[0] is None:
+                    continue  # Msg(template_variable, ...): no literal to extract (its parts are their own Msgs)
+                yield message, rel, lineno, comments
+
+
+def registry_messages() -> Iterator[tuple[str, str]]:
+    """(text, where it comes from) of the registry entries the app shows through ui.i18n.tr()."""
+    from gan_core import components  # noqa: F401  (registers every dataset)
+    from gan_core.config import OPTIONS
+    from gan_core.data import DATASETS
+    from gan_core.pretrained import list_pretrained
+    from ui.metric_labels import LABELS
+
+    for name in DATASETS.names():
+        yield DATASETS.label(name), f"DATASETS[{name}].label"
+        yield DATASETS.help(name), f"DATASETS[{name}].help"
+    for name in SHOWN_OPTIONS:
+        yield OPTIONS.label(name), f"OPTIONS[{name}].label"
+        yield OPTIONS.help(name), f"OPTIONS[{name}].help"
+    for key, m in LABELS.items():
+        yield m.label, f"metric_labels[{key}].label"
+        if m.help:
+            yield m.help, f"metric_labels[{key}].help"
+    for card in list_pretrained():
+        yield card.title, f"pretrained/{card.name}.json title"
+
+
+def extract() -> Catalog:
+    """The template catalogue: every message of the code and of the registries."""
+    cat = Catalog(project="gan-playground", version="", domain="messages", fuzzy=False)
+    for message, rel, lineno, comments in source_messages():
+        cat.add(message, locations=[(rel, lineno)], auto_comments=comments)
+    for text, where in registry_messages():
+        if text:
+            existing = cat.get(text)
+            if existing is not None:
+                existing.auto_comments.append(where)
+            else:
+                cat.add(text, auto_comments=[where])
+    return cat
+
+
+def _po_path(lang: str) -> Path:
+    return LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
+
+
+def read_catalog(lang: str) -> Catalog:
+    with open(_po_path(lang), "rb") as f:
+        return read_po(f, locale=lang)
+
+
+def _write(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        write_po(f, catalog, width=120, sort_output=False, omit_header=False)
+
+
+def update() -> None:
+    template = extract()
+    _write(template, POT)
+    for lang in TRANSLATED:
+        path = _po_path(lang)
+        cat = read_catalog(lang) if path.is_file() else Catalog(locale=lang, domain="messages")
+        cat.update(template)
+        cat.project, cat.version, cat.fuzzy = "gan-playground", "", False  # the header: a kept file, not a draft
+        cat.language_team = cat.last_translator = "gan-playground"
+        _write(cat, path)
+
+
+def missing(lang: str, template: Catalog | None = None) -> list[str]:
+    """The message ids of the code (or `template`) that `lang`'s catalogue does not translate usably:
+    absent, empty, or fuzzy (a guess Babel made when the English changed; gettext does not use it)."""
+    template = template if template is not None else extract()
+    cat = read_catalog(lang)
+    out = []
+    for m in template:
+        if not m.id:
+            continue  # the header
+        t = cat.get(m.id)
+        strings = t.string if t is not None and isinstance(t.string, tuple) else (t.string if t else "",)
+        if t is None or t.fuzzy or not all(strings):
+            out.append(m.id if isinstance(m.id, str) else m.id[0])
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["update"]:
+        update()
+        print(f"wrote {POT.relative_to(ROOT)} and " + ", ".join(str(_po_path(lang).relative_to(ROOT))
+                                                               for lang in TRANSLATED))
+        return 0
+    if argv[:1] == ["check"]:
+        bad = {lang: missing(lang) for lang in TRANSLATED}
+        for lang, ids in bad.items():
+            for i in ids:
+                print(f"{lang}: no translation: {i!r}")
+        return 1 if any(bad.values()) else 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
