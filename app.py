@@ -25,8 +25,10 @@ else:
     st.set_page_config(page_title=_("GAN playground"), page_icon=":material/blur_on:", layout="wide")
 
     pages = [
-        st.Page("app_pages/lessons.py", title=_("Lessons"), icon=":material/school:"),
-        st.Page("app_pages/train.py", title=_("Train"), icon=":material/model_training:", default=True),
+        # The first page, what / opens. A default page is served at / only, so /lessons?lesson=<id>&step=<k>
+        # (the links a teacher shares) is the hidden page at the end of this list; this one's url_path is never shown.
+        st.Page("app_pages/lessons.py", title=_("Lessons"), icon=":material/school:", default=True, url_path="start"),
+        st.Page("app_pages/train.py", title=_("Train"), icon=":material/model_training:"),
         st.Page("app_pages/runs.py", title=_("Runs"), icon=":material/folder_open:"),
         st.Page("app_pages/compare.py", title=_("Compare"), icon=":material/compare_arrows:"),
         st.Page("app_pages/explore.py", title=_("Explore"), icon=":material/explore:"),
@@ -34,6 +36,7 @@ else:
         st.Page("app_pages/data.py", title=_("Data"), icon=":material/dataset:"),
         st.Page("app_pages/toy_lab.py", title=_("2-D lab"), icon=":material/scatter_plot:"),
         st.Page("app_pages/class_view.py", title=_("Class"), icon=":material/groups:"),
+        st.Page("app_pages/lessons.py", title=_("Lessons"), icon=":material/school:", visibility="hidden"),
     ]
     with st.sidebar:  # before the page runs, so the page is drawn in the chosen language
         language_switch()

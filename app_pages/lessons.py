@@ -15,6 +15,11 @@ from gan_core.lessons.format import TARGETS, RunResult
 POLL_S = 1.0
 RUNS_PARAM = "lesson_runs"
 
+if st.query_params.get("run") and not st.query_params.get("lesson"):
+    # A run link made while Train was the default page (/?run=<id>, the README's, a reload's): Lessons is the
+    # default page now, so such a link lands here; it meant the Train page.
+    st.switch_page("app_pages/train.py", query_params=st.query_params.to_dict())
+
 st.title("Lessons")
 st.caption("Guided experiments: each one makes a textbook phenomenon happen on the real training engine, then "
            "checks from the run's own metrics whether it showed this time.")
@@ -51,11 +56,24 @@ except ValueError:
     step = 1
 st.query_params["step"] = str(step)
 
+
+
+def _run_ids() -> dict[str, str]:
+    raw = st.query_params.get(RUNS_PARAM, "")
+    got = [r for r in raw.split(",") if r]
+    return dict(zip((x.label for x in lesson.setups), got, strict=False)) if len(got) == len(lesson.setups) else {}
+
+
+run_ids = _run_ids()
+
 st.subheader(lesson.title)
 st.markdown(f"**What you will see:** {lesson.goal}")
-st.markdown(lesson.explanation)
+# Folded once the lesson's runs exist, so that on a projector the step and the charts it points at are on
+# one screen; a click opens it again.
+with st.expander("Why it happens, with the formula", expanded=not run_ids, icon=":material/function:"):
+    st.markdown(lesson.explanation)
+    st.caption("Students may change: " + ", ".join(f"`{k}`" for k in lesson.knobs) + " (on the Train page).")
 st.markdown(f"**Expected:** {lesson.expected}")
-st.caption("Students may change: " + ", ".join(f"`{k}`" for k in lesson.knobs) + " (on the Train page).")
 
 # ---------------------------------------------------------------------------- steps
 s = lesson.steps[step - 1]
@@ -73,14 +91,15 @@ back.button("Back", disabled=step <= 1, on_click=_go, args=(step - 1,), key="les
 nxt.button("Next", disabled=step >= n_steps, on_click=_go, args=(step + 1,), key="lesson_next")
 
 # ---------------------------------------------------------------------------- runs
-seed = st.number_input("Seed (A and B share it)", min_value=0, max_value=2**31 - 1, value=0, step=1,
-                       key="lesson_seed")
-
-
-def _run_ids() -> dict[str, str]:
-    raw = st.query_params.get(RUNS_PARAM, "")
-    got = [r for r in raw.split(",") if r]
-    return dict(zip((x.label for x in lesson.setups), got, strict=False)) if len(got) == len(lesson.setups) else {}
+seed_col, steps_col, run_col, _ = st.columns([2, 2, 2, 2], vertical_alignment="bottom")
+seed_col.number_input("Seed (A and B share it)", min_value=0, max_value=2**31 - 1, value=0, step=1, key="lesson_seed")
+# Steps: the lesson's own by default; a teacher short of time (or a test) may run fewer, down to what its
+# check needs to judge (lesson.min_step), or more when it did not show.
+lesson_steps = max(int(x.config().steps) for x in lesson.setups)
+steps_col.number_input("Steps per run", min_value=max(1, lesson.min_step), max_value=1_000_000,
+                       value=max(lesson_steps, lesson.min_step), step=100, key=f"lesson_steps_{lesson.id}",
+                       help=f"This lesson's runs train {lesson_steps:,} steps each; its check judges from step "
+                            f"{lesson.min_step:,}.")
 
 
 def _start() -> None:
@@ -92,8 +111,9 @@ def _start() -> None:
     started = []
     try:
         for setup in lesson.setups:
-            run = manager.submit(setup.config(seed=int(st.session_state.lesson_seed)), owner=owner,
-                                 name=f"Lesson {lesson.id} {setup.label}")
+            cfg = setup.config(seed=int(st.session_state.lesson_seed),
+                               steps=int(st.session_state[f"lesson_steps_{lesson.id}"]))
+            run = manager.submit(cfg, owner=owner, name=f"Lesson {lesson.id} {setup.label}")
             started.append(run.id)
             add_run(run.id)
     except (LimitError, ConfigError) as e:
@@ -106,16 +126,15 @@ def _start() -> None:
 
 
 label = "Run A and B" if len(lesson.setups) == 2 else "Run"
-st.button(label, type="primary", on_click=_start, key="lesson_run", icon=":material/play_arrow:")
+run_col.button(label, type="primary", on_click=_start, key="lesson_run", icon=":material/play_arrow:")
 if st.session_state.get("lesson_error"):
     st.error(st.session_state.lesson_error)
 st.caption(" · ".join(f"**{x.label}**: {x.name}" for x in lesson.setups))
 
-run_ids = _run_ids()
-
 
 def _panel(polling: bool) -> None:
     from gan_core.run_view import snapshot
+    from ui.ab_charts import share_y
     from ui.figures import metrics_figure, points_figure
     from ui.scores import alarm_banners
     from ui.session import get_manager
@@ -129,6 +148,8 @@ def _panel(polling: bool) -> None:
     if polling and not active:
         st.rerun()  # the runs ended: draw the page once more, without polling
     x_max = max(max(int(v.status.get("steps") or 1) for v in snaps.values()), 1)
+    figs = {lab: metrics_figure(snap.columns, height=420) for lab, snap in snaps.items() if snap.columns.get("step")}
+    share_y(list(figs.values()))
     cols = st.columns(len(snaps))
     for col, (lab, snap) in zip(cols, snaps.items(), strict=True):
         with col:
@@ -140,13 +161,15 @@ def _panel(polling: bool) -> None:
             if snap.sample is not None and snap.sample.get("kind") == "points":
                 st.plotly_chart(points_figure(snap.sample["fake"], snap.sample["real"],
                                               extent=snap.sample.get("extent", 1.6)), key=f"lesson_pts_{lab}")
-            if snap.columns.get("step"):
-                fig = metrics_figure(snap.columns, height=420)
+            if (fig := figs.get(lab)) is not None:
                 fig.update_xaxes(range=[0, x_max])  # A and B on the same step axis
                 st.plotly_chart(fig, key=f"lesson_metrics_{lab}")
     results = {lab: RunResult(snap.columns, {**snap.status, "alarms": snap.alarms}) for lab, snap in snaps.items()}
     verdict = lesson.check(results)
-    if verdict.detected is None:
+    if verdict.detected is None and not active:
+        st.warning(f"**The runs ended before the check could judge.** {verdict.message} Run more steps.",
+                   icon=":material/help:")
+    elif verdict.detected is None:
         st.caption(f"Check: {verdict.message}")
     elif verdict.detected:
         st.success(f"**It showed.** {verdict.message}", icon=":material/check_circle:")

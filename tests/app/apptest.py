@@ -1,4 +1,4 @@
-"""Helpers of the AppTest tests: the app's path and rerunning a page until something shows."""
+"""Helpers of the AppTest tests: the app's path, its Train page, and rerunning a page until something shows."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TRAIN = "app_pages/train.py"  # AppTest.switch_page(TRAIN): the default page is Lessons
 
 
 def rerun_until(at, pred, timeout: float = 60.0) -> bool:

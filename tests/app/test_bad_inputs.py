@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
+TRAIN = "app_pages/train.py"  # not the default page: Lessons is
 TIMEOUT = 60
 
 
@@ -71,7 +72,7 @@ def test_train_numbers_out_of_range_block_start_and_are_never_replaced(env):
     disabled with the reason. (Issue 15: with min/max on the boxes, LR 1000 turned red and the run
     trained with the previous value.) NaN and inf cannot be typed in a browser; from a hand-made
     websocket message Streamlit itself resets them to the box's default: the page must still draw."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page(TRAIN).run()
     _ok(at, "first run")
     ranges = _number_ranges()
     shown = {b.key for b in at.sidebar.number_input}
@@ -111,7 +112,7 @@ def test_train_numbers_out_of_range_block_start_and_are_never_replaced(env):
     ("cfg_score_every", -50, ["Score every N steps", "0 to 10,000,000"]),
 ])
 def test_a_bad_number_is_refused_where_it_was_typed_and_never_trained(env, key, bad, words):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page(TRAIN).run()
     at.sidebar.number_input(key=key).set_value(bad).run()
     _ok(at, f"{key} = {bad}")
     near_box = " ".join(e.value for e in at.sidebar.error)
@@ -130,7 +131,7 @@ def test_a_bad_number_is_refused_where_it_was_typed_and_never_trained(env, key, 
 
 
 def test_train_number_combinations_block_start_with_the_reason(env):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page(TRAIN).run()
     at.sidebar.selectbox(key="cfg_dataset").set_value("digits").run()
     at.sidebar.number_input(key="cfg_batch_size").set_value(4000).run()  # digits has 1,797 images
     _ok(at, "batch larger than the dataset")
@@ -159,7 +160,7 @@ DATASET_PATHS = [
 
 
 def test_train_data_directory_and_dataset_paths(env):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page(TRAIN).run()
     for value, expect in DATA_DIRS:
         at.sidebar.text_input(key="cfg_data_dir").set_value(value).run()
         _ok(at, f"data_dir {value[:20]!r}")
@@ -198,7 +199,7 @@ BAD_CONFIGS = [
 
 
 def test_train_config_import_bad_files(env):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page(TRAIN).run()
     at.sidebar.number_input(key="cfg_steps").set_value(777).run()
     for label, data, expect in BAD_CONFIGS:
         at.sidebar.file_uploader(key="config_upload").set_value(("c.json", data, "application/json")).run()
@@ -245,8 +246,7 @@ def test_bad_uploads_are_reported(env, page):
     with the reader's message), the Data page shows the reader's error; nothing is written outside
     the data root's uploads/ folder."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if page == "data":
-        at.switch_page("app_pages/data.py")
+    at.switch_page("app_pages/data.py" if page == "data" else TRAIN)
     at.run()
     prefix = "cfg_" if page == "train" else "data_"
     for source, cases in (("csv", BAD_CSVS), ("zip", BAD_ZIPS)):
@@ -355,7 +355,7 @@ def test_explore_numbers_out_of_range_are_refused(env, view, key, value, message
 # ---------------------------------------------------------------------------- URL parameter
 @pytest.mark.parametrize("value", ["../../etc/passwd", "x" * 2000, "<script>", "nonexistent-run"])
 def test_run_url_parameter(env, value):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).switch_page(TRAIN)
     at.query_params["run"] = value
     at.run()
     _ok(at, f"?run={value[:20]}")

@@ -16,6 +16,7 @@ from gan_core.models import build_models, model_kwargs
 from gan_core.store import atomic_write_json
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TRAIN = "app_pages/train.py"  # not the default page: Lessons is
 RUN = "20260101-000001-aaaaaa"
 SHAPE = (1, 16, 16)
 
@@ -88,7 +89,7 @@ def test_compare_shows_the_best_and_opens_it_in_explore(run_dir):
 
 def test_the_train_form_refuses_a_plateau_that_is_never_fed(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_RUNS_DIR", str(tmp_path / "runs"))
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = AppTest.from_file(APP, default_timeout=120).switch_page(TRAIN).run()
     at.sidebar.selectbox(key="cfg_schedule").set_value("plateau").run()
     at.sidebar.number_input(key="cfg_score_every").set_value(0).run()
     assert not at.exception

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from apptest import APP, rerun_until
+from apptest import APP, TRAIN, rerun_until
 from streamlit.testing.v1 import AppTest
 
 from gan_core.branch import read_parent
@@ -81,7 +81,7 @@ def test_an_alarms_remedy_is_a_one_click_branch(root):
     alarm = {"name": "divergence", "step": 6, "message": "non-finite d_loss", "level": "error", "title": "Diverged",
              "explanation": "", "remedies": ["Lower the learning rates"]}
     (root / PARENT / "alarms.jsonl").write_text(json.dumps(alarm) + "\n")  # as gan_core.metrics.monitor writes it
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page(TRAIN)
     at.query_params["run"] = PARENT
     at.run()
     assert not at.exception, at.exception

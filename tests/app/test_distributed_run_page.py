@@ -23,7 +23,7 @@ def test_a_two_process_run_is_listed_and_opens_on_the_train_page(runs):
     at.run()
     assert not at.exception
     assert run_id in " ".join(str(e.value) for e in at.markdown) + " ".join(str(c.value) for c in at.caption)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page("app_pages/train.py")
     at.query_params["run"] = run_id
     at.run()
     assert not at.exception

@@ -34,8 +34,7 @@ def roots(tmp_path, monkeypatch):
 
 def _open(prefix: str, page: str | None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    if page:
-        at.switch_page(page)
+    at.switch_page(page or "app_pages/train.py")  # None: the Train page (not the default page: Lessons is)
     at.run()
     at.selectbox(key=prefix + "dataset").set_value("csv").run()  # as a user chooses it, after the preset
     assert not at.exception, at.exception

@@ -15,6 +15,7 @@ from gan_core.config import TrainConfig
 from gan_core.store import atomic_write_json
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TRAIN = "app_pages/train.py"  # not the default page: Lessons is
 RID, EMPTY = "20261202-000000-ring", "20261202-000001-none"
 STEPS = [0, 100, 200, 300]
 
@@ -52,7 +53,7 @@ def _image_captions(at: AppTest) -> list[str]:
 
 
 def _train_page(run_id: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = AppTest.from_file(APP, default_timeout=90).switch_page(TRAIN)
     at.query_params["run"] = run_id
     at.session_state["hist_open"] = True  # the History expander, opened
     at.run()

@@ -77,3 +77,67 @@ def test_run_starts_a_and_b_with_the_same_seed(app):
     assert [r.cfg.loss for r in runs] == ["minimax", "ns"] and {r.cfg.seed for r in runs} == {7}
     assert all(r.owner == at.session_state["owner"] for r in runs)
     assert any("A**: saturating" in m.value for m in at.markdown)
+
+
+def test_lessons_is_the_default_page(tmp_path, monkeypatch):
+    """A new visitor (/) lands on Lessons, the first page of the navigation (issue 18)."""
+    monkeypatch.setenv("GAN_RUNS_DIR", str(tmp_path / "runs"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Lessons"]
+
+
+def test_an_old_run_link_opens_the_train_page(tmp_path, monkeypatch):
+    """/?run=<id> was a Train page link while Train was the default page: it still opens Train."""
+    monkeypatch.setenv("GAN_RUNS_DIR", str(tmp_path / "runs"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["run"] = "nonexistent-run"
+    at.run()
+    assert not at.exception
+    assert any(t.value == "Train a GAN" for t in at.title)
+    assert "nonexistent-run" in " ".join(str(e.value) for e in [*at.warning, *at.error, *at.info])
+
+
+def test_a_step_past_the_end_says_which_steps_exist(app):
+    app.query_params["lesson"] = "saturating-loss"
+    app.query_params["step"] = "99"
+    at = app.run()
+    assert not at.exception
+    assert any("'99'" in w.value and "1 to 4" in w.value for w in at.warning)
+    assert "Step 1 of 4" in _step_text(at)
+
+
+def test_the_steps_box_sets_both_runs_steps(app):
+    from ui.session import get_manager
+
+    app.query_params["lesson"] = "noise-on-d"
+    at = app.run()
+    from gan_core.lessons import get_lesson
+
+    lesson = get_lesson("noise-on-d")
+    box = at.number_input(key="lesson_steps_noise-on-d")
+    assert box.value == lesson.setups[0].config().steps and box.min == lesson.min_step  # its own; what it judges
+    box.set_value(600).run()
+    at.button(key="lesson_run").click().run()
+    raw = at.query_params["lesson_runs"]
+    runs = [get_manager().get(i) for i in (raw[0] if isinstance(raw, list) else raw).split(",")]
+    for r in runs:
+        r.stop()
+    assert [r.cfg.steps for r in runs] == [600, 600]
+
+
+def test_every_lesson_renders_at_every_step(app):
+    """A lesson is data: every lesson of the catalogue opens at each of its steps by link, with no page change."""
+    from gan_core.lessons import lessons
+
+    for lesson in lessons():
+        for k in range(1, len(lesson.steps) + 1):
+            app.query_params["lesson"] = lesson.id
+            app.query_params["step"] = str(k)
+            at = app.run()
+            assert not at.exception, (lesson.id, k, at.exception)
+            assert [h.value for h in at.subheader][:1] == [lesson.title], (lesson.id, k)
+            assert f"Step {k} of {len(lesson.steps)}." in _step_text(at), (lesson.id, k)
+            assert not at.warning and not at.error, (lesson.id, k, [w.value for w in [*at.warning, *at.error]])
+            for i in range(len(lesson.questions)):
+                assert at.button(key=f"answer_{lesson.id}:{i}")

@@ -11,6 +11,7 @@ from gan_core.config import TrainConfig
 from gan_core.store import append_jsonl, atomic_write_json
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TRAIN = "app_pages/train.py"  # not the default page: Lessons is
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def _stopped_run(root: Path, run_id: str) -> None:
 def test_a_run_from_disk_keeps_its_scores_and_histogram(runs):
     run_id = "20261202-000000-ring"
     _stopped_run(runs, run_id)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page(TRAIN)
     at.query_params["run"] = run_id
     at.run()
     assert not at.exception
@@ -62,7 +63,7 @@ def test_compile_error_is_shown(runs):
     atomic_write_json(d / "status.json", {"id": run_id, "steps": 300, "device": "cpu", "state": "finished",
                                           "step": 300, "accel": {"compiled": False,
                                                                  "compile_error": "no C++ compiler found"}})
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page(TRAIN)
     at.query_params["run"] = run_id
     at.run()
     assert not at.exception
@@ -85,7 +86,7 @@ def test_compiling_phase_is_shown(runs, monkeypatch):
         self.compile_pending = False
 
     monkeypatch.setattr(Engine, "warm_up_compile", slow_compile)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page(TRAIN)
     at.run()
     at.sidebar.checkbox(key="cfg_compile").check().run()
     try:

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "app.py")
+TRAIN = "app_pages/train.py"  # not the default page: Lessons is
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def app(tmp_path, monkeypatch):
     from ui.session import get_manager
 
     get_manager.clear()  # a fresh process-wide manager rooted in tmp_path
-    yield AppTest.from_file(APP, default_timeout=60)
+    yield AppTest.from_file(APP, default_timeout=60).switch_page(TRAIN)
     get_manager().stop_all()
     get_manager.clear()
 
@@ -234,7 +235,7 @@ def test_reload_keeps_the_sessions_runs_and_the_sidebar_shows_the_watched_runs_c
     assert owner == at.session_state["owner"]
 
     # a reload: a new session with the URL of the old one
-    again = AppTest.from_file(APP, default_timeout=60)
+    again = AppTest.from_file(APP, default_timeout=60).switch_page(TRAIN)
     again.query_params["session"] = owner
     again.query_params["run"] = second
     again.run()
@@ -263,7 +264,7 @@ def test_reload_keeps_the_sessions_runs_and_the_sidebar_shows_the_watched_runs_c
 
 
 def test_a_session_id_from_the_url_is_checked(app):
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60).switch_page(TRAIN)
     at.query_params["session"] = "../../etc"
     at.run()
     assert not at.exception

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TRAIN = "app_pages/train.py"  # not the default page: Lessons is
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def app(tmp_path, monkeypatch):
     from ui.session import get_manager
 
     get_manager.clear()
-    yield AppTest.from_file(APP, default_timeout=60)
+    yield AppTest.from_file(APP, default_timeout=60).switch_page(TRAIN)
     get_manager().stop_all()
     get_manager.clear()
 

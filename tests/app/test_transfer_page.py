@@ -5,7 +5,7 @@ refusals shown under the form (a checkpoint of another shape, D from a generator
 import json
 
 import pytest
-from apptest import APP, rerun_until
+from apptest import APP, TRAIN, rerun_until
 from streamlit.testing.v1 import AppTest
 
 from gan_core.checkpoint import CheckpointError
@@ -16,7 +16,7 @@ from gan_core.store import PRETRAINED_DIR
 
 @pytest.fixture
 def app(runs_root):
-    return AppTest.from_file(APP, default_timeout=60)
+    return AppTest.from_file(APP, default_timeout=60).switch_page(TRAIN)
 
 
 @pytest.fixture(scope="module")

@@ -82,7 +82,7 @@ def _expect_buttons(page, main, want: dict[str, bool], what: str, hold_s: float 
 
 def test_class_rehearsal(page, streamlit_server):
     runs_dir = streamlit_server["runs_dir"]
-    page.goto(streamlit_server["url"] + "/")
+    page.goto(streamlit_server["url"] + "/train")
     main = page.get_by_test_id("stMainBlockContainer")
     sidebar = page.get_by_test_id("stSidebar")
     start = main.get_by_role("button", name="Start training")

@@ -44,7 +44,7 @@ def _choose(page, box, option, tries: int = 6) -> None:
 
 
 def test_draw_points_and_train_on_them(page, streamlit_server, data_root):
-    page.goto(streamlit_server["url"] + "/")
+    page.goto(streamlit_server["url"] + "/train")
     sidebar = page.get_by_test_id("stSidebar")
     batch = sidebar.get_by_label("Batch size", exact=True)  # a drawing needs at least a batch of points
     batch.fill("16")

@@ -121,7 +121,7 @@ def test_kill9_server_then_continue_from_checkpoint(browser, tmp_path):
         page = context.new_page()
 
         # ---- a long ring8 run that checkpoints every second
-        page.goto(server.url + "/")
+        page.goto(server.url + "/train")
         main = page.get_by_test_id("stMainBlockContainer")
         sidebar = page.get_by_test_id("stSidebar")
         start = main.get_by_role("button", name="Start training")
@@ -172,7 +172,7 @@ def test_kill9_server_then_continue_from_checkpoint(browser, tmp_path):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(30_000)
         page = context.new_page()
-        page.goto(f"{server.url}/?run={run_id}")
+        page.goto(f"{server.url}/train?run={run_id}")
         main = page.get_by_test_id("stMainBlockContainer")
         expect(main.get_by_text(f"interrupted · step {before['step']:,}/{STEPS:,}", exact=False)).to_be_visible(
             timeout=TIMEOUT_MS)

@@ -84,7 +84,7 @@ def _record_answer_frames(page) -> dict:
 
 def test_train_ring8_live_stop_and_reattach(page, streamlit_server):
     answer = _record_answer_frames(page)
-    page.goto(streamlit_server["url"] + "/")
+    page.goto(streamlit_server["url"] + "/train")
     # the app's own elements (the header's status widget has a "Stop" button of its own while a
     # script run is in progress)
     main = page.get_by_test_id("stMainBlockContainer")
