@@ -136,7 +136,7 @@ def _panel(polling: bool) -> None:
     from gan_core.run_view import snapshot
     from ui.ab_charts import share_y
     from ui.figures import metrics_figure, points_figure
-    from ui.scores import alarm_banners
+    from ui.scores import alarm_banners, score_charts
     from ui.session import get_manager
 
     manager = get_manager()
@@ -161,9 +161,13 @@ def _panel(polling: bool) -> None:
             if snap.sample is not None and snap.sample.get("kind") == "points":
                 st.plotly_chart(points_figure(snap.sample["fake"], snap.sample["real"],
                                               extent=snap.sample.get("extent", 1.6)), key=f"lesson_pts_{lab}")
+            elif snap.sample is not None and snap.sample.get("kind") == "image":
+                st.image(snap.sample["png"], caption=f"G(fixed z) at step {snap.sample['step']:,}")
             if (fig := figs.get(lab)) is not None:
                 fig.update_xaxes(range=[0, x_max])  # A and B on the same step axis
                 st.plotly_chart(fig, key=f"lesson_metrics_{lab}")
+            if any(k in snap.columns for k in ("fd_clf", "modes_covered")):  # the scores many checks read
+                score_charts(snap.columns, snap.scores, key=f"lesson_{lab}")
     results = {lab: RunResult(snap.columns, {**snap.status, "alarms": snap.alarms}) for lab, snap in snaps.items()}
     verdict = lesson.check(results)
     if verdict.detected is None and not active:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gan_core.lessons.checks as checks
 from gan_core.lessons.format import Lesson, Question, Setup, Step
+from gan_core.lessons.images import IMAGE_LESSONS
 
 _RING = dict(steps=1500)  # A and B together: 3,000 steps, about 1-2 minutes of one core
 # D learns 5x faster than G and takes 2 steps per G step: it rejects G's samples confidently early on,
@@ -271,6 +272,9 @@ LESSONS: tuple[Lesson, ...] = (
         min_step=0,
     ),
 )
+
+
+LESSONS = LESSONS + IMAGE_LESSONS  # the image lessons (gan_core/lessons/images.py)
 
 
 def lessons() -> tuple[Lesson, ...]:

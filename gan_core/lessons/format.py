@@ -71,6 +71,8 @@ TARGETS = {
     "grad_norms": "the gradient-norm chart",
     "lr": "the learning-rate chart",
     "scores": "the scores (modes covered, high-quality %)",
+    "grid": "the sample grid (G's images for the same fixed noise throughout the run)",
+    "image_scores": "the scores (FD_clf, precision, recall, classes covered by the dataset's classifier)",
     "alarms": "the alarms under the charts",
     "run": "the Run button",
     "verdict": "the check's verdict",
