@@ -73,7 +73,7 @@ def test_precision_before_recall_fires_and_stays_quiet():
     prec = [0.52, 0.56, 0.55, 0.55, 0.52, 0.55]
     rec = [0.04, 0.06, 0.11, 0.23, 0.24, 0.27]
     v = I.precision_before_recall(_quality(fd, prec, rec))
-    assert v.detected is True and "82.9 -> 45.0" in v.message and "floor" in v.message
+    assert v.detected is True and "FD_clf went 82.9 -> 45.0" in v.message and "floor" in v.message
     # recall rising with precision from the start: not the pattern
     assert I.precision_before_recall(_quality(fd, prec, [0.3, 0.3, 0.35, 0.4, 0.45, 0.5])).detected is False
     # FD that does not fall by a third

@@ -100,13 +100,13 @@ def precision_before_recall(runs: Mapping[str, RunResult]) -> Verdict:
         return Verdict(None, "Not enough scorings yet (two at least: the first and the latest).")
     (s0, fd0), (s1, fd1) = fd[0], fd[-1]
     p0, r0, p1, r1 = prec[0][1], rec[0][1], prec[-1][1], rec[-1][1]
-    figures = (f"from step {s0:,} to {s1:,} FD_clf went {fd0:.1f} -> {fd1:.1f}, precision {p0:.2f} -> {p1:.2f}, "
+    figures = (f"From step {s0:,} to {s1:,} FD_clf went {fd0:.1f} -> {fd1:.1f}, precision {p0:.2f} -> {p1:.2f}, "
                f"recall {r0:.2f} -> {r1:.2f}; the real-data floor at these sample sizes is FD_clf "
                f"{FLOOR['fd_clf']:.2f}, precision {FLOOR['precision']:.2f}, recall {FLOOR['recall']:.2f}")
     if fd1 <= fd0 * 2 / 3 and p0 >= 3 * r0 and r1 - r0 >= 0.1:
-        return Verdict(True, f"{figures.capitalize()}. G first made plausible images (precision) and only later "
+        return Verdict(True, f"{figures}. G first made plausible images (precision) and only later "
                              "covered the variety of the data (recall).")
-    return Verdict(False, f"{figures.capitalize()}: not the usual precision-then-recall pattern this time.")
+    return Verdict(False, f"{figures}: not the usual precision-then-recall pattern this time.")
 
 
 def head_start(runs: Mapping[str, RunResult]) -> Verdict:
