@@ -60,9 +60,11 @@ with st.sidebar:
     st.session_state["gal_runs"] = [r for r in asked if r in by_id]
     gone = [r for r in asked if r not in by_id]
     chosen_models = st.multiselect(_("Shipped models"), list(titles), format_func=titles.get,
+                                   placeholder=_("Choose shipped models") if titles else _("No shipped model found"),
                                    key="gal_models", help=_("Generators shipped in pretrained/, with their measured "
                                                             "scores. Their samples are drawn from seed 0."))
     chosen_runs = st.multiselect(_("Runs"), list(by_id), format_func=lambda i: _run_text(by_id[i]), key="gal_runs",
+                                 placeholder=_("Choose runs") if by_id else _("No run to choose yet"),
                                  help=_("Runs that have saved at least one sample grid (newest first); a card "
                                         "shows the newest grid."))
     if not runs:
@@ -116,9 +118,10 @@ for start in range(0, len(items), PER_ROW):
                      else ":blue-badge[{}]".format(_("Shipped model")))
             st.markdown(f"{badge}\n#### {it.title if it.source == 'Run' else tr(it.title)}")
             st.image(it.png, caption=tr(it.caption), width="stretch", output_format="PNG")
-            st.markdown("  \n".join(f"{tr(k)}: **{tr(v) if isinstance(v, Msg) else v}**" for k, v in it.settings))
+            shown = [(tr(k), tr(v) if isinstance(v, Msg) else v) for k, v in it.settings]
+            st.markdown("  \n".join(_("{label}: **{value}**").format(label=k, value=v) for k, v in shown))
             if it.scores:
-                st.markdown("  \n".join(f"{tr(k)}: **{v}**" for k, v in it.scores))
+                st.markdown("  \n".join(_("{label}: **{value}**").format(label=tr(k), value=v) for k, v in it.scores))
             else:
                 st.caption(_("No scores measured yet."))
             st.caption((_("run id {id}") if it.source == "Run" else _("model {id}")).format(id=it.ident))

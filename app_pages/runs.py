@@ -101,8 +101,10 @@ def _card(card: RunCard) -> None:
             st.caption(_("id {id}").format(id=card.id))
         with right:
             if card.scores:
-                st.markdown("  \n".join(f"{tr(lab)}: **{val}**" for lab, val in card.scores),
-                            help="  \n".join(f"**{tr(lab)}**: {tr(text)}" for lab, text in card.scores_help))
+                st.markdown("  \n".join(_("{label}: **{value}**").format(label=tr(lab), value=val)
+                                        for lab, val in card.scores),
+                            help="  \n".join(_("**{label}**: {text}").format(label=tr(lab), text=tr(text))
+                                              for lab, text in card.scores_help))
                 st.caption(_("scores at step {step:,}").format(step=card.scores_step) if card.scores_step is not None
                            else _("latest scores"))
             else:

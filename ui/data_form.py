@@ -112,7 +112,7 @@ def dataset_form(prefix: str, data_dir: str = "data") -> tuple[dict[str, Any], s
     if st.session_state[prefix + "dataset"] not in DATASETS.names():
         st.session_state[prefix + "dataset"] = DEFAULTS["dataset"]
     names = DATASETS.names()
-    st.selectbox(tr(OPTIONS.label("dataset")), names, key=prefix + "dataset",
+    st.selectbox(tr(OPTIONS.label("dataset")), names, key=prefix + "dataset", placeholder=_("Choose an option"),
                  format_func=lambda n: tr(DATASETS.label(n)),
                  help=tr(OPTIONS.help("dataset")))  # the chosen dataset's own help is the caption below
     key = st.session_state[prefix + "dataset"]
@@ -127,9 +127,11 @@ def dataset_form(prefix: str, data_dir: str = "data") -> tuple[dict[str, Any], s
     with st.expander(_("Image preprocessing") if image else _("Image preprocessing (images only)"), expanded=False):
         c1, c2 = st.columns(2)
         c1.selectbox(tr(OPTIONS.label("resolution")), RESOLUTIONS, key=prefix + "resolution", disabled=not image,
+                     placeholder=_("Choose an option"),
                      format_func=lambda r: _("native") if r == 0 else f"{r}x{r}",
                      help=tr(OPTIONS.help("resolution")))
         c2.selectbox(tr(OPTIONS.label("channels")), CHANNELS, key=prefix + "channels", disabled=not image,
+                     placeholder=_("Choose an option"),
                      format_func=lambda c: {0: _("native"), 1: _("grayscale"), 3: "RGB"}[c],
                      help=tr(OPTIONS.help("channels")))
         c1.radio(tr(OPTIONS.label("fit")), FITS, key=prefix + "fit", disabled=not image, horizontal=True,

@@ -1,0 +1,80 @@
+"""The translated pages in a real browser with ?lang=zh (issue 19): the Chinese navigation, no English word
+in what the page shows (outside proper names, formulas, units, ids and paths: tests/i18n_words.py), including
+the text Streamlit's own frontend draws (placeholders) that AppTest cannot see; the switch changes the
+language in place, writes it into the address, and keeps what was typed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from i18n_words import english_words
+
+from gan_core.store import atomic_write_bytes, atomic_write_json
+
+pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+from playwright.sync_api import expect
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4e40000000049454e44ae426082")
+# url path -> the Chinese heading (the pages of tests/app/test_i18n_pages.py)
+PAGES = {"data": "数据", "runs": "训练记录", "gallery": "作品廊"}
+NAV = ["课程", "训练", "训练记录", "对比", "探索", "作品廊", "数据", "二维实验室", "课堂"]
+
+
+@pytest.fixture(scope="module")
+def with_run(streamlit_server):
+    d = Path(streamlit_server["runs_dir"]) / "20261203-000001-a1b2c3"
+    atomic_write_json(d / "status.json", {"id": d.name, "name": "ring8-1", "state": "stopped", "step": 100,
+                                          "steps": 400, "dataset": "ring8", "arch": "mlp", "loss": "ns",
+                                          "last_checkpoint_step": 100})
+    atomic_write_bytes(d / "samples" / "step_0000100.png", PNG)
+    atomic_write_bytes(d / "checkpoints" / "last.safetensors", b"weights")
+    return d
+
+
+# the text of the sidebar and the page, less Material icons (an icon is drawn from its name: "school")
+SHOWN_JS = """els => els.map(el => {
+  const copy = el.cloneNode(true);
+  copy.querySelectorAll('[data-testid="stIconMaterial"], style, script').forEach(e => e.remove());
+  copy.querySelectorAll('*').forEach(e => e.insertAdjacentText('afterend', '\\n'));
+  return copy.textContent;
+}).join('\\n')"""
+
+
+def _shown(page) -> str:
+    return page.locator("[data-testid=stSidebar], [data-testid=stMain]").evaluate_all(SHOWN_JS)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_in_chinese_shows_no_english(page, streamlit_server, with_run, path):
+    page.goto(f"{streamlit_server['url']}/{path}?lang=zh")
+    expect(page.locator("h1").first).to_contain_text(PAGES[path], timeout=60_000)
+    page.wait_for_timeout(1500)  # the rest of the page after its heading
+    nav = page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
+    assert [t.split("\n")[-1].strip() for t in nav] == NAV
+    text = _shown(page)
+    found = {w: line for line in text.splitlines() for w in english_words(line)}
+    assert not found, "English on the Chinese page: " + "; ".join(f"{w!r} in {t!r}" for w, t in found.items())
+    placeholders = page.locator("input[placeholder], textarea[placeholder]").evaluate_all(
+        "els => els.map(e => e.placeholder)")
+    placeholders += page.get_by_test_id("stMultiSelect").all_inner_texts()
+    found = [p for p in placeholders if english_words(p)]
+    assert not found, found
+
+
+def test_the_switch_changes_the_language_in_place_and_keeps_the_filter(page, streamlit_server, with_run):
+    page.goto(f"{streamlit_server['url']}/runs?lang=zh")
+    expect(page.locator("h1").first).to_contain_text("训练记录", timeout=60_000)
+    box = page.get_by_test_id("stTextInput").locator("input")
+    box.fill("ring8")
+    box.press("Enter")
+    expect(page.get_by_test_id("stCaptionContainer").filter(has_text="共 1 个训练记录")).to_be_visible()
+    page.get_by_test_id("stButtonGroup").get_by_text("已停止", exact=True).click()  # the state filter
+    expect(page.get_by_role("radio", name="已停止")).to_be_checked()
+    page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("Runs", timeout=30_000)
+    assert "lang=en" in page.url
+    expect(page.get_by_test_id("stTextInput").locator("input")).to_have_value("ring8")
+    expect(page.get_by_role("radio", name="Stopped")).to_be_checked()
+    expect(page.get_by_test_id("stCaptionContainer").filter(has_text="1 of 1 runs")).to_be_visible()
