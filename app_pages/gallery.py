@@ -16,6 +16,7 @@ from gan_core.gallery import MAX_ITEMS, GalleryError, GalleryItem, gallery_html,
 from gan_core.messages import Msg
 from gan_core.pretrained import PRETRAINED_DIR, PretrainedError, list_pretrained
 from gan_core.store import list_runs
+from ui.class_mode import listed
 from ui.explore_source import showcase_order
 from ui.i18n import _, tr
 from ui.run_cards import STATE_NAMES, card_scores, newest_sample, run_card
@@ -48,7 +49,7 @@ def _run_item(run_dir: str) -> GalleryItem:
 
 cards = showcase_order(list_pretrained())
 titles = {c.name: tr(c.title) for c in cards}
-runs = [r for r in list_runs() if newest_sample(Path(r["dir"])) is not None]
+runs = [r for r in listed(list_runs()) if newest_sample(Path(r["dir"])) is not None]  # a student's own (class mode)
 by_id = {Path(r["dir"]).name: {**r, "id": Path(r["dir"]).name} for r in runs}
 
 with st.sidebar:

@@ -14,6 +14,7 @@ from gan_core.lessons.format import TARGETS, RunResult
 
 POLL_S = 1.0
 RUNS_PARAM = "lesson_runs"
+METRIC_TARGETS = ("losses", "d_outputs", "grad_norms", "lr")  # step targets (format.TARGETS) in the metrics chart
 
 if st.query_params.get("run") and not st.query_params.get("lesson"):
     # A run link made while Train was the default page (/?run=<id>, the README's, a reload's): Lessons is the
@@ -76,9 +77,9 @@ with st.expander("Why it happens, with the formula", expanded=not run_ids, icon=
 st.markdown(f"**Expected:** {lesson.expected}")
 
 # ---------------------------------------------------------------------------- steps
-s = lesson.steps[step - 1]
-where = TARGETS.get(s.points_at, "")
-st.info(f"**Step {step} of {n_steps}.** {s.text}" + (f"  \n*Look at {where}.*" if where else ""),
+shown_step = lesson.steps[step - 1]
+where = TARGETS.get(shown_step.points_at, "")
+st.info(f"**Step {step} of {n_steps}.** {shown_step.text}" + (f"  \n*Look at {where}.*" if where else ""),
         icon=":material/school:")
 
 
@@ -148,26 +149,7 @@ def _panel(polling: bool) -> None:
     if polling and not active:
         st.rerun()  # the runs ended: draw the page once more, without polling
     x_max = max(max(int(v.status.get("steps") or 1) for v in snaps.values()), 1)
-    figs = {lab: metrics_figure(snap.columns, height=420) for lab, snap in snaps.items() if snap.columns.get("step")}
-    share_y(list(figs.values()))
-    cols = st.columns(len(snaps))
-    for col, (lab, snap) in zip(cols, snaps.items(), strict=True):
-        with col:
-            status = snap.status
-            st.markdown(f"**{lab}**: {next(x.name for x in lesson.setups if x.label == lab)}")
-            st.progress(min(1.0, int(status.get("step") or 0) / x_max),
-                        text=f"{status.get('state')} · step {int(status.get('step') or 0):,}")
-            alarm_banners(snap.alarms)
-            if snap.sample is not None and snap.sample.get("kind") == "points":
-                st.plotly_chart(points_figure(snap.sample["fake"], snap.sample["real"],
-                                              extent=snap.sample.get("extent", 1.6)), key=f"lesson_pts_{lab}")
-            elif snap.sample is not None and snap.sample.get("kind") == "image":
-                st.image(snap.sample["png"], caption=f"G(fixed z) at step {snap.sample['step']:,}")
-            if (fig := figs.get(lab)) is not None:
-                fig.update_xaxes(range=[0, x_max])  # A and B on the same step axis
-                st.plotly_chart(fig, key=f"lesson_metrics_{lab}")
-            if any(k in snap.columns for k in ("fd_clf", "modes_covered")):  # the scores many checks read
-                score_charts(snap.columns, snap.scores, key=f"lesson_{lab}")
+    # The verdict first, under the step box: "read the check's verdict" needs no scrolling on a projector.
     results = {lab: RunResult(snap.columns, {**snap.status, "alarms": snap.alarms}) for lab, snap in snaps.items()}
     verdict = lesson.check(results)
     if verdict.detected is None and not active:
@@ -180,6 +162,34 @@ def _panel(polling: bool) -> None:
     else:
         st.warning(f"**It did not show this time.** {verdict.message} Try: {lesson.try_next}",
                    icon=":material/help:")
+    figs = {lab: metrics_figure(snap.columns, height=420) for lab, snap in snaps.items() if snap.columns.get("step")}
+    share_y(list(figs.values()))
+    cols = st.columns(len(snaps))
+    for col, (lab, snap) in zip(cols, snaps.items(), strict=True):
+        with col:
+            status = snap.status
+            st.markdown(f"**{lab}**: {next(x.name for x in lesson.setups if x.label == lab)}")
+            st.progress(min(1.0, int(status.get("step") or 0) / x_max),
+                        text=f"{status.get('state')} · step {int(status.get('step') or 0):,}")
+            alarm_banners(snap.alarms)
+            # the chart the step points at comes first: the samples, the metrics (losses, D outputs, ...) or the scores
+            first = {"samples": "samples", "scores": "scores"}.get(shown_step.points_at,
+                                                                  "metrics" if shown_step.points_at in METRIC_TARGETS
+                                                                  else "samples")
+            order = [first] + [x for x in ("samples", "metrics", "scores") if x != first]
+            places = dict(zip(order, (st.container(), st.container(), st.container()), strict=True))
+            samples_at, metrics_at = places["samples"], places["metrics"]
+            if snap.sample is not None and snap.sample.get("kind") == "points":
+                samples_at.plotly_chart(points_figure(snap.sample["fake"], snap.sample["real"],
+                                                      extent=snap.sample.get("extent", 1.6)), key=f"lesson_pts_{lab}")
+            elif snap.sample is not None and snap.sample.get("kind") == "image":
+                samples_at.image(snap.sample["png"], caption=f"G(fixed z) at step {snap.sample['step']:,}")
+            if (fig := figs.get(lab)) is not None:
+                fig.update_xaxes(range=[0, x_max])  # A and B on the same step axis
+                metrics_at.plotly_chart(fig, key=f"lesson_metrics_{lab}")
+            if any(k in snap.columns for k in ("fd_clf", "modes_covered")):  # the scores many checks read
+                with places["scores"]:
+                    score_charts(snap.columns, snap.scores, key=f"lesson_{lab}")
 
 
 if run_ids:

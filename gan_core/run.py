@@ -34,7 +34,16 @@ from gan_core.optim import follow_horizon
 from gan_core.run_names import read_name, suggest_name, validate_name
 from gan_core.runlog import RunLog
 from gan_core.sampling import grid_image, png_bytes, points_image
-from gan_core.store import ACTIVE, DONE, append_jsonl, atomic_write_bytes, atomic_write_json, read_json, read_jsonl
+from gan_core.store import (
+    ACTIVE,
+    DONE,
+    append_jsonl,
+    atomic_write_bytes,
+    atomic_write_json,
+    owner_digest,
+    read_json,
+    read_jsonl,
+)
 
 __all__ = ["ACTIVE", "DONE", "STATUS_EVERY_S", "RunLog", "TrainingRun", "check_can_start", "release_accelerator_memory"]
 
@@ -57,7 +66,8 @@ class TrainingRun:
         check_monitor_scorable(self.cfg)  # before anything is written: the monitored score must be computable
         self.dir = Path(run_dir)
         self.id = run_id or self.dir.name
-        self.owner = owner
+        self.owner = owner  # the session that controls it; status.json keeps its digest (store.owner_digest)
+        self._owner_on_disk: str | None = None  # a continued run's digest, kept when continued without an owner
         # a readable name (gan_core.run_names); a continued run keeps the one on disk
         self.name = validate_name(name) if name is not None else (
             resume and read_name(self.dir) or suggest_name(self.cfg))
@@ -95,6 +105,10 @@ class TrainingRun:
         (self.dir / "checkpoints").mkdir(exist_ok=True)
         if resume:
             self._prepare_resume()
+            try:
+                self._owner_on_disk = read_json(self.dir / "status.json").get("owner")
+            except (OSError, ValueError):
+                pass
         atomic_write_json(self.dir / "config.json", cfg.to_dict())
         self._write_status()
 
@@ -193,6 +207,7 @@ class TrainingRun:
             "last_checkpoint_step": self.last_checkpoint_step, "dataset": self.cfg.dataset,
             "arch": self.cfg.arch, "loss": self.cfg.loss, "alarms": list(self.alarms),
             "phase": self.phase, "accel": self.accel, "best": self.best, "stop_reason": self.stop_reason,
+            "owner": owner_digest(self.owner) if self.owner is not None else self._owner_on_disk,
         }
 
     # ------------------------------------------------------------------ the loop

@@ -2,7 +2,7 @@
 into place (os.replace is atomic on POSIX), so a crash never leaves a half-written file.
 
     runs/<id>/config.json            the TrainConfig
-    runs/<id>/status.json            state, step, error, device, timings
+    runs/<id>/status.json            state, step, error, device, timings, owner (owner_digest: whose run it is)
     runs/<id>/metrics.jsonl          one JSON object per logged window (append-only)
     runs/<id>/samples/step_XXXXXXX.png   fixed-noise grids
     runs/<id>/checkpoints/last.safetensors (one file: weights, optimiser state, config; + last.json, a copy
@@ -11,6 +11,7 @@ into place (os.replace is atomic on POSIX), so a crash never leaves a half-writt
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -94,6 +95,13 @@ def new_run_id(prefix: str = "") -> str:
     """Sortable, unique, filesystem-safe: 20261122-231501-a1b2c3."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return f"{prefix}{stamp}-{secrets.token_hex(3)}"
+
+
+def owner_digest(owner: str) -> str:
+    """What status.json keeps of the session that owns a run: SHA-256 of its owner id, so that a class
+    server knows whose run it is after a restart (ui/class_mode.py) while the id itself, which the
+    session's URL carries and which controls its runs, is never written to disk."""
+    return hashlib.sha256(owner.encode("utf-8")).hexdigest()
 
 
 def list_runs(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:

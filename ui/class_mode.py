@@ -15,6 +15,12 @@ teacher session out again.
 Each control's callback calls `may_control(run_id)` again before acting: a disabled or absent
 button is what the page shows, the check in the callback is what holds against a hand-made
 message.
+
+Whose run it is survives a restart of the server: status.json keeps the digest of the owner id
+(gan_core.store.owner_digest, written by the run), and a session whose URL carries that owner id
+(?session=, ui.session) owns the runs whose status says so, also when no process holds them any more.
+Every list of runs a student sees (Runs, Compare, Gallery, Explore, the Train form's init-from
+choices) goes through `listed`.
 """
 
 from __future__ import annotations
@@ -26,10 +32,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.session import PASSWORD_ENV, class_mode, get_manager, session_owner
+from gan_core.store import owner_digest, read_json, runs_root
+from ui.session import PASSWORD_ENV, class_mode, get_manager, session_owner, valid_run_id
 
 __all__ = ["PASSWORD_ENV", "class_mode", "is_teacher", "lock", "may_control", "listed", "may_list", "own_run_ids",
-           "unlock"]
+           "owned_on_disk", "unlock"]
 REFUSED = ("This run belongs to another session: on this class server a student controls only their own runs "
            "(the teacher can control every run after unlocking the Class page).")
 
@@ -70,11 +77,22 @@ def own_run_ids() -> set[str]:
     return mine | set(st.session_state.get("started_here", []))
 
 
+def owned_on_disk(run_id: str) -> bool:
+    """Whether the run's status.json names this session as its owner (a run from before a restart)."""
+    if not valid_run_id(run_id):
+        return False
+    try:
+        status = read_json(runs_root() / run_id / "status.json")
+    except (OSError, ValueError):
+        return False
+    return isinstance(status, dict) and status.get("owner") == owner_digest(session_owner())
+
+
 def may_control(run_id: str) -> bool:
     """Whether this session may pause, stop, rename, continue or branch the run `run_id`."""
     if not class_mode() or is_teacher():
         return True
-    return run_id in own_run_ids()
+    return run_id in own_run_ids() or owned_on_disk(run_id)
 
 
 def may_list(run_id: str) -> bool:
@@ -83,9 +101,16 @@ def may_list(run_id: str) -> bool:
 
 
 def listed(statuses: list[dict]) -> list[dict]:
-    """The run statuses (gan_core.store.list_runs) this session may see listed: all of them on a
-    laptop or for the teacher, a student's own on a class server."""
+    """The runs (status dicts as gan_core.store.list_runs returns them, or any dict with the run's "id"
+    and the status's "owner") this session may see listed: all of them on a laptop or for the teacher, a
+    student's own on a class server (held for it by the manager, made in this session, or its owner
+    digest in status.json)."""
     if not class_mode() or is_teacher():
         return statuses
-    own = own_run_ids()
-    return [s for s in statuses if Path(s["dir"]).name in own]
+    own, mine = own_run_ids(), owner_digest(session_owner())
+
+    def ours(s: dict) -> bool:
+        run_id = Path(s["dir"]).name if "dir" in s else s.get("id")
+        return run_id in own or s.get("owner") == mine
+
+    return [s for s in statuses if ours(s)]

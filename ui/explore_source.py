@@ -24,6 +24,7 @@ from gan_core.checkpoint import CheckpointError, load_models
 from gan_core.latent import Directions, LatentModel
 from gan_core.pretrained import PretrainedError, list_pretrained, load_pretrained, load_uploaded
 from gan_core.store import list_runs
+from ui.class_mode import listed
 
 SOURCES = ("Pretrained", "Run checkpoint", "Upload")
 PCA_SAMPLES = 2048  # latents behind each GANSpace PCA
@@ -149,7 +150,7 @@ def run_label(run: dict[str, Any]) -> str:
 
 def run_checkpoints() -> list[dict[str, Any]]:
     """Runs that have a checkpoint, newest first: {id, name, state, step, steps, path, arch, dataset,
-    best_path, best}; best_path (None when there is none) is checkpoints/best.safetensors, best its
+    best_path, best, owner}; best_path (None when there is none) is checkpoints/best.safetensors, best its
     {metric, value, step} from status.json."""
     out = []
     for r in list_runs():
@@ -160,14 +161,15 @@ def run_checkpoints() -> list[dict[str, Any]]:
             out.append({"id": Path(r["dir"]).name, "name": name, "state": r.get("state", "?"), "step": r.get("step"),
                         "steps": r.get("steps"), "path": str(ck), "arch": r.get("arch"), "dataset": r.get("dataset"),
                         "best_path": str(best) if best.is_file() and best.with_suffix(".json").is_file() else None,
-                        "best": r.get("best") if isinstance(r.get("best"), dict) else None})
+                        "best": r.get("best") if isinstance(r.get("best"), dict) else None,
+                        "owner": r.get("owner")})
     return out
 
 
 def choose_model() -> Explorable | None:
     """The sidebar's model chooser. Returns the loaded model, or None (with a message shown)."""
     cards = showcase_order(list_pretrained())
-    runs = run_checkpoints()
+    runs = listed(run_checkpoints())  # on a class server a student's own runs only (ui/class_mode.py)
     _apply_open_request()
     st.session_state.setdefault("exk_source", SOURCES[0] if cards else SOURCES[1] if runs else SOURCES[2])
     source = st.radio("Model from", SOURCES, key="exk_source", horizontal=True,

@@ -17,29 +17,34 @@ from gan_core.checkpoint import CheckpointError, check_safetensors_header
 from gan_core.options import all_options
 from gan_core.pretrained import list_pretrained
 from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, list_runs, runs_root
+from ui.class_mode import listed
 from ui.option_widgets import option_group
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # a checkpoint larger than this is refused (the server keeps the file)
 
 
 def init_sources() -> dict[str, str]:
-    """init_from value -> label: none, the shipped models, the runs that have a checkpoint."""
-    return dict(_sources(str(runs_root())))
+    """init_from value -> label: none, the shipped models, the runs that have a checkpoint (on a class
+    server a student's own runs only: ui/class_mode.py)."""
+    fixed, runs = _sources(str(runs_root()))
+    return {**fixed, **{r["path"]: r["label"] for r in listed(runs)}}
 
 
 @st.cache_data(ttl=5, max_entries=8, show_spinner=False)
-def _sources(root_text: str) -> dict[str, str]:
+def _sources(root_text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     """The listing behind init_sources, read at most every 5 s (every change of the form reruns the page,
-    and a class server has many runs)."""
+    and a class server has many runs): the fixed choices, and {id, owner, path, label} of each run."""
     out = {"": "none: random initialisation"}
     for card in list_pretrained():
         out[str(PRETRAINED_DIR / card.file)] = f"shipped: {card.title} ({card.name}, G only)"
     root = Path(root_text)
+    runs = []
     for run in list_runs(root):
         last = root / str(run.get("id")) / "checkpoints" / "last.safetensors"
         if last.is_file():
-            out[str(last)] = f"run: {run.get('name') or run['id']} ({run['id']}, G and D, step {run.get('step')})"
-    return out
+            label = f"run: {run.get('name') or run['id']} ({run['id']}, G and D, step {run.get('step')})"
+            runs.append({"id": str(run["id"]), "owner": run.get("owner"), "path": str(last), "label": label})
+    return out, runs
 
 
 def save_upload(data: bytes, filename: str) -> Path:

@@ -10,7 +10,8 @@ URL the new session *is* the old owner, so it finds all of its runs in the manag
 many, including runs it started in another tab of the same session), its per-session run limit
 still counts them, and one heartbeat keeps them all alive. A list of ids would grow with every
 run, go stale, and need each id adopted again after every reload. The id is random (uuid4),
-checked for its form before use, and never written to disk.
+checked for its form before use, and never written to disk (status.json keeps its SHA-256, so a class
+server knows whose run it is after a restart: ui/class_mode.py).
 
 Every page of the app keeps the session's runs alive: the router (app.py) calls
 `keep_runs_alive()` on every script run, which heartbeats and, while the session has active
@@ -29,11 +30,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from gan_core.store import runs_root
+from gan_core.store import list_runs, owner_digest, runs_root
 
 if TYPE_CHECKING:  # the manager's module imports torch; the router imports this one before any page
     from gan_core.manager import RunManager
@@ -85,7 +87,10 @@ def my_run_ids() -> list[str]:
     them again), those it listed before, and a run id in the URL (a shared link), adopted.
 
     On a class server (class_mode) a URL never adopts a run: a student who opens another's link
-    must not take that run over, nor the teacher a student's; the Train page shows it read-only."""
+    must not take that run over, nor the teacher a student's; the Train page shows it read-only.
+    There, a session's first call also lists the runs on disk whose status.json names its owner id
+    (gan_core.store.owner_digest): after a restart of the server no process holds them, yet they are
+    still this student's."""
     ids: list[str] = st.session_state.setdefault("my_runs", [])
     manager = get_manager()
     owner = session_owner()
@@ -94,6 +99,10 @@ def my_run_ids() -> list[str]:
         ids.append(url_run)
         manager.adopt(url_run, owner)
     ids.extend(r.id for r in manager.runs(owner) if r.id not in ids)
+    if class_mode() and not st.session_state.get("my_runs_on_disk"):
+        st.session_state.my_runs_on_disk = True  # once per session: every status.json is read
+        mine = owner_digest(owner)
+        ids.extend(d for d in (Path(s["dir"]).name for s in list_runs() if s.get("owner") == mine) if d not in ids)
     ids.sort(reverse=True)  # ids start with their creation time (gan_core.store.new_run_id)
     return ids
 
