@@ -173,9 +173,8 @@ def _panel(polling: bool) -> None:
                         text=f"{status.get('state')} · step {int(status.get('step') or 0):,}")
             alarm_banners(snap.alarms)
             # the chart the step points at comes first: the samples, the metrics (losses, D outputs, ...) or the scores
-            first = {"samples": "samples", "scores": "scores"}.get(shown_step.points_at,
-                                                                  "metrics" if shown_step.points_at in METRIC_TARGETS
-                                                                  else "samples")
+            pointed = shown_step.points_at
+            first = "metrics" if pointed in METRIC_TARGETS else "scores" if pointed == "scores" else "samples"
             order = [first] + [x for x in ("samples", "metrics", "scores") if x != first]
             places = dict(zip(order, (st.container(), st.container(), st.container()), strict=True))
             samples_at, metrics_at = places["samples"], places["metrics"]

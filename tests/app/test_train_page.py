@@ -130,7 +130,7 @@ def test_the_router_keeps_the_runs_alive_on_every_page():
     names = [getattr(f, "id", None) or getattr(f, "attr", None) for f in calls]
     assert "keep_runs_alive" in names, names
     # the page runs inside heartbeat_while_drawing, after keep_runs_alive
-    (block,) = [n for n in body if isinstance(n, ast.With)]
+    (block,) = [n for n in body if isinstance(n, ast.With) and "heartbeat_while_drawing" in ast.unparse(n.items[0])]
     assert block.items[0].context_expr.func.id == "heartbeat_while_drawing"
     assert ast.unparse(block.body[0]) == "page.run()"
     keep = next(i for i, n in enumerate(body) if isinstance(n, ast.Expr) and "keep_runs_alive" in ast.unparse(n))
