@@ -151,3 +151,21 @@ def test_headless_runs_both_setups_on_the_engine(tmp_path):
                                   sample_every=1000, score_every=1000)
     assert verdict.detected is None and "step 30" in verdict.message and seconds > 0
     assert (tmp_path / "the-game-A-3" / "metrics.jsonl").is_file()
+
+
+def test_noisier_losses():
+    jumpy = run(STEPS, d_loss=lambda s: 1.3 + 0.5 * math.sin(s))
+    steady = run(STEPS, d_loss=lambda s: 1.3 + 0.1 * math.sin(s))
+    v = C.noisier_losses({"A": jumpy, "B": steady})
+    assert v.detected and "small batch" in v.message
+    assert C.noisier_losses({"A": steady, "B": steady}).detected is False
+    assert C.noisier_losses({"A": run(range(10, 201, 10), d_loss=lambda s: 1.0)} | {"B": steady}).detected is None
+
+
+def test_lr_decayed():
+    cut = run(STEPS, {"state": "finished"}, lr_g=lambda s: 1e-3 if s < 1000 else 5e-4)
+    flat = run(STEPS, {"state": "finished"}, lr_g=lambda s: 1e-3)
+    v = C.lr_decayed({"A": cut})
+    assert v.detected and "step 1,000" in v.message
+    assert C.lr_decayed({"A": flat}).detected is False
+    assert C.lr_decayed({"A": run(STEPS, {"state": "running"}, lr_g=lambda s: 1e-3)}).detected is None

@@ -170,3 +170,37 @@ def stopped_early(runs: Mapping[str, RunResult]) -> Verdict:
         return Verdict(False, f"The run went to step {last_step(run):,} without early stopping: its score kept "
                               "improving.")
     return Verdict(None, "The run has not ended yet.")
+
+
+def noisier_losses(runs: Mapping[str, RunResult]) -> Verdict:
+    """Batch size: with a tiny batch (A) the losses are noisier than with a large one (B): the standard
+    deviation of A's D loss over the second half is at least twice B's. A loss is a mean over the batch,
+    so its sampling noise shrinks like 1/sqrt(batch size)."""
+    if (short := _short(runs, 500)) is not None:
+        return short
+    a = std(window(runs["A"], "d_loss", 0.5, 1.0))
+    b = std(window(runs["B"], "d_loss", 0.5, 1.0))
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return Verdict(None, "No losses logged yet.")
+    if a > 2 * b:
+        return Verdict(True, f"In the second half D's loss swung with a standard deviation of {a:.3g} with the small "
+                             f"batch (A) and {b:.3g} with the large one (B): {a / max(b, 1e-12):.1f} times as much.")
+    return Verdict(False, f"D's loss swung {a:.3g} (A) vs {b:.3g} (B): not twice as much this time.")
+
+
+def lr_decayed(runs: Mapping[str, RunResult]) -> Verdict:
+    """Plateau decay: G's learning rate fell below its starting value during the run (the schedule cut it
+    after the monitored score stopped improving)."""
+    pts = series(runs["A"], "lr_g")
+    if not pts:
+        return Verdict(None, "No learning rate logged yet.")
+    first = pts[0][1]
+    cut = next(((s, v) for s, v in pts if v < 0.99 * first), None)
+    if cut is not None:
+        last_s, last_v = pts[-1]
+        return Verdict(True, f"G's learning rate was cut from {first:.3g} to {cut[1]:.3g} at step {cut[0]:,} when "
+                             f"the score stopped improving; it ended at {last_v:.3g} (step {last_s:,}).")
+    if runs["A"].status.get("state") in ("finished", "stopped", "failed"):
+        return Verdict(False, f"G's learning rate stayed at {first:.3g} to step {last_step(runs['A']):,}: the score "
+                              "kept improving, so there was no plateau to react to.")
+    return Verdict(None, f"G's learning rate is still {first:.3g}: no plateau yet.")
