@@ -169,3 +169,18 @@ def test_lr_decayed():
     assert v.detected and "step 1,000" in v.message
     assert C.lr_decayed({"A": flat}).detected is False
     assert C.lr_decayed({"A": run(STEPS, {"state": "running"}, lr_g=lambda s: 1e-3)}).detected is None
+
+
+def test_bench_ship_rule_is_on_cpu_seconds_over_five_seeds():
+    """bench/lessons.py's verdict: >= 4 of 5 seeds detected and the slowest seed within 120 CPU seconds."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "lessons.py"
+    spec = importlib.util.spec_from_file_location("bench_lessons", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.ships(4, 5, 119.0) == "yes"
+    assert bench.ships(3, 5, 30.0) == "no"
+    assert bench.ships(5, 5, 121.0) == "no"
+    assert bench.ships(2, 2, 30.0).startswith("not measured")

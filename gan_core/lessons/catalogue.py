@@ -1,6 +1,8 @@
-"""The lessons, as data (gan_core.lessons.format). The 2-D ones run in a minute or two on one CPU core.
+"""The lessons, as data (gan_core.lessons.format). Each 2-D lesson (A and B together) takes well under a
+minute of one CPU core.
 
-bench/lessons.py measures how often each lesson's check fires over seeds (table in the README).
+bench/lessons.py measures how often each lesson's check fires over seeds and the CPU seconds it takes
+(table in the README).
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ import gan_core.lessons.checks as checks
 from gan_core.lessons.format import Lesson, Question, Setup, Step
 from gan_core.lessons.images import IMAGE_LESSONS
 
-_RING = dict(steps=1500)  # A and B together: 3,000 steps, about 1-2 minutes of one core
+# The ring8 presets' MLP at width 32 instead of 128 (G 32-64-128, D 128-64): about 10 ms a step on one
+# core instead of 34 (batch 256; measured with cProfile: the matrix products of the wide layers were the
+# cost, scoring under 1%), and it still covers the 8 modes within a few hundred steps.
+_FAST = dict(width=32)
+_RING = dict(_FAST, steps=1500)
 # D learns 5x faster than G and takes 2 steps per G step: it rejects G's samples confidently early on,
 # which is where the saturating loss loses its gradient.
 _QUICK_D = dict(lr_d=5e-3, lr_g=1e-3, d_steps=2)
@@ -24,7 +30,7 @@ LESSONS: tuple[Lesson, ...] = (
             "play\n\n$$\\min_G \\max_D \\; V(D,G) = \\mathbb{E}_{x}[\\log D(x)] + "
             "\\mathbb{E}_{z}[\\log(1 - D(G(z)))].$$\n\nEach D step pushes the decision boundary between the real "
             "points and G's; each G step moves G's points along D's gradient, towards where D says 'real'."),
-        setups=(Setup("A", "ring8, MLP, non-saturating loss", "ring8-mlp", dict(steps=2500)),),
+        setups=(Setup("A", "ring8, MLP, non-saturating loss", "ring8-mlp", dict(_FAST, steps=1000)),),
         knobs=("lr_g", "lr_d", "batch_size", "seed"),
         steps=(
             Step("Press **Run**. The generated points start as a small blob near the centre.", "run"),
@@ -225,9 +231,9 @@ LESSONS: tuple[Lesson, ...] = (
             "Adding $\\mathcal N(0,\\sigma^2)$ to the real and fake points D sees makes their distributions "
             "overlap, so D cannot separate them perfectly; one-sided label smoothing trains D towards "
             "$D(x)=1-\\alpha$ instead of 1: $-\\mathbb{E}[(1-\\alpha)\\log D(x) + \\alpha\\log(1-D(x))]$."),
-        setups=(Setup("A", "no noise", "ring8-mlp", _RING),
+        setups=(Setup("A", "no noise", "ring8-mlp", dict(_FAST, steps=800)),
                 Setup("B", "instance noise 0.3 + label smoothing 0.1", "ring8-mlp",
-                      dict(_RING, instance_noise=0.3, label_smoothing=0.1))),
+                      dict(_FAST, steps=800, instance_noise=0.3, label_smoothing=0.1))),
         knobs=("instance_noise", "label_smoothing", "seed"),
         steps=(
             Step("Press **Run**.", "run"),
@@ -253,7 +259,7 @@ LESSONS: tuple[Lesson, ...] = (
             "every 250 steps) and stops after $N$ scorings without a new best; checkpoints/best.safetensors "
             "keeps the best G."),
         setups=(Setup("A", "ring8, early stop after 3 scorings", "ring8-mlp",
-                      dict(steps=10000, monitor="modes_covered", early_stop=3)),),
+                      dict(_FAST, steps=10000, monitor="modes_covered", early_stop=3)),),
         knobs=("early_stop", "monitor", "score_every", "seed"),
         steps=(
             Step("Press **Run**; the run is set for 10,000 steps.", "run"),
@@ -268,6 +274,65 @@ LESSONS: tuple[Lesson, ...] = (
                      "quality of the samples; it can rise while G improves."),
             Question("What does patience trade off?", "Stopping too early on noise against wasting steps after "
                      "the best."),
+        ),
+        min_step=0,
+    ),
+    Lesson(
+        id="batch-size",
+        title="Batch size: a tiny batch makes noisy losses",
+        goal="With 8 samples a batch the losses jump from step to step; with 256 they are smooth.",
+        explanation=(
+            "Each loss is a mean over the batch, an estimate of an expectation: $\\hat L = \\frac1B\\sum_{i=1}^B "
+            "\\ell(x_i)$. Its standard deviation falls like $\\sigma_\\ell/\\sqrt{B}$, so a batch 32 times smaller "
+            "gives about $\\sqrt{32}\\approx 5.7$ times noisier losses - and noisier gradients, which is what G and D "
+            "follow. A small batch costs less per step but each step is a rougher guess."),
+        setups=(Setup("A", "batch 8", "ring8-mlp", dict(_FAST, steps=1000, batch_size=8)),
+                Setup("B", "batch 256", "ring8-mlp", dict(_FAST, steps=1000))),
+        knobs=("batch_size", "seed"),
+        steps=(
+            Step("Press **Run**: A and B start with the same seed.", "run"),
+            Step("Compare the losses: A's D loss jumps from window to window, B's is smooth.", "losses"),
+            Step("Compare the samples: A's points are scattered more widely around the modes.", "samples"),
+            Step("Read the check's verdict.", "verdict"),
+        ),
+        expected="In the second half A's D loss has at least twice B's standard deviation.",
+        check=checks.noisier_losses,
+        try_next="Make A's batch smaller still (batch_size 4).",
+        questions=(
+            Question("Why not always use a tiny batch, since each step is cheaper?",
+                     "Each step follows a noisier gradient; the run needs more steps, and batch norm in G estimates "
+                     "its statistics from only a few samples."),
+            Question("How much smoother is batch 256 than batch 8?",
+                     "The noise of a mean falls like 1/sqrt(B): sqrt(256 / 8) = sqrt(32), about 5.7 times."),
+        ),
+    ),
+    Lesson(
+        id="plateau-decay",
+        title="Plateau decay: halve the learning rate when the score stops improving",
+        goal="The learning rate stays put while the score improves, and is halved each time it stalls.",
+        explanation=(
+            "A fixed schedule decays at set steps whether or not training needs it. Plateau decay (torch's "
+            "ReduceLROnPlateau) watches a score - here the modes covered, scored every 250 steps - and after "
+            "$P$ scorings without a new best sets $\\eta \\leftarrow \\max(f\\,\\eta,\\; m\\,\\eta_0)$ "
+            "(factor $f=0.5$). Smaller steps then let G settle on the modes instead of circling them."),
+        setups=(Setup("A", "ring8, plateau decay on modes covered, patience 2", "ring8-mlp",
+                      dict(_FAST, steps=2000, schedule="plateau", monitor="modes_covered", plateau_patience=2)),),
+        knobs=("plateau_patience", "plateau_factor", "monitor", "seed"),
+        steps=(
+            Step("Press **Run**.", "run"),
+            Step("Watch the modes covered: they reach their best early and then stop improving.", "scores"),
+            Step("Look at the learning-rate chart: a step down after each stall.", "lr"),
+            Step("Read the check's verdict.", "verdict"),
+        ),
+        expected="G's learning rate is cut below its starting value during the run.",
+        check=checks.lr_decayed,
+        try_next="Lower plateau_patience, or run longer.",
+        questions=(
+            Question("Why wait P scorings rather than cut at the first non-improvement?",
+                     "Scores are noisy; patience keeps one unlucky scoring from cutting the learning rate."),
+            Question("Why is there a floor (lr_min_factor)?",
+                     "Without it repeated cuts would shrink the learning rate towards zero and training would stop "
+                     "moving at all."),
         ),
         min_step=0,
     ),
