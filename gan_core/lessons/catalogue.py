@@ -198,14 +198,14 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="lr-too-high",
         title="Learning rate too high, and warm-up + decay as the fix",
-        goal="At lr 0.02 the losses swing wildly; the same lr with warm-up and cosine decay settles.",
+        goal="At lr 0.05 the losses swing wildly; the same lr with warm-up and cosine decay settles.",
         explanation=(
             "Adam's step is about $\\eta$ per weight. Too large, and each player overshoots its best reply: the "
             "game oscillates or diverges. A warm-up $\\eta_t = \\eta(f_0 + (1-f_0)t/W)$ then a cosine decay "
             "$\\eta_t = \\eta(m + (1-m)\\tfrac12(1+\\cos\\pi t/T))$ keeps the early and late steps small."),
-        setups=(Setup("A", "lr 0.02, constant", "ring8-mlp", dict(_RING, lr_g=0.02, lr_d=0.02)),
-                Setup("B", "lr 0.02, warm-up 200 + cosine decay", "ring8-mlp",
-                      dict(_RING, lr_g=0.02, lr_d=0.02, schedule="warmup-cosine", warmup_steps=200))),
+        setups=(Setup("A", "lr 0.05, constant", "ring8-mlp", dict(_FAST, steps=1000, lr_g=0.05, lr_d=0.05)),
+                Setup("B", "lr 0.05, warm-up 200 + cosine decay", "ring8-mlp",
+                      dict(_FAST, steps=1000, lr_g=0.05, lr_d=0.05, schedule="warmup-cosine", warmup_steps=200))),
         knobs=("lr_g", "lr_d", "schedule", "warmup_steps", "seed"),
         steps=(
             Step("Press **Run**.", "run"),
@@ -213,7 +213,7 @@ LESSONS: tuple[Lesson, ...] = (
             Step("Compare the losses: A keeps swinging.", "losses"),
             Step("Read the check's verdict.", "verdict"),
         ),
-        expected="In the second half A's G loss has at least twice B's standard deviation (or A diverges).",
+        expected="In the last quarter of the run A's G loss has at least twice B's standard deviation (or A diverges).",
         check=checks.loss_swings,
         try_next="Raise the learning rate further for A.",
         questions=(

@@ -104,7 +104,7 @@ def fewer_modes(runs: Mapping[str, RunResult]) -> Verdict:
 def d_overpowers(runs: Mapping[str, RunResult]) -> Verdict:
     """D too strong: in the second half A's D(G(z)) is under 0.2 and under half of B's
     (D wins clearly), or A raised the D-overpowering alarm and B did not."""
-    if (short := _short(runs, 1000)) is not None:
+    if (short := _short(runs, 500)) is not None:
         return short
     a = mean(window(runs["A"], "d_fake", 0.5, 1.0))
     b = mean(window(runs["B"], "d_fake", 0.5, 1.0))
@@ -133,18 +133,20 @@ def quality_gap(runs: Mapping[str, RunResult]) -> Verdict:
 
 
 def loss_swings(runs: Mapping[str, RunResult]) -> Verdict:
-    """LR too high: A's G loss swings (std over the second half) at least twice B's, or A diverged."""
+    """LR too high: A's G loss swings (std over the last quarter of the run) at least twice B's, or A
+    diverged. The last quarter is where B's decayed learning rate is smallest (a cosine decay is at 15% of
+    its peak at 3/4 of the run) while A's stays at its peak."""
     if (short := _short(runs, 1000)) is not None:
         return short
     al = alarm(runs["A"], "divergence")
     if al is not None and alarm(runs["B"], "divergence") is None:
         return Verdict(True, f"A diverged: {al['message']}")
 
-    a = std(window(runs["A"], "g_loss", 0.5, 1.0))
-    b = std(window(runs["B"], "g_loss", 0.5, 1.0))
+    a = std(window(runs["A"], "g_loss", 0.75, 1.0))
+    b = std(window(runs["B"], "g_loss", 0.75, 1.0))
     if math.isfinite(a) and math.isfinite(b) and a > 2 * b:
-        return Verdict(True, f"In the second half G's loss swung with a standard deviation of {a:.3g} for A and "
-                             f"{b:.3g} for B: {a / max(b, 1e-12):.1f} times as much.")
+        return Verdict(True, f"In the last quarter of the run G's loss swung with a standard deviation of {a:.3g} "
+                             f"for A and {b:.3g} for B: {a / max(b, 1e-12):.1f} times as much.")
     return Verdict(False, f"G's loss swung {a:.3g} (A) vs {b:.3g} (B): not twice as much this time.")
 
 
