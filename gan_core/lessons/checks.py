@@ -88,7 +88,7 @@ def saturating_gradient(runs: Mapping[str, RunResult]) -> Verdict:
 def fewer_modes(runs: Mapping[str, RunResult]) -> Verdict:
     """Mode collapse: A (plain) covers at least 2 modes fewer than B (the remedy) at the end, or A raised
     the mode-collapse alarm and B did not."""
-    if (short := _short(runs, 1000)) is not None:
+    if (short := _short(runs, 500)) is not None:
         return short
     a, b = series(runs["A"], "modes_covered"), series(runs["B"], "modes_covered")
     if not a or not b:
@@ -117,7 +117,7 @@ def d_overpowers(runs: Mapping[str, RunResult]) -> Verdict:
 
 def quality_gap(runs: Mapping[str, RunResult]) -> Verdict:
     """B (the remedy) ends with a clearly better high-quality % or more modes than A."""
-    if (short := _short(runs, 1000)) is not None:
+    if (short := _short(runs, 500)) is not None:
         return short
     a, b = series(runs["A"], "hq_pct"), series(runs["B"], "hq_pct")
     ma, mb = series(runs["A"], "modes_covered"), series(runs["B"], "modes_covered")
