@@ -107,6 +107,7 @@ def test_image_lessons_are_in_the_catalogue_with_valid_configs():
         for c in cfgs:
             validate_config(c)
             assert c.dataset == "fashion-mnist" and c.score_every > 0
+            assert c.time_limit == 0  # the steps end the runs, not the server's load
         if len(cfgs) == 2:  # A/B on the same seed and the same number of steps
             assert cfgs[0].seed == cfgs[1].seed == 4 and cfgs[0].steps == cfgs[1].steps
 
