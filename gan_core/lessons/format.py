@@ -65,14 +65,12 @@ class Question:
 # What a step may point at: key -> the name of the chart or control on the page.
 TARGETS = {
     "": "",
-    "samples": "the samples (scatter of generated points over the real data)",
+    "samples": "the samples (scatter of generated points over the real data; for images, the grid of G(fixed z))",
     "losses": "the losses chart",
     "d_outputs": "the D(x) and D(G(z)) chart",
     "grad_norms": "the gradient-norm chart",
     "lr": "the learning-rate chart",
-    "scores": "the scores (modes covered, high-quality %)",
-    "grid": "the sample grid (G's images for the same fixed noise throughout the run)",
-    "image_scores": "the scores (FD_clf, precision, recall, classes covered by the dataset's classifier)",
+    "scores": "the scores (modes covered, high-quality %; for images FD_clf, precision, recall, classes covered)",
     "alarms": "the alarms under the charts",
     "run": "the Run button",
     "verdict": "the check's verdict",

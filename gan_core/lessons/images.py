@@ -158,8 +158,8 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
         steps=(
             Step("Press **Run**: A (MLP) and B (DCGAN) start with the same seed.", "run"),
             Step("Compare the sample grids: B's images have edges and garment shapes; A's are speckled and look "
-                 "alike.", "grid"),
-            Step("Compare FD_clf and recall: B's FD falls faster, and A's recall stays near 0.", "image_scores"),
+                 "alike.", "samples"),
+            Step("Compare FD_clf and recall: B's FD falls faster, and A's recall stays near 0.", "scores"),
             Step("Read the check's verdict.", "verdict"),
         ),
         expected="At the end B's FD_clf is at most 85% of A's and B's recall at least 0.1 higher.",
@@ -199,9 +199,9 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
         knobs=("conditioning", "steps", "seed"),
         steps=(
             Step("Press **Run**: A (unconditional) and B (conditional) start with the same seed.", "run"),
-            Step("Look at B's grid: each row is one class, chosen by the label, not by chance.", "grid"),
+            Step("Look at B's grid: each row is one class, chosen by the label, not by chance.", "samples"),
             Step("Compare classes covered and FD_clf: B covers all ten and its FD_clf falls faster.",
-                 "image_scores"),
+                 "scores"),
             Step("Read the check's verdict.", "verdict"),
         ),
         expected="At the end B covers 10 of 10 classes and its FD_clf is at most 75% of A's.",
@@ -238,10 +238,10 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
         knobs=("score_every", "steps", "seed"),
         steps=(
             Step("Press **Run**.", "run"),
-            Step("Watch FD_clf: it falls as the grid turns from blobs to garments.", "image_scores"),
+            Step("Watch FD_clf: it falls as the grid turns from blobs to garments.", "scores"),
             Step("Compare precision and recall at the first scorings: precision is already about half the "
-                 "floor, recall near 0.", "image_scores"),
-            Step("Look at the grid while recall rises: more kinds of garment appear.", "grid"),
+                 "floor, recall near 0.", "scores"),
+            Step("Look at the grid while recall rises: more kinds of garment appear.", "samples"),
             Step("Read the check's verdict: how far the run still is from the floor.", "verdict"),
         ),
         expected=("FD_clf falls by a third or more; at the first scoring precision is at least 3x recall, and "
@@ -279,8 +279,8 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
         knobs=("init_from", "init_part", "lr_g", "steps", "seed"),
         steps=(
             Step("Press **Run**: A from scratch, B from the shipped G, same seed.", "run"),
-            Step("Compare the first grids: B draws garments from the start.", "grid"),
-            Step("Compare FD_clf: B starts far lower. Does it rise while D is still random?", "image_scores"),
+            Step("Compare the first grids: B draws garments from the start.", "samples"),
+            Step("Compare FD_clf: B starts far lower. Does it rise while D is still random?", "scores"),
             Step("Read the check's verdict.", "verdict"),
         ),
         expected=("B's FD_clf is at most half of A's at the first scoring and at most 75% of it at the end."),
