@@ -19,7 +19,7 @@ if __name__ != "__main__":
 
     app = st.App(__file__, lifespan=preload_engine)
 else:
-    from ui.i18n import _, language_switch
+    from ui.i18n import _, language_switch, remember_values
     from ui.session import heartbeat_while_drawing, keep_runs_alive
 
     st.set_page_config(page_title=_("GAN playground"), page_icon=":material/blur_on:", layout="wide")
@@ -42,5 +42,8 @@ else:
         language_switch()
     page = st.navigation(pages)
     keep_runs_alive()
-    with heartbeat_while_drawing():  # a page that takes long to draw is still open
-        page.run()
+    try:
+        with heartbeat_while_drawing():  # a page that takes long to draw is still open
+            page.run()
+    finally:  # also after st.stop(): what the language switch puts back if its rerun reads it wrongly
+        remember_values()

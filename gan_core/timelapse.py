@@ -28,6 +28,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from gan_core.messages import Msg
 from gan_core.store import atomic_write_bytes
 
 FRAME_RE = re.compile(r"^step_(\d+)\.png$")
@@ -35,8 +36,8 @@ MAX_FRAMES = 300  # default cap: a GIF of 300 grids of 300x300 px is already ten
 FPS_RANGE = (1, 30)
 MIN_WIDTH = 256  # narrower frames are scaled up by a whole factor (as gan_core.sampling.grid_image does)
 BAND_PX = 22  # height of the step label under each frame
-MP4_UNAVAILABLE = ("MP4 export needs PyAV (FFmpeg's libraries as a Python wheel): `pip install av`. "
-                   "GIF export works without it.")
+MP4_UNAVAILABLE = Msg("MP4 export needs PyAV (FFmpeg's libraries as a Python wheel): `pip install av`. "
+                      "GIF export works without it.")
 
 
 class TimelapseError(ValueError):

@@ -9,6 +9,7 @@ import re
 # Kept in Latin letters in the Chinese UI (ui/locales/GLOSSARY.md's last paragraph), lower case.
 PROPER_NAMES = {
     # model families, papers, metrics, formulas
+    "pyav", "ffmpeg", "wheel",
     "gan", "gans", "dcgan", "cdcgan", "stylegan", "wgan", "gp", "pacgan", "pac", "r1", "fid", "kid", "is", "inception",
     "ema", "mlp", "mlps", "lite", "kl", "js", "ln", "tanh", "std", "kullback", "leibler", "jensen", "shannon",
     # datasets and their sources
@@ -25,8 +26,10 @@ PROPER_NAMES = {
 
 # paths, file names, $VARS, snake_case ids, KEY:PATH syntax (an ASCII colon with no space after it)
 _PATHISH = re.compile(r"[^\s，。；：、（）]*(?:[/\\$_]|:(?=[^\s:]))[^\s，。；：、（）]*")
+_FILE = re.compile(r"[\w-]+\.(?:csv|txt|zip|png|jpe?g|gif|mp4|html|json|safetensors)\b", re.I)  # points.csv
 _RUN_ID = re.compile(r"\b\d{8}-\d{6}-[0-9a-z]+\b")  # gan_core.store's run ids: 20261203-000002-1a2b3c
-_MARKUP = [re.compile(p, re.S) for p in (r":material/[a-z_]+:", r":[a-z]+-badge\[", r":[a-z]+(?:-background)?\[",
+_MARKUP = [re.compile(p, re.S) for p in (r"`[^`]*`",  # inline code: a command is not translated
+                                          r":material/[a-z_]+:", r":[a-z]+-badge\[", r":[a-z]+(?:-background)?\[",
                                           r"&[a-z]+;", r"<style>.*?</style>", r"</?[a-z]+[^>]*>")]
 
 
@@ -34,6 +37,6 @@ def english_words(text: str, allowed: set[str] = PROPER_NAMES) -> list[str]:
     """The Latin-letter words of `text` (runs of 2+ letters, digits allowed: 'ring8') that are not in `allowed`."""
     for pattern in _MARKUP:
         text = pattern.sub(" ", text)
-    text = _RUN_ID.sub(" ", _PATHISH.sub(" ", text))
+    text = _FILE.sub(" ", _RUN_ID.sub(" ", _PATHISH.sub(" ", text)))
     words = re.findall(r"[A-Za-z0-9]+", text)
     return [w for w in words if len(re.findall(r"[A-Za-z]", w)) >= 2 and w.lower() not in allowed]

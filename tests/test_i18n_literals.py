@@ -21,7 +21,8 @@ import pytest
 from i18n_words import english_words
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATED = ["app.py", "app_pages/data.py", "app_pages/runs.py", "app_pages/gallery.py", "ui/data_form.py"]
+TRANSLATED = ["app.py", "app_pages/data.py", "app_pages/runs.py", "app_pages/gallery.py", "ui/data_form.py",
+              "ui/history.py", "ui/draw_points.py"]
 
 TRANSLATORS = {"_", "tr", "ngettext"}
 DISPLAY = {  # method -> positional indices a person reads

@@ -21,6 +21,7 @@ from gan_core.data import DataError
 from gan_core.data.csvpoints import DRAW_EXTENT, MAX_DRAWN, MIN_DRAWN, drawn_points_csv, read_points_csv
 from gan_core.data.paths import resolve_user_path
 from ui.components.point_canvas import point_canvas
+from ui.i18n import _, ngettext, tr
 
 OPEN = "draw_open"  # session_state: the prefix whose dialog is open (one at a time)
 
@@ -71,13 +72,14 @@ def _use(prefix: str, use: Callable[[bytes], str | None]) -> None:
     at it), or the reason it is refused, kept for the dialog."""
     points = st.session_state.get(_key(prefix, "points"), [])
     if MIN_DRAWN <= len(points) < min_points(prefix):  # the button is off then; a late click still gets the reason
-        st.session_state[_key(prefix, "error")] = (f"{len(points)} points drawn, fewer than the batch size "
-                                                   f"{min_points(prefix)}; draw more or lower the batch size")
+        st.session_state[_key(prefix, "error")] = _("{n} points drawn, fewer than the batch size {batch}; draw more "
+                                                    "or lower the batch size").format(n=len(points),
+                                                                                      batch=min_points(prefix))
         return
     try:
         data = drawn_points_csv(points)
     except DataError as e:
-        st.session_state[_key(prefix, "error")] = str(e)
+        st.session_state[_key(prefix, "error")] = tr(e)
         return
     problem = use(data)
     if problem:
@@ -88,35 +90,40 @@ def _use(prefix: str, use: Callable[[bytes], str | None]) -> None:
     st.session_state[_key(prefix, "used")] = True
 
 
-@st.dialog("Draw your own 2-D distribution", width="large", on_dismiss=_closed)
 def _dialog(prefix: str, use: Callable[[bytes], str | None]) -> None:
     if st.session_state.pop(_key(prefix, "used"), False):
         st.rerun()  # the whole page (a button in a dialog reruns only the dialog): it closes, the form follows
-    st.caption(f"Click to add a point, drag to draw a trail of points; tick **Spray** for a small cloud per "
-               f"point. Draw from **{MIN_DRAWN}** to **{MAX_DRAWN:,}** points on the plane "
-               f"[-{DRAW_EXTENT:g}, {DRAW_EXTENT:g}]²: clusters, a ring, a letter. The GAN then learns to "
-               "produce points like yours.")
+    st.caption(_("Click to add a point, drag to draw a trail of points; tick **Spray** for a small cloud per "
+                 "point. Draw from **{least}** to **{most:,}** points on the plane [-{e:g}, {e:g}]²: clusters, a "
+                 "ring, a letter. The GAN then learns to produce points like yours.").format(
+        least=MIN_DRAWN, most=MAX_DRAWN, e=DRAW_EXTENT))
     pts_key = _key(prefix, "points")
     drawn = point_canvas(st.session_state.get(pts_key, []), key=_key(prefix, "canvas"), extent=DRAW_EXTENT,
-                         max_points=MAX_DRAWN, reset=st.session_state.get(_key(prefix, "reset"), 0))
+                         max_points=MAX_DRAWN, reset=st.session_state.get(_key(prefix, "reset"), 0),
+                         text={"spray": _("Spray (a small cloud per point)"), "undo": _("Undo stroke"),
+                               "clear": _("Clear"), "plane": _("A plane: click or drag to add points"),
+                               "one": _("{n} point"), "many": _("{n} points"), "most": _(" (the most allowed)"),
+                               "least": _(" (draw at least {k})")})
     if drawn is not None:  # the frontend's points after its last stroke
         st.session_state[pts_key] = drawn
     n = len(st.session_state.get(pts_key, []))
     need = min_points(prefix)
     if n < need:
-        why = (f" Each training step draws a batch of {need} real points (the **Batch size** in the settings): "
-               "draw more, or lower the batch size to train on fewer." if need > MIN_DRAWN else "")
-        st.warning(f"{n} point{'s' if n != 1 else ''} drawn: draw at least {need} to train on them.{why}")
+        drawn = ngettext("{n} point drawn: draw at least {need} to train on them.",
+                         "{n} points drawn: draw at least {need} to train on them.", n).format(n=n, need=need)
+        why = _("Each training step draws a batch of {need} real points (the **Batch size** in the settings): draw "
+                "more, or lower the batch size to train on fewer.").format(need=need) if need > MIN_DRAWN else ""
+        st.warning(f"{drawn} {why}".strip())
     if st.session_state.get(_key(prefix, "error")):
-        st.error(f"Not used: {st.session_state[_key(prefix, 'error')]}")
-    st.button(f"Train on these {n:,} points", type="primary", icon=":material/check:", key=_key(prefix, "use"),
-              on_click=_use, args=(prefix, use), disabled=n < need,
-              help="Saves the drawing as a CSV file in the data root's uploads/ folder and selects it as the "
-              "dataset (the same path as an uploaded CSV).")
+        st.error(_("Not used: {reason}").format(reason=st.session_state[_key(prefix, "error")]))
+    st.button(_("Train on these {n:,} points").format(n=n), type="primary", icon=":material/check:",
+              key=_key(prefix, "use"), on_click=_use, args=(prefix, use), disabled=n < need,
+              help=_("Saves the drawing as a CSV file in the data root's uploads/ folder and selects it as the "
+                     "dataset (the same path as an uploaded CSV)."))
 
 
 def drawing_dialog(prefix: str, use: Callable[[bytes], str | None]) -> None:
     """Draw the dialog when it is open for this form (open_drawing). `use(csv_bytes)` is called with
     an accepted drawing and returns None, or why it could not use it (shown in the dialog)."""
-    if st.session_state.get(OPEN) == prefix:
-        _dialog(prefix, use)
+    if st.session_state.get(OPEN) == prefix:  # decorated here: the title in this session's language
+        st.dialog(_("Draw your own 2-D distribution"), width="large", on_dismiss=_closed)(_dialog)(prefix, use)

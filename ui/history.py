@@ -29,6 +29,7 @@ from gan_core.timelapse import (
     timelapse_gif,
     timelapse_mp4,
 )
+from ui.i18n import _, tr
 
 FORMATS = ("GIF", "MP4")
 
@@ -45,7 +46,7 @@ def _make(run_dir: str, key: str, name: str) -> None:
     try:
         data = (timelapse_gif if fmt == "GIF" else timelapse_mp4)(frames, fps=fps, max_frames=MAX_FRAMES)
     except TimelapseError as e:
-        st.session_state[_made_key(key)] = {"error": str(e)}
+        st.session_state[_made_key(key)] = {"error": e.args[0] if e.args else str(e)}  # a Msg translates
         return
     n = len(thin(frames, MAX_FRAMES))
     st.session_state[_made_key(key)] = {"fmt": fmt, "data": data, "frames": n, "of": len(frames), "fps": fps,
@@ -58,52 +59,54 @@ def history_panel(run_dir: str | Path, key: str, name: str = "run") -> None:
     run_dir = str(run_dir)
     frames = saved_grids(run_dir)
     if not frames:
-        st.info("This run has saved no sample grid yet. A grid of G(fixed z) is saved every few steps while it "
-                "trains (the *sample every* setting); they appear here as they are written.")
+        st.info(_("This run has saved no sample grid yet. A grid of G(fixed z) is saved every few steps while it "
+                  "trains (the *sample every* setting); they appear here as they are written."))
         return
     steps = [f.step for f in frames]
     skey = f"hist_step_{key}"
     if st.session_state.get(skey) not in steps:
         st.session_state[skey] = steps[-1]
     if len(frames) > 1:
-        step = st.select_slider("Step", options=steps, key=skey, format_func=lambda s: f"{s:,}",
-                                help="Every grid the run saved, from the same fixed noise z: drag to watch "
-                                "the samples form. Moving it also picks up grids saved since.")
+        step = st.select_slider(_("Step"), options=steps, key=skey, format_func=lambda s: f"{s:,}",
+                                help=_("Every grid the run saved, from the same fixed noise z: drag to watch "
+                                       "the samples form. Moving it also picks up grids saved since."))
     else:
         step = steps[0]
     i = steps.index(step)
-    st.image(str(frames[i].path), caption=f"G(fixed z) at step {step:,} · grid {i + 1} of {len(frames)}",
-             output_format="PNG")  # crisp pixels (auto may send a JPEG)
+    st.image(str(frames[i].path), caption=_("G(fixed z) at step {step:,} · grid {i} of {n}").format(
+        step=step, i=i + 1, n=len(frames)), output_format="PNG")  # crisp pixels (auto may send a JPEG)
 
-    st.markdown("**Time-lapse**: every saved grid in order, its step written under it.")
+    st.markdown(_("**Time-lapse**: every saved grid in order, its step written under it."))
     c = st.columns([1, 1, 2], vertical_alignment="bottom")
     has_mp4 = mp4_available()
-    fmt = c[0].segmented_control("Format", FORMATS if has_mp4 else FORMATS[:1], default="GIF",
+    fmt = c[0].segmented_control(_("Format"), FORMATS if has_mp4 else FORMATS[:1], default="GIF",
                                  key=f"hist_fmt_{key}")
     lo, hi = FPS_RANGE
-    c[1].number_input("Grids per second", lo, hi, 5, key=f"hist_fps_{key}",
-                      help=f"From {lo} to {hi}. The last grid stays on screen a little longer.")
-    thinned = f" (thinned evenly to {MAX_FRAMES})" if len(frames) > MAX_FRAMES else ""
-    c[2].button(f"Make time-lapse of {len(frames):,} grids{thinned}", icon=":material/movie:",
+    c[1].number_input(_("Grids per second"), lo, hi, 5, key=f"hist_fps_{key}",
+                      help=_("From {lo} to {hi}. The last grid stays on screen a little longer.").format(lo=lo, hi=hi))
+    make = (_("Make time-lapse of {n:,} grids (thinned evenly to {most})") if len(frames) > MAX_FRAMES
+            else _("Make time-lapse of {n:,} grids")).format(n=len(frames), most=MAX_FRAMES)
+    c[2].button(make, icon=":material/movie:",
                 key=f"hist_make_{key}", on_click=_make, args=(run_dir, key, name), disabled=fmt is None)
     if not has_mp4:
-        st.caption(f"MP4 is not available on this server. {MP4_UNAVAILABLE}")
+        st.caption(_("MP4 is not available on this server. {why}").format(why=tr(MP4_UNAVAILABLE)))
     made = st.session_state.get(_made_key(key))
     if not made:
         return
     if "error" in made:
-        st.error(f"No time-lapse made: {made['error']}")
+        st.error(_("No time-lapse made: {error}").format(error=tr(made["error"])))
         return
     size_kb = len(made["data"]) / 1024
-    st.caption(f"{made['fmt']}: {made['frames']:,} frames (of {made['of']:,} grids, up to step "
-               f"{made['last_step']:,}) at {made['fps']} per second, {size_kb:,.0f} kB.")
+    st.caption(_("{fmt}: {frames:,} frames (of {of:,} grids, up to step {last:,}) at {fps} per second, {kb:,.0f} kB.")
+               .format(fmt=made["fmt"], frames=made["frames"], of=made["of"], last=made["last_step"], fps=made["fps"],
+                       kb=size_kb))
     if made["fmt"] == "GIF":
         st.image(made["data"])
     else:
         st.video(made["data"], format="video/mp4", loop=True)
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in made["name"]).strip("-") or "run"
     ext = made["fmt"].lower()
-    st.download_button(f"Download {made['fmt']}", made["data"], f"{safe}-timelapse.{ext}",
+    st.download_button(_("Download {fmt}").format(fmt=made["fmt"]), made["data"], f"{safe}-timelapse.{ext}",
                        "image/gif" if ext == "gif" else "video/mp4", icon=":material/download:",
                        key=f"hist_dl_{key}", on_click="ignore")
 
@@ -121,7 +124,6 @@ def _closed() -> None:
     st.session_state.pop(HISTORY_SHOWN, None)
 
 
-@st.dialog("History of the sample grids", width="large", on_dismiss=_closed)
 def _dialog(run_dir: str, key: str, name: str) -> None:
     st.markdown(f"#### {name}")
     history_panel(run_dir, key, name)
@@ -129,7 +131,8 @@ def _dialog(run_dir: str, key: str, name: str) -> None:
 
 def history_dialog() -> None:
     """The panel in a dialog, when one was asked for (open_history). A dialog is a fragment of its
-    own, so scrubbing does not redraw the list of runs behind it."""
+    own, so scrubbing does not redraw the list of runs behind it. Decorated here, not where it is
+    defined: its title is in this session's language."""
     shown = st.session_state.get(HISTORY_SHOWN)
     if shown:
-        _dialog(*shown)
+        st.dialog(_("History of the sample grids"), width="large", on_dismiss=_closed)(_dialog)(*shown)

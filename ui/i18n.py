@@ -98,11 +98,47 @@ def tr(text: Any) -> str:
     return _(text) if isinstance(text, str) else str(text)
 
 
+_VALUES = "_lang_values"  # session state: every value at the end of the last run (remember_values)
+
+
+def remember_values() -> None:
+    """Keep this session's values as the run ends (app.py calls it after every page run), for _keep_values."""
+    st.session_state[_VALUES] = {k: v for k, v in st.session_state.items() if k not in (KEY, _VALUES)}
+
+
+def _plain(v: Any) -> bool:
+    """A value a choice, text or number widget holds (not a button's or checkbox's bool, not an upload)."""
+    if isinstance(v, (list, tuple)):
+        return all(_plain(x) for x in v)
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def _keep_values() -> None:
+    """The switch's callback: set every value again, as it was at the end of the last run.
+
+    Why: the browser holds a choice widget's value (selectbox, radio, multiselect) as its *label*, and
+    Streamlit sends a widget its new label only when its value is set. So after a switch an untouched
+    choice still holds its label in the language before, and the next rerun maps it through the new
+    labels: no match, and Streamlit resets the choice or passes the old label on as the value (a
+    resolution of 'native', an error). Setting each value again here makes this run send every widget
+    its value under the new label. Buttons and checkboxes (bools) and uploads are left alone: they
+    cannot be set, or have no label to change. (Streamlit logs once that a widget with a default also
+    had its value set: that is this.)"""
+    before = st.session_state.get(_VALUES) or {}
+    for k, v in before.items():
+        if _plain(v) and k in st.session_state:
+            try:
+                st.session_state[k] = v
+            except Exception:  # a widget that cannot be set through session state
+                continue
+
+
 def language_switch() -> str:
     """The English / 简体中文 switch (app.py draws it in the sidebar before every page): -> the language.
 
     Its key is fixed and every page's widgets have fixed keys, so switching reruns the page in the
-    other language with every value kept. The choice is written back to the URL (?lang=), so a reload
+    other language with every value kept (and _keep_values puts back the choices the browser sends by
+    their old labels). The choice is written back to the URL (?lang=), so a reload
     or a shared link opens in it."""
     if KEY not in st.session_state:
         url = st.query_params.get(KEY)
@@ -110,7 +146,7 @@ def language_switch() -> str:
         if url is not None and url not in LANGUAGES:  # say what is allowed; the browser's language is used
             st.session_state["lang_bad_url"] = url
     st.radio("语言 · Language", list(LANGUAGES), key=KEY, format_func=LANGUAGES.get, horizontal=True,
-             label_visibility="collapsed")
+             label_visibility="collapsed", on_change=_keep_values)
     bad = st.session_state.get("lang_bad_url")
     if bad is not None:
         st.warning(_("Unknown language {lang!r} in the address (?lang=): use {allowed}.").format(

@@ -141,3 +141,29 @@ def test_switching_the_language_keeps_the_form(runs):
     at.radio(key="lang").set_value("zh").run()
     assert at.text_input(key="gal_title").value == "Class 3B" and at.multiselect(key="gal_models").value == [
         "ring8-mlp"]
+
+
+def test_the_history_dialog_in_chinese(runs):
+    at = _open("app_pages/runs.py", "zh")
+    at.button(key=f"hist_{next(iter(RUNS))}").click().run()
+    assert not at.exception, at.exception
+    text = shown_text(at)
+    assert any("延时动画" in t for t in text), text
+    english = {w: t for t in text for w in english_words(t)}
+    assert not english, "English in the Chinese dialog: " + "; ".join(f"{w!r} in {t!r}" for w, t in english.items())
+
+
+def test_the_data_page_with_its_csv_upload_and_drawing_dialog_in_chinese(runs, monkeypatch):
+    from ui import i18n
+
+    # AppTest formats every select box's value with the page's format_func in the test's own thread, outside
+    # the session (where ui.i18n answers English), to send it back: Chinese in every thread for this test
+    monkeypatch.setattr(i18n, "language", lambda: "zh")
+    at = _open("app_pages/data.py", "zh")
+    at.selectbox(key="data_dataset").set_value("csv").run()
+    at.button(key="data_draw_button").click().run()
+    assert not at.exception, at.exception
+    text = shown_text(at)
+    assert any("喷洒" in t for t in text) and any("用这 0 个点训练" == t for t in text), text
+    english = {w: t for t in text for w in english_words(t)}
+    assert not english, "English on the Chinese page: " + "; ".join(f"{w!r} in {t!r}" for w, t in english.items())

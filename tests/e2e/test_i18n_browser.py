@@ -78,3 +78,24 @@ def test_the_switch_changes_the_language_in_place_and_keeps_the_filter(page, str
     expect(page.get_by_test_id("stTextInput").locator("input")).to_have_value("ring8")
     expect(page.get_by_role("radio", name="Stopped")).to_be_checked()
     expect(page.get_by_test_id("stCaptionContainer").filter(has_text="1 of 1 runs")).to_be_visible()
+
+
+def test_switching_back_and_forth_keeps_the_choices(page, streamlit_server):
+    """A choice is sent by its label, the one the browser last had: after a second switch an untouched
+    "native" would no longer match "原始" (the resolution arrived as the string 'native', an error) and
+    the chosen dataset was lost. ui.i18n._keep_values puts such values back."""
+    page.goto(f"{streamlit_server['url']}/data?lang=en")
+    expect(page.locator("h1").first).to_have_text("Data", timeout=60_000)
+    sidebar, main = page.get_by_test_id("stSidebar"), page.get_by_test_id("stMain")
+    sidebar.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Digits 8x8").click()
+    expect(main.get_by_text("1 x 8 x 8")).to_be_visible(timeout=30_000)
+    for lang, heading in (("简体中文", "数据"), ("English", "Data"), ("简体中文", "数据")):
+        sidebar.get_by_text(lang, exact=True).click()
+        expect(page.locator("h1").first).to_have_text(heading, timeout=30_000)
+        expect(main.get_by_text("1 x 8 x 8")).to_be_visible(timeout=30_000)
+        expect(main.get_by_test_id("stAlertContentError")).to_have_count(0)
+    sidebar.get_by_test_id("stExpander").click()  # and the widgets answer in the new language
+    sidebar.get_by_test_id("stSelectbox").nth(1).click()
+    page.get_by_role("option", name="28x28").click()
+    expect(main.get_by_text("1 x 28 x 28")).to_be_visible(timeout=30_000)

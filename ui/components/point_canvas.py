@@ -21,8 +21,11 @@ _component = components.declare_component("point_canvas", path=str(FRONTEND))
 
 
 def point_canvas(points: list[list[float]], *, key: str, extent: float, max_points: int,
-                 reset: int = 0) -> list[list[float]] | None:
+                 reset: int = 0, text: dict[str, str] | None = None) -> list[list[float]] | None:
     """Draw the plane [-extent, extent]^2 with `points` on it; -> the drawn points after the user's
     last stroke ([[x, y], ...]), or None before the first. The frontend starts from `points` on its
-    first render and whenever `reset` changes (a new number: start the drawing again)."""
-    return _component(points=points, extent=extent, max_points=max_points, reset=reset, key=key, default=None)
+    first render and whenever `reset` changes (a new number: start the drawing again). `text`: its
+    words in the reader's language (keys spray, undo, clear, plane, one, many, most, least; English
+    where one is missing)."""
+    return _component(points=points, extent=extent, max_points=max_points, reset=reset, text=text or {}, key=key,
+                      default=None)
