@@ -29,6 +29,7 @@ _PATHISH = re.compile(r"[^\s，。；：、（）]*(?:[/\\$_]|:(?=[^\s:]))[^\s�
 _FILE = re.compile(r"[\w-]+\.(?:csv|txt|zip|png|jpe?g|gif|mp4|html|json|safetensors)\b", re.I)  # points.csv
 _RUN_ID = re.compile(r"\b\d{8}-\d{6}-[0-9a-z]+\b")  # gan_core.store's run ids: 20261203-000002-1a2b3c
 _MARKUP = [re.compile(p, re.S) for p in (r"`[^`]*`",  # inline code: a command is not translated
+                                          r"'[^'\s]+'",  # a name the user typed, quoted ('no-such-folder')
                                           r":material/[a-z_]+:", r":[a-z]+-badge\[", r":[a-z]+(?:-background)?\[",
                                           r"&[a-z]+;", r"<style>.*?</style>", r"</?[a-z]+[^>]*>")]
 

@@ -12,8 +12,9 @@ import os
 from pathlib import Path
 
 from gan_core.data._registry import DataError
+from gan_core.messages import Msg
 
-WHAT = {"csv": "CSV file", "folder": "image folder", "zip": "zip archive"}
+WHAT = {"csv": Msg("CSV file"), "folder": Msg("image folder"), "zip": Msg("zip archive")}
 
 
 def data_root() -> Path:
@@ -26,22 +27,29 @@ def resolve_user_path(arg: str, key: str) -> Path:
     A relative PATH is looked for in the data root first, then in the working directory (so
     `csv:data/points.csv` and `csv:points.csv` both work with the default root `data/`).
     """
-    what = WHAT.get(key, "path")
+    what = WHAT.get(key, Msg("path"))
     root = data_root()
     given = Path(arg)
     cands = [given.resolve()] if given.is_absolute() else [(root / given).resolve(), (Path.cwd() / given).resolve()]
     chosen = next((c for c in cands if c.exists()), cands[0])
     if not chosen.is_relative_to(root):
-        raise DataError(f"{what} {arg!r} resolves to {chosen}, outside the data root {root}. Allowed: paths inside "
-                        f"{root} (relative paths are read from there; the server's $GAN_DATA_ROOT sets the root).")
+        raise DataError(Msg("{what} {arg!r} resolves to {chosen}, outside the data root {root}. Allowed: paths inside "
+                            "{root} (relative paths are read from there; the server's $GAN_DATA_ROOT sets the root).",
+                            what=what, arg=arg, chosen=str(chosen), root=str(root)))
     if not chosen.exists():
-        looked = " and ".join(str(c) for c in dict.fromkeys(cands))
-        raise DataError(f"{what} {arg!r} not found (looked for {looked}). Allowed: an existing "
-                        f"{'directory' if key == 'folder' else 'file'} inside the data root {root}.")
+        places = [str(c) for c in dict.fromkeys(cands)]
+        looked = Msg("{a} and {b}", a=places[0], b=places[1]) if len(places) == 2 else places[0]
+        where = {"what": what, "arg": arg, "looked": looked, "root": str(root)}
+        raise DataError(Msg("{what} {arg!r} not found (looked for {looked}). Allowed: an existing directory inside "
+                            "the data root {root}.", **where) if key == "folder" else
+                        Msg("{what} {arg!r} not found (looked for {looked}). Allowed: an existing file inside the "
+                            "data root {root}.", **where))
     if key == "folder" and not chosen.is_dir():
-        raise DataError(f"{arg!r} is a file, not a folder; folder:PATH needs a directory of PNG/JPEG images")
+        raise DataError(Msg("{arg!r} is a file, not a folder; folder:PATH needs a directory of PNG/JPEG images",
+                            arg=arg))
     if key != "folder" and not chosen.is_file():
-        raise DataError(f"{arg!r} is a directory; {key}:PATH needs a {what} (use folder:PATH for a directory)")
+        raise DataError(Msg("{arg!r} is a directory; {key}:PATH needs a {what} (use folder:PATH for a directory)",
+                            arg=arg, key=key, what=what))
     return chosen
 
 

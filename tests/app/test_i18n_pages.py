@@ -167,3 +167,18 @@ def test_the_data_page_with_its_csv_upload_and_drawing_dialog_in_chinese(runs, m
     assert any("喷洒" in t for t in text) and any("用这 0 个点训练" == t for t in text), text
     english = {w: t for t in text for w in english_words(t)}
     assert not english, "English on the Chinese page: " + "; ".join(f"{w!r} in {t!r}" for w, t in english.items())
+
+
+@pytest.mark.parametrize("path,words", [("../outside", "之外"), ("no-such-folder", "找不到")])
+def test_a_refused_path_is_explained_in_chinese(runs, monkeypatch, path, words):
+    """The core's refusal (gan_core.data.paths, a Msg) reaches the page translated, with its paths as they are."""
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "language", lambda: "zh")  # as in the drawing test: AppTest formats in its thread
+    at = _open("app_pages/data.py", "zh")
+    at.selectbox(key="data_dataset").set_value("folder").run()
+    at.text_input(key="data_path_folder").input(path).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any(words in e and "数据根目录" in e for e in errors), errors
+    assert not [w for e in errors for w in english_words(e)], errors
