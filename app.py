@@ -19,7 +19,7 @@ if __name__ != "__main__":
 
     app = st.App(__file__, lifespan=preload_engine)
 else:
-    from ui.i18n import _, language_switch, remember_values
+    from ui.i18n import _, language_switch, remembering_values
     from ui.session import heartbeat_while_drawing, keep_runs_alive
 
     st.set_page_config(page_title=_("GAN playground"), page_icon=":material/blur_on:", layout="wide")
@@ -42,8 +42,7 @@ else:
         language_switch()
     page = st.navigation(pages)
     keep_runs_alive()
-    try:
-        with heartbeat_while_drawing():  # a page that takes long to draw is still open
-            page.run()
-    finally:  # also after st.stop(): what the language switch puts back if its rerun reads it wrongly
-        remember_values()
+    # a page that takes long to draw is still open; the values the language switch sets again are kept as the
+    # page ends (after st.stop() too)
+    with heartbeat_while_drawing(), remembering_values():
+        page.run()

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -98,12 +100,17 @@ def tr(text: Any) -> str:
     return _(text) if isinstance(text, str) else str(text)
 
 
-_VALUES = "_lang_values"  # session state: every value at the end of the last run (remember_values)
+_VALUES = "_lang_values"  # session state: every value at the end of the last run (remembering_values)
 
 
-def remember_values() -> None:
-    """Keep this session's values as the run ends (app.py calls it after every page run), for _keep_values."""
-    st.session_state[_VALUES] = {k: v for k, v in st.session_state.items() if k not in (KEY, _VALUES)}
+@contextmanager
+def remembering_values() -> Iterator[None]:
+    """Around a page run (app.py): keep this session's values as the run ends, st.stop() included, for
+    _keep_values."""
+    try:
+        yield
+    finally:
+        st.session_state[_VALUES] = {k: v for k, v in st.session_state.items() if k not in (KEY, _VALUES)}
 
 
 def _plain(v: Any) -> bool:
