@@ -57,3 +57,20 @@ def test_image_lesson_shows_grids_scores_and_verdict(app):
     assert any("FD" in c.proto.spec for c in charts)  # the scores chart, FD_clf among its panels
     verdict = [s.value for s in at.success if "It showed" in s.value]
     assert verdict and "10 of 10" in verdict[0] and "31.1" in verdict[0]
+
+
+def test_each_image_lesson_opens_at_each_step(app):
+    """Every step of every image lesson renders, saying what to look at."""
+    from gan_core.lessons.format import TARGETS
+    from gan_core.lessons.images import IMAGE_LESSONS
+
+    at, _ = app
+    for lesson in IMAGE_LESSONS:
+        for k, step in enumerate(lesson.steps, start=1):
+            at.query_params["lesson"] = lesson.id
+            at.query_params["step"] = str(k)
+            at.run()
+            assert not at.exception, (lesson.id, k)
+            shown = next(i.value for i in at.info if "Step " in i.value)
+            assert f"Step {k} of {len(lesson.steps)}" in shown and step.text.split("**")[0][:20] in shown
+            assert not step.points_at or TARGETS[step.points_at] in shown
