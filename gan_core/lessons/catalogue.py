@@ -57,6 +57,7 @@ LESSONS: tuple[Lesson, ...] = (
                      "It is a game: each player's loss depends on the other. At the equilibrium D's loss is "
                      "2 log 2 ≈ 1.39 and neither player can improve alone."),
         ),
+        min_step=1000,  # its check judges from step 1,000
     ),
     Lesson(
         id="saturating-loss",
@@ -233,6 +234,7 @@ LESSONS: tuple[Lesson, ...] = (
             Question("Why warm up?", "Adam's moment estimates are poor in the first steps; small early steps "
                      "keep the nets from jumping to a bad region."),
         ),
+        min_step=1000,  # its check judges from step 1,000
     ),
     Lesson(
         id="noise-on-d",
