@@ -308,7 +308,8 @@ LESSONS: tuple[Lesson, ...] = (
             Step("Compare the samples: A's points are scattered more widely around the modes.", "samples"),
             Step("Read the check's verdict.", "verdict"),
         ),
-        expected="In the second half A's D loss has at least twice B's standard deviation.",
+        expected=("In the second half A's D loss jitters from one logged value to the next at least twice as "
+                  "much as B's."),
         check=checks.noisier_losses,
         try_next="Make A's batch smaller still (batch_size 4).",
         questions=(
