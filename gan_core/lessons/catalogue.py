@@ -299,8 +299,8 @@ LESSONS: tuple[Lesson, ...] = (
             "\\ell(x_i)$. Its standard deviation falls like $\\sigma_\\ell/\\sqrt{B}$, so a batch 32 times smaller "
             "gives about $\\sqrt{32}\\approx 5.7$ times noisier losses - and noisier gradients, which is what G and D "
             "follow. A small batch costs less per step but each step is a rougher guess."),
-        setups=(Setup("A", "batch 8", "ring8-mlp", dict(_FAST, steps=1000, batch_size=8)),
-                Setup("B", "batch 256", "ring8-mlp", dict(_FAST, steps=1000))),
+        setups=(Setup("A", "batch 8", "ring8-mlp", dict(_RING, batch_size=8)),
+                Setup("B", "batch 256", "ring8-mlp", _RING)),
         knobs=("batch_size", "seed"),
         steps=(
             Step("Press **Run**: A and B start with the same seed.", "run"),
