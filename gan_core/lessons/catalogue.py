@@ -152,13 +152,13 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="d-too-strong",
         title="D too strong vs balanced (D steps and learning-rate ratio)",
-        goal="With 3 D steps per G step and a 100x faster D, D wins and G's signal fades.",
+        goal="With 3 D steps per G step and a 500x faster D, D wins: it rejects G's samples confidently.",
         explanation=(
             "When D separates real and fake perfectly, $D(G(z))\\to 0$ and G learns little (see the saturating "
             "lesson). The balance is set by the learning-rate ratio $\\eta_D/\\eta_G$ (TTUR) and by the number "
             "of D steps per G step."),
-        setups=(Setup("A", "D too strong: 3 D steps, lr_d 5e-3, lr_g 5e-5", "ring8-mlp",
-                      dict(_FAST, steps=800, d_steps=3, lr_d=5e-3, lr_g=5e-5)),
+        setups=(Setup("A", "D too strong: 3 D steps, lr_d 5e-3, lr_g 1e-5", "ring8-mlp",
+                      dict(_FAST, steps=800, d_steps=3, lr_d=5e-3, lr_g=1e-5)),
                 Setup("B", "balanced: 1 D step, lr 1e-3 each", "ring8-mlp", dict(_FAST, steps=800))),
         knobs=("d_steps", "lr_d", "lr_g", "seed"),
         steps=(
