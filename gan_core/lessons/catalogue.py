@@ -326,11 +326,12 @@ LESSONS: tuple[Lesson, ...] = (
         goal="The learning rate stays put while the score improves, and is halved each time it stalls.",
         explanation=(
             "A fixed schedule decays at set steps whether or not training needs it. Plateau decay (torch's "
-            "ReduceLROnPlateau) watches a score - here the modes covered, scored every 250 steps - and after "
+            "ReduceLROnPlateau) watches a score - here the modes covered, scored every 100 steps - and after "
             "$P$ scorings without a new best sets $\\eta \\leftarrow \\max(f\\,\\eta,\\; m\\,\\eta_0)$ "
             "(factor $f=0.5$). Smaller steps then let G settle on the modes instead of circling them."),
-        setups=(Setup("A", "ring8, plateau decay on modes covered, patience 2", "ring8-mlp",
-                      dict(_FAST, steps=2000, schedule="plateau", monitor="modes_covered", plateau_patience=2)),),
+        setups=(Setup("A", "ring8, plateau decay on modes covered (scored every 100 steps), patience 3", "ring8-mlp",
+                      dict(_FAST, steps=2000, schedule="plateau", monitor="modes_covered", score_every=100,
+                           plateau_patience=3)),),
         knobs=("plateau_patience", "plateau_factor", "monitor", "seed"),
         steps=(
             Step("Press **Run**.", "run"),
