@@ -153,26 +153,6 @@ def test_headless_runs_both_setups_on_the_engine(tmp_path):
     assert (tmp_path / "the-game-A-3" / "metrics.jsonl").is_file()
 
 
-def test_noisier_losses():
-    jumpy = run(STEPS, d_loss=lambda s: 1.3 + 0.5 * math.sin(s))
-    steady = run(STEPS, d_loss=lambda s: 1.3 + 0.1 * math.sin(s))
-    v = C.noisier_losses({"A": jumpy, "B": steady})
-    assert v.detected and "small batch" in v.message
-    assert C.noisier_losses({"A": steady, "B": steady}).detected is False
-    # a slow swing of the game (large standard deviation, smooth) is not batch noise
-    drifting = run(STEPS, d_loss=lambda s: 1.3 + 0.5 * math.sin(s / 500) + 0.1 * math.sin(s))
-    assert C.noisier_losses({"A": jumpy, "B": drifting}).detected
-    assert C.noisier_losses({"A": drifting, "B": steady}).detected is False
-    assert C.noisier_losses({"A": run(range(10, 201, 10), d_loss=lambda s: 1.0)} | {"B": steady}).detected is None
-
-
-def test_jitter_measures_step_to_step_noise():
-    assert C.jitter([1.0, 2.0, 3.0, 4.0]) == 0.0  # a straight trend has no jitter
-    alt = [1.0, -1.0] * 50
-    assert C.jitter(alt) == pytest.approx(2 / math.sqrt(2), rel=0.05)
-    assert math.isnan(C.jitter([1.0]))
-
-
 def test_lr_decayed():
     cut = run(STEPS, {"state": "finished"}, lr_g=lambda s: 1e-3 if s < 1000 else 5e-4)
     flat = run(STEPS, {"state": "finished"}, lr_g=lambda s: 1e-3)

@@ -294,36 +294,6 @@ LESSONS: tuple[Lesson, ...] = (
         min_step=0,
     ),
     Lesson(
-        id="batch-size",
-        title="Batch size: a tiny batch makes noisy losses",
-        goal="With 8 samples a batch the losses jump from step to step; with 256 they are smooth.",
-        explanation=(
-            "Each loss is a mean over the batch, an estimate of an expectation: $\\hat L = \\frac1B\\sum_{i=1}^B "
-            "\\ell(x_i)$. Its standard deviation falls like $\\sigma_\\ell/\\sqrt{B}$, so a batch 32 times smaller "
-            "gives about $\\sqrt{32}\\approx 5.7$ times noisier losses - and noisier gradients, which is what G and D "
-            "follow. A small batch costs less per step but each step is a rougher guess."),
-        setups=(Setup("A", "batch 8", "ring8-mlp", dict(_RING, batch_size=8)),
-                Setup("B", "batch 256", "ring8-mlp", _RING)),
-        knobs=("batch_size", "seed"),
-        steps=(
-            Step("Press **Run**: A and B start with the same seed.", "run"),
-            Step("Compare the losses: A's D loss jumps from window to window, B's is smooth.", "losses"),
-            Step("Compare the samples: A's points are scattered more widely around the modes.", "samples"),
-            Step("Read the check's verdict.", "verdict"),
-        ),
-        expected=("In the second half A's D loss jitters from one logged value to the next at least twice as "
-                  "much as B's."),
-        check=checks.noisier_losses,
-        try_next="Make A's batch smaller still (batch_size 4).",
-        questions=(
-            Question("Why not always use a tiny batch, since each step is cheaper?",
-                     "Each step follows a noisier gradient; the run needs more steps, and batch norm in G estimates "
-                     "its statistics from only a few samples."),
-            Question("How much smoother is batch 256 than batch 8?",
-                     "The noise of a mean falls like 1/sqrt(B): sqrt(256 / 8) = sqrt(32), about 5.7 times."),
-        ),
-    ),
-    Lesson(
         id="plateau-decay",
         title="Plateau decay: halve the learning rate when the score stops improving",
         goal="The learning rate stays put while the score improves, and is halved each time it stalls.",

@@ -174,32 +174,6 @@ def stopped_early(runs: Mapping[str, RunResult]) -> Verdict:
     return Verdict(None, "The run has not ended yet.")
 
 
-def jitter(xs: list[float]) -> float:
-    """Step-to-step noise of a logged series: the standard deviation of its successive differences over
-    sqrt(2) (for independent noise of std s on a smooth trend it is about s; a slow drift hardly adds to it,
-    unlike the plain standard deviation)."""
-    d = [b - a for a, b in zip(xs, xs[1:], strict=False)]
-    return statistics.pstdev(d) / math.sqrt(2) if len(d) >= 2 else float("nan")
-
-
-def noisier_losses(runs: Mapping[str, RunResult]) -> Verdict:
-    """Batch size: with a tiny batch (A) the losses are noisier than with a large one (B): over the second
-    half, the step-to-step jitter of A's logged D loss is at least twice B's. A loss is a mean over the
-    batch, so its sampling noise shrinks like 1/sqrt(batch size); the jitter (successive differences) leaves
-    out the slow drift of the game itself, which a large batch has too."""
-    if (short := _short(runs, 500)) is not None:
-        return short
-    a = jitter(window(runs["A"], "d_loss", 0.5, 1.0))
-    b = jitter(window(runs["B"], "d_loss", 0.5, 1.0))
-    if not (math.isfinite(a) and math.isfinite(b)):
-        return Verdict(None, "No losses logged yet.")
-    if a > 2 * b:
-        return Verdict(True, f"In the second half D's loss jittered from one logged value to the next by {a:.3g} "
-                             f"with the small batch (A) and {b:.3g} with the large one (B): "
-                             f"{a / max(b, 1e-12):.1f} times as much.")
-    return Verdict(False, f"D's loss jittered {a:.3g} (A) vs {b:.3g} (B): not twice as much this time.")
-
-
 def lr_decayed(runs: Mapping[str, RunResult]) -> Verdict:
     """Plateau decay: G's learning rate fell below its starting value during the run (the schedule cut it
     after the monitored score stopped improving)."""
