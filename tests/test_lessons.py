@@ -36,6 +36,7 @@ def scored(f):
 
 def test_catalogue_is_valid():
     assert len(lessons()) >= 9
+    assert len(lessons(drafts=False)) >= 10  # issue 18: at least 10 lessons that pass the 4-of-5 rule ship
     assert len(set(lesson_ids())) == len(lesson_ids())
     for lesson in lessons():
         assert lesson.steps and 2 <= len(lesson.questions) <= 3 and lesson.expected and lesson.try_next
@@ -141,6 +142,7 @@ def test_cli_lists_lessons():
                          check=True).stdout
     for lesson in lessons():
         assert lesson.id in out and lesson.title in out
+        assert (f"[draft: {lesson.draft}]" in out) == bool(lesson.draft)
 
 
 def test_headless_runs_both_setups_on_the_engine(tmp_path):
