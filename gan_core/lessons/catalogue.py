@@ -18,6 +18,9 @@ _FAST = dict(width=32)
 _RING = dict(_FAST, steps=1500)
 # G 10x faster than D: G jumps to wherever D says 'real' before D can follow - mode hopping and collapse.
 _HOP = dict(_RING, lr_g=5e-3, lr_d=5e-4, beta1=0.5)
+# G 100x faster than D: G reaches the single point D likes best before D has moved - a collapsed blob
+# that wanders (bench/lessons.py: the lesson mode-collapse-lr, table in the README).
+_RUSH = dict(_RING, lr_g=1e-2, lr_d=1e-4, beta1=0.5)
 _WGAN = dict(_FAST, steps=500)  # 5 critic steps per G step: 500 G steps cost as much as 1,500 plain ones
 # D learns 5x faster than G and takes 2 steps per G step: it rejects G's samples confidently early on,
 # which is where the saturating loss loses its gradient.
@@ -151,6 +154,45 @@ LESSONS: tuple[Lesson, ...] = (
                      "around real points."),
             Question("Why does the EMA not change training?", "It is a copy of G's weights averaged over time; "
                      "training updates G, the EMA copy is only used to draw samples."),
+        ),
+    ),
+    Lesson(
+        id="mode-collapse-lr",
+        title="Mode collapse on the ring: G 100x faster than D, and balanced rates as the remedy",
+        goal=("With G learning 100x faster than D, G's points keep gathering into a blob that hops about and "
+              "covers almost none of the 8 modes (0 or 1 at the end on the 5 seeds of bench/lessons.py); with "
+              "equal rates (the same seed) G covers 5 to 7 of them."),
+        explanation=(
+            "Against a fixed D the best G puts all its mass where D says 'real' most: $G^*(z) = "
+            "\\arg\\max_x D(x)$ for every $z$ - a single point. The game only escapes this because D moves too: "
+            "it learns to reject that point and G must spread. In A, G learns 100x faster than D ($\\eta_G = "
+            "10^{-2}$, $\\eta_D = 10^{-4}$, Adam $\\beta_1=0.5$): G reaches D's favourite point long before D "
+            "can react, so its samples lose their variety (the mode-collapse alarm watches their spread) and "
+            "the blob hops after D, sitting on a mode only by chance. B uses $\\eta_G = \\eta_D = "
+            "10^{-3}$: D keeps up, and G is pushed onto the modes."),
+        setups=(Setup("A", "G 100x faster than D (lr_g 1e-2, lr_d 1e-4)", "ring8-mlp", _RUSH),
+                Setup("B", "balanced rates (lr 1e-3 each)", "ring8-mlp", dict(_RING, beta1=0.5))),
+        knobs=("lr_g", "lr_d", "seed"),
+        steps=(
+            Step("Press **Run**: A and B start with the same seed.", "run"),
+            Step("Compare the samples: A's points gather into a blob that jumps about (at times they scatter, "
+                 "then gather again); B's settle on the ring's modes.", "samples"),
+            Step("Compare the modes covered, and look for A's mode-collapse alarm.", "scores"),
+            Step("Read the check's verdict.", "verdict"),
+        ),
+        expected="A ends with at least 2 modes fewer than B (or A raises the mode-collapse alarm and B does not).",
+        check=checks.fewer_modes,
+        try_next=("Try another seed or more steps; or bring A's rates closer (lr_g 5e-3, lr_d 5e-4: 10x) and "
+                  "see the collapse come only on some seeds."),
+        questions=(
+            Question("Why does a much faster G collapse?",
+                     "Against a D that hardly changes, the best G sends every z to the one point D rates most "
+                     "real; only a D that keeps up punishes that point and forces G to spread."),
+            Question("Does a low G loss mean a good G?",
+                     "No: a collapsed G can fool a slow D with one point; the modes-covered score shows it."),
+            Question("Which other remedies act on the same cause?",
+                     "Several D steps per G step, TTUR (a D learning rate at least G's), and PacGAN or minibatch "
+                     "statistics, which let D see the lack of variety."),
         ),
     ),
     Lesson(
