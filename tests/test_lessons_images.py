@@ -97,6 +97,25 @@ def test_head_start_fires_and_stays_quiet():
     assert I.head_start(_transfer([93.2], [20.0], end=100)).detected is None
 
 
+# ---------------------------------------------------------------------------- batch norm
+BN_A_FD, BN_A_REC = 70.0, 0.08  # the size of the no-normalisation runs' figures (README)
+
+
+def _bn(fd_a, rec_a, fd_b, rec_b, end=500):
+    every = end // 2
+    return {"A": scored(end, every, fd_clf=[90.0, fd_a], recall=[0.01, rec_a], precision=[0.5, 0.5]),
+            "B": scored(end, every, fd_clf=[75.0, fd_b], recall=[0.05, rec_b], precision=[0.55, 0.55])}
+
+
+def test_batchnorm_helps_fires_and_stays_quiet():
+    v = I.batchnorm_helps(_bn(BN_A_FD, BN_A_REC, 50.0, 0.24))
+    assert v.detected is True and f"{BN_A_FD:.1f}" in v.message and "50.0" in v.message
+    assert I.batchnorm_helps(_bn(55.0, BN_A_REC, 50.0, 0.24)).detected is False  # FD not clearly lower
+    assert I.batchnorm_helps(_bn(BN_A_FD, 0.22, 50.0, 0.24)).detected is False  # recall not clearly higher
+    assert I.batchnorm_helps(_bn(50.0, 0.24, BN_A_FD, BN_A_REC)).detected is False  # no normalisation ahead
+    assert I.batchnorm_helps(_bn(BN_A_FD, BN_A_REC, 50.0, 0.24, end=200)).detected is None  # too short
+
+
 # ---------------------------------------------------------------------------- the catalogue
 def test_image_lessons_are_in_the_catalogue_with_valid_configs():
     assert {lesson.id for lesson in I.IMAGE_LESSONS} <= set(lesson_ids())
@@ -129,7 +148,7 @@ def test_a_real_run_logs_every_score_the_checks_read(tmp_path):
     assert I.precision_before_recall({"A": result}).detected is None
 
 
-@pytest.mark.parametrize("check", [I.dcgan_beats_mlp, I.conditional_helps, I.head_start])
+@pytest.mark.parametrize("check", [I.dcgan_beats_mlp, I.conditional_helps, I.head_start, I.batchnorm_helps])
 def test_checks_wait_for_both_runs(check):
     long = scored(500, 250, fd_clf=[50.0, 40.0], recall=[0.1, 0.2], precision=[0.5, 0.5],
                   classes_covered=[10.0, 10.0], class_entropy=[2.2, 2.2])
