@@ -127,9 +127,9 @@ def head_start(runs: Mapping[str, RunResult]) -> Verdict:
 
 
 def batchnorm_helps(runs: Mapping[str, RunResult]) -> Verdict:
-    """Batch norm: at equal steps B (DCGAN with the paper's batch norm) ends with an FD_clf at most
-    BN_FD_RATIO (85%) of A's (the same DCGAN without any normalisation) and a recall at least BN_RECALL_GAP
-    (0.08) higher."""
+    """Batch norm: at equal steps B (DCGAN with the paper's batch norm) ends with a recall at least
+    BN_RECALL_GAP (0.06) higher than A's (the same DCGAN without any normalisation: fewer kinds of garment)
+    and a lower FD_clf."""
     if (short := _short(runs, 300)) is not None:
         return short
     last = _lasts(runs, ("fd_clf", "recall", "precision"))
@@ -138,7 +138,7 @@ def batchnorm_helps(runs: Mapping[str, RunResult]) -> Verdict:
     a, b = last["A"], last["B"]
     figures = (f"FD_clf {a['fd_clf']:.1f} without batch norm (A) vs {b['fd_clf']:.1f} with it (B), recall "
                f"{a['recall']:.2f} vs {b['recall']:.2f}, precision {a['precision']:.2f} vs {b['precision']:.2f}")
-    if b["fd_clf"] <= BN_FD_RATIO * a["fd_clf"] and b["recall"] - a["recall"] >= BN_RECALL_GAP:
+    if b["fd_clf"] < a["fd_clf"] and b["recall"] - a["recall"] >= BN_RECALL_GAP:
         return Verdict(True, f"At step {last_step(runs['B']):,}: {figures}. With batch norm the same networks "
                              "learnt more, and more varied, garments in the same number of steps.")
     return Verdict(False, f"{figures}: batch norm was not clearly ahead this time.")
@@ -152,9 +152,10 @@ _COND = dict(steps=400, score_every=200, time_limit=0.0)
 _QUALITY = dict(steps=600, score_every=100, time_limit=0.0)  # a scoring every 100 steps: curves, not two points
 _TRANSFER = dict(steps=200, score_every=100)  # fmnist-dcgan has no time limit
 _BN = dict(steps=500, score_every=250, time_limit=0.0)
-# batch-norm's check: B's FD_clf at most 85% of A's and its recall 0.08 higher. Two screening seeds at 500 steps
-# gave FD_clf 72.4 / 69.6 (no normalisation) vs 48.1 / 52.2 (batch norm), recall 0.08 / 0.08 vs 0.24 / 0.21.
-BN_FD_RATIO, BN_RECALL_GAP = 0.85, 0.08
+# batch-norm's check: B's recall at least 0.06 higher than A's, and B's FD_clf lower. Recall is the steady
+# difference: on seeds 0-4 (bench/lessons.py) B's recall was 0.08 to 0.19 higher while the FD_clf gap ranged from
+# 7% to 34% (a first check that asked FD_clf <= 85% of A's fired on 3 of those 5 seeds; README).
+BN_RECALL_GAP = 0.06
 
 IMAGE_LESSONS: tuple[Lesson, ...] = (
     Lesson(
@@ -322,7 +323,8 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
         id="batch-norm",
         title="Batch norm in G and D: the DCGAN with and without it",
         goal=("The same DCGAN, loss, learning rates and seed, once with batch norm where the DCGAN paper puts it "
-              "and once with none: without it G learns slower and draws fewer kinds of garment."),
+              "and once with none: without it G draws fewer kinds of garment (lower recall) and is further from "
+              "the data (higher FD_clf)."),
         explanation=(
             "Batch norm (Ioffe & Szegedy 2015) normalises each channel over the batch, "
             "$y = \\gamma\\,\\frac{x-\\mu_B}{\\sqrt{\\sigma_B^2+\\epsilon}} + \\beta$, so every layer sees "
@@ -355,7 +357,7 @@ IMAGE_LESSONS: tuple[Lesson, ...] = (
             Step("Compare D(x) and D(G(z)): which D finds its task easier?", "d_outputs"),
             Step("Read the check's verdict.", "verdict"),
         ),
-        expected=("At the end B's FD_clf is at most 85% of A's and B's recall at least 0.08 higher."),
+        expected=("At the end B's recall is at least 0.06 higher than A's and its FD_clf lower."),
         check=batchnorm_helps,
         try_next="Run another seed, or switch batch norm off in G only (g_norm none) or D only (d_norm none).",
         questions=(
