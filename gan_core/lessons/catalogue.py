@@ -248,7 +248,8 @@ LESSONS: tuple[Lesson, ...] = (
         try_next=("Run longer (this lesson does not meet the 4-of-5 rule yet: in 500 steps WGAN-GP was not ahead of "
                   "clipping in bench/lessons.py; see the README)."),
         draft=("bench/lessons.py did not detect it on the one seed it ran (3 Dec: after 500 steps WGAN-GP was not "
-               "ahead of clipping); the rule is 4 of 5."),
+               "ahead of clipping, nor after 1,000 steps with lr 1e-4 or 3e-4 on two screening seeds); the rule is "
+               "4 of 5."),
         questions=(
             Question("Why must the critic be 1-Lipschitz?", "The dual form of the Wasserstein distance takes the "
                      "supremum over 1-Lipschitz functions only; without the bound it is infinite."),
