@@ -15,6 +15,8 @@ from gan_core.store import atomic_write_bytes, atomic_write_json
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import expect
 
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # no script run under way
+
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4e40000000049454e44ae426082")
 # url path -> the Chinese heading (the pages of tests/app/test_i18n_pages.py)
@@ -95,7 +97,20 @@ def test_switching_back_and_forth_keeps_the_choices(page, streamlit_server):
         expect(page.locator("h1").first).to_have_text(heading, timeout=30_000)
         expect(main.get_by_text("1 x 8 x 8")).to_be_visible(timeout=30_000)
         expect(main.get_by_test_id("stAlertContentError")).to_have_count(0)
-    sidebar.get_by_test_id("stExpander").click()  # and the widgets answer in the new language
-    sidebar.get_by_test_id("stSelectbox").nth(1).click()
-    page.get_by_role("option", name="28x28").click()
+    # and the widgets answer in the new language. The switch's own reruns may still be drawing the sidebar
+    # on a loaded machine, and a redraw closes an open dropdown (CI saw the option list never appear):
+    # wait for the idle page, and open the list again if a redraw closed it.
+    expect(page.locator(IDLE)).to_have_count(1, timeout=60_000)
+    sidebar.get_by_test_id("stExpander").click()
+    option = page.get_by_role("option", name="28x28")
+    for attempt in range(3):
+        expect(page.locator(IDLE)).to_have_count(1, timeout=60_000)
+        sidebar.get_by_test_id("stSelectbox").nth(1).click()
+        try:
+            expect(option).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+    option.click()
     expect(main.get_by_text("1 x 28 x 28")).to_be_visible(timeout=30_000)
