@@ -119,3 +119,17 @@ def test_a_core_message_is_english_text_and_translates_with_its_parameters(monke
     assert i18n.tr(src) == "5 个点，来自 pts.csv → 2，取值在 [-1, 1]"  # the nested Msg translated, the path kept
     assert i18n.tr(Msg.literal("finished")) == "已完成" and i18n.tr(Msg.literal("{odd}")) == "{odd}"
     assert i18n.tr(ValueError(note)) == "跳过了 1,234 个不是 PNG/JPEG 图像的文件"
+
+
+def test_the_committed_catalogues_are_in_the_merge_friendly_form(tmp_path, monkeypatch):
+    """Entries grouped by file, locations without line numbers, a fixed header date: what `update`
+    writes, so two branches that translate two pages edit two regions of the .po and merge cleanly.
+    Rewriting the committed files through the module's writer changes nothing."""
+    for path in (i18n_catalog.POT, i18n_catalog._po_path("zh")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^#: .*:\d+", text, flags=re.M), f"{path.name}: a location with a line number"
+        with open(path, "rb") as f:
+            cat = read_po(f, locale=None if path == i18n_catalog.POT else "zh")
+        out = tmp_path / path.name
+        i18n_catalog._write(cat, out)
+        assert out.read_text(encoding="utf-8") == text, f"{path.name}: run `python -m ui.i18n_catalog update`"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -51,8 +52,10 @@ def source_messages() -> Iterator[tuple[str | tuple[str, str], str, int, list[st
                 yield message, rel, lineno, comments
 
 
-def registry_messages() -> Iterator[tuple[str, str]]:
-    """(text, where it comes from) of the registry entries the app shows through ui.i18n.tr()."""
+def registry_messages() -> Iterator[tuple[str, str, str]]:
+    """(text, where it comes from, the file that declares it) of the registry entries the app shows
+    through ui.i18n.tr(). The file is the entry's location in the catalogue, which keeps each
+    registry's messages together (see _write)."""
     from gan_core import components  # noqa: F401  (registers every dataset)
     from gan_core.config import OPTIONS
     from gan_core.data import DATASETS
@@ -60,17 +63,17 @@ def registry_messages() -> Iterator[tuple[str, str]]:
     from ui.metric_labels import LABELS
 
     for name in DATASETS.names():
-        yield DATASETS.label(name), f"DATASETS[{name}].label"
-        yield DATASETS.help(name), f"DATASETS[{name}].help"
+        yield DATASETS.label(name), f"DATASETS[{name}].label", "gan_core/data"
+        yield DATASETS.help(name), f"DATASETS[{name}].help", "gan_core/data"
     for name in SHOWN_OPTIONS:
-        yield OPTIONS.label(name), f"OPTIONS[{name}].label"
-        yield OPTIONS.help(name), f"OPTIONS[{name}].help"
+        yield OPTIONS.label(name), f"OPTIONS[{name}].label", "gan_core/config.py"
+        yield OPTIONS.help(name), f"OPTIONS[{name}].help", "gan_core/config.py"
     for key, m in LABELS.items():
-        yield m.label, f"metric_labels[{key}].label"
+        yield m.label, f"metric_labels[{key}].label", "ui/metric_labels.py"
         if m.help:
-            yield m.help, f"metric_labels[{key}].help"
+            yield m.help, f"metric_labels[{key}].help", "ui/metric_labels.py"
     for card in list_pretrained():
-        yield card.title, f"pretrained/{card.name}.json title"
+        yield card.title, f"pretrained/{card.name}.json title", f"pretrained/{card.name}.json"
 
 
 def extract() -> Catalog:
@@ -78,13 +81,13 @@ def extract() -> Catalog:
     cat = Catalog(project="gan-playground", version="", domain="messages", fuzzy=False)
     for message, rel, lineno, comments in source_messages():
         cat.add(message, locations=[(rel, lineno)], auto_comments=comments)
-    for text, where in registry_messages():
+    for order, (text, where, path) in enumerate(registry_messages()):
         if text:
             existing = cat.get(text)
             if existing is not None:
                 existing.auto_comments.append(where)
             else:
-                cat.add(text, auto_comments=[where])
+                cat.add(text, locations=[(path, order)], auto_comments=[where])
     return cat
 
 
@@ -97,10 +100,36 @@ def read_catalog(lang: str) -> Catalog:
         return read_po(f, locale=lang)
 
 
+# A fixed header date: a date that changed at every update made every two branches that touched the
+# catalogue conflict on that line.
+HEADER_DATE = datetime(2026, 12, 1, tzinfo=timezone.utc)
+
+
+def _location_key(message) -> tuple[str, int]:
+    """Where a message first occurs. A catalogue read back from disk has no line numbers (-1 for all):
+    the stable sort then keeps the written order, so rewriting a written file changes nothing."""
+    if not message.locations:
+        return ("", -1)
+    path, lineno = message.locations[0]
+    return (path, lineno if lineno is not None else -1)
+
+
 def _write(catalog: Catalog, path: Path) -> None:
+    """Write a catalogue in a merge-friendly form: entries grouped by the file that declares them
+    (ordered by the file and line of their first use), locations without line numbers. So a change to one page moves
+    only that page's entries, and two people translating two pages edit two separate regions of
+    the .po, which git merges without a conflict."""
+    out = Catalog(locale=catalog.locale, domain=catalog.domain, header_comment=catalog.header_comment,
+                  project=catalog.project, version=catalog.version, creation_date=HEADER_DATE,
+                  revision_date=HEADER_DATE, last_translator=catalog.last_translator,
+                  language_team=catalog.language_team, fuzzy=catalog.fuzzy)
+    out.version = catalog.version  # "" (Catalog() would write the placeholder "VERSION")
+    for message in sorted((m for m in catalog if m.id), key=_location_key):
+        out[message.id] = message
+    out.obsolete = catalog.obsolete
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
-        write_po(f, catalog, width=120, sort_output=False, omit_header=False)
+        write_po(f, out, width=120, sort_output=False, omit_header=False, include_lineno=False)
 
 
 def update() -> None:
