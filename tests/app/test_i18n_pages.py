@@ -18,9 +18,22 @@ from streamlit.testing.v1 import AppTest
 from gan_core.config import TrainConfig
 from gan_core.store import append_jsonl, atomic_write_bytes, atomic_write_json
 
-TRANSLATED_PAGES = ["app_pages/data.py", "app_pages/runs.py", "app_pages/gallery.py"]
-TITLES = {"app_pages/data.py": ("Data", "数据"), "app_pages/runs.py": ("Runs", "训练记录"),
-          "app_pages/gallery.py": ("Gallery: models side by side", "作品廊：模型并排展示")}
+TITLES = {  # page -> its heading in English and Chinese; one page a line, under its area
+    "app_pages/data.py": ("Data", "数据"),
+    "app_pages/runs.py": ("Runs", "训练记录"),
+    "app_pages/gallery.py": ("Gallery: models side by side", "作品廊：模型并排展示"),
+    # lessons (h19-lessons)
+    #
+    # train page (h19-train)
+    #
+    # option forms (h19-options)
+    #
+    # explore, compare, class, gallery export (h19-explore)
+    #
+    # 2-D lab (h19-toylab)
+    #
+}
+TRANSLATED_PAGES = list(TITLES)
 TEXT_FIELDS = {"body", "label", "help", "placeholder", "options", "caption", "default_text"}
 RUNS = {"20261203-000002-bbbb": ("finished", 200, 200), "20261203-000001-aaaa": ("stopped", 120, 400)}
 

@@ -20,7 +20,21 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # no script
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4e40000000049454e44ae426082")
 # url path -> the Chinese heading (the pages of tests/app/test_i18n_pages.py)
-PAGES = {"data": "数据", "runs": "训练记录", "gallery": "作品廊"}
+PAGES = {  # one page a line, under its area
+    "data": "数据",
+    "runs": "训练记录",
+    "gallery": "作品廊",
+    # lessons (h19-lessons)
+    #
+    # train page (h19-train)
+    #
+    # option forms (h19-options)
+    #
+    # explore, compare, class, gallery export (h19-explore)
+    #
+    # 2-D lab (h19-toylab)
+    #
+}
 NAV = ["课程", "训练", "训练记录", "对比", "探索", "作品廊", "数据", "二维实验室", "课堂"]
 
 
