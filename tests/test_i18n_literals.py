@@ -36,6 +36,8 @@ TRANSLATED = [  # one file a line, under its area (so branches converting two ar
     # option forms (h19-options)
     #
     # explore, compare, class, gallery export (h19-explore)
+    "app_pages/class_view.py",
+    "ui/session.py",
     #
     # 2-D lab (h19-toylab)
     #

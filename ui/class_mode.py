@@ -32,13 +32,15 @@ from pathlib import Path
 
 import streamlit as st
 
+from gan_core.messages import Msg
 from gan_core.store import owner_digest, read_json, runs_root
 from ui.session import PASSWORD_ENV, class_mode, get_manager, session_owner, valid_run_id
 
 __all__ = ["PASSWORD_ENV", "class_mode", "is_teacher", "lock", "may_control", "listed", "may_list", "own_run_ids",
            "owned_on_disk", "unlock"]
-REFUSED = ("This run belongs to another session: on this class server a student controls only their own runs "
-           "(the teacher can control every run after unlocking the Class page).")
+# a Msg: the English sentence where it is stored or compared, translated where a page shows it (tr)
+REFUSED = Msg("This run belongs to another session: on this class server a student controls only their own runs "
+              "(the teacher can control every run after unlocking the Class page).")
 
 
 def _password() -> str:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from gan_core.store import list_runs, owner_digest, runs_root
+from ui.i18n import _
 
 if TYPE_CHECKING:  # the manager's module imports torch; the router imports this one before any page
     from gan_core.manager import RunManager
@@ -160,9 +161,10 @@ def _watch() -> None:
         run = manager.get(run_id)
         if run is None or not run.active:
             continue
-        st.warning(f"Run **{run.name}** was shown by no page for {gap:.0f} s. A run is stopped when no page of "
-                   f"this app has been open for {manager.orphan_timeout_s:.0f} s (GAN_ORPHAN_TIMEOUT_S); keep a "
-                   "page open in this browser while it trains.", icon=":material/timer:")
+        st.warning(_("Run **{name}** was shown by no page for {gap:.0f} s. A run is stopped when no page of this "
+                     "app has been open for {timeout:.0f} s (GAN_ORPHAN_TIMEOUT_S); keep a page open in this "
+                     "browser while it trains.").format(name=run.name, gap=gap, timeout=manager.orphan_timeout_s),
+                   icon=":material/timer:")
 
 
 def keep_runs_alive() -> None:

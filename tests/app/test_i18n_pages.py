@@ -29,6 +29,7 @@ TITLES = {  # page -> its heading in English and Chinese; one page a line, under
     # option forms (h19-options)
     #
     # explore, compare, class, gallery export (h19-explore)
+    "app_pages/class_view.py": ("Class", "课堂"),
     #
     # 2-D lab (h19-toylab)
     #

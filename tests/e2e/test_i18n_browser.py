@@ -31,6 +31,7 @@ PAGES = {  # one page a line, under its area
     # option forms (h19-options)
     #
     # explore, compare, class, gallery export (h19-explore)
+    "class_view": "课堂",
     #
     # 2-D lab (h19-toylab)
     #
