@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core.config import PRESETS, ConfigError, TrainConfig, preset
+from gan_core.config import OPTIONS, PRESETS, ConfigError, TrainConfig, preset
 from gan_core.data import DATASETS, DataError
 from gan_core.toylab import PHASE_TEXT, ToyLab, check_lab_config
 from ui.components.lab_canvas import lab_canvas
 from ui.config_form import config_form, load_into_form
 from ui.data_form import use_drawing
 from ui.draw_points import drawing_dialog, open_drawing
-from ui.toy_figures import LAYERS, encode_frame, lab_charts
+from ui.i18n import _, tr
+from ui.toy_figures import LAYERS, encode_frame, lab_charts, layer_label
 
 LAB_PRESET = "ring8-lab"  # what the lab starts with
 FORM_KEY = "labcfg_"  # prefix of the lab's form widgets (the Train page's are "cfg_")
@@ -53,11 +54,10 @@ CHART_TICK_S = 4.0  # refresh period of the charts and scores while playing (the
 # thread that draws the view: at load 20, with charts every 2 s, the view got 14-16 frames in 10 s; without, 32-44)
 STATE = "toylab"  # session_state key of this session's ToyLab
 
-st.title("2-D lab: the adversarial game, step by step")
-st.caption("Real points (green), G's points (purple), D's output over the plane (heat map), the direction in "
-           "which G's loss pushes each fake point (dark arrows with a white outline) and the image of a grid of noise "
-           "space under G "
-           "(grey lines). Press **Play**, or step through the game one move at a time.")
+st.title(_("2-D lab: the adversarial game, step by step"))
+st.caption(_("Real points (green), G's points (purple), D's output over the plane (heat map), the direction in "
+             "which G's loss pushes each fake point (dark arrows with a white outline) and the image of a grid of "
+             "noise space under G (grey lines). Press **Play**, or step through the game one move at a time."))
 
 
 def _use_lab_preset() -> None:
@@ -70,38 +70,39 @@ if FORM_KEY + "dataset" not in st.session_state and lab is not None:
     # the lab that is still here, so it carries on instead of restarting.
     load_into_form(lab.cfg, FORM_KEY, preset=st.session_state.get("lab_preset_shown", LAB_PRESET))
 with st.sidebar:
-    st.header("Configuration")
+    st.header(_("Configuration"))
     cfg, form_error = config_form(FORM_KEY, default_preset=LAB_PRESET, presets=LAB_PRESETS)
 st.session_state.lab_preset_shown = st.session_state.get(FORM_KEY + "preset")
 # Draw your own distribution, as in GAN Lab, from any dataset: the drawing becomes the form's CSV source
 # (ui/draw_points.py) and the lab restarts on it. With the CSV source chosen, the form draws the dialog itself.
-st.button("Draw your own distribution", icon=":material/draw:", key="lab_draw", on_click=open_drawing,
+st.button(_("Draw your own distribution"), icon=":material/draw:", key="lab_draw", on_click=open_drawing,
           args=(FORM_KEY, st.session_state.get(FORM_KEY + "arg_csv", "")),
-          help="Click and drag points onto a plane; the lab then trains on your points.")
+          help=_("Click and drag points onto a plane; the lab then trains on your points."))
 if st.session_state.get(FORM_KEY + "dataset") != "csv":
     drawing_dialog(FORM_KEY, lambda data: use_drawing(FORM_KEY, data))
 if cfg is not None:
     try:
         check_lab_config(cfg)
     except ConfigError as e:
-        cfg, form_error = None, str(e)
+        cfg, form_error = None, e
 
 
 def _build(cfg: TrainConfig) -> ToyLab | None:
     try:
-        with st.spinner("Building the lab..."):
+        with st.spinner(_("Building the lab...")):
             return ToyLab(cfg)
     except (ConfigError, DataError, RuntimeError) as e:
-        st.error(f"Cannot build the lab: {e}")
+        st.error(_("Cannot build the lab: {error}").format(error=tr(e)))
         return None
 
 
 if form_error:
-    st.error(f"{form_error}" + (" (the lab keeps its last valid settings)" if lab is not None else ""))
-    st.button("Use the ring-of-8 lab preset", on_click=_use_lab_preset, icon=":material/restart_alt:")
+    st.error(_("{error} (the lab keeps its last valid settings)").format(error=tr(form_error)) if lab is not None
+             else tr(form_error))
+    st.button(_("Use the ring-of-8 lab preset"), on_click=_use_lab_preset, icon=":material/restart_alt:")
 if cfg is not None and (lab is None or lab.cfg != cfg):
     if lab is not None:
-        st.toast("Settings changed: the lab restarted at step 0.", icon=":material/restart_alt:")
+        st.toast(_("Settings changed: the lab restarted at step 0."), icon=":material/restart_alt:")
     lab = _build(cfg)
     st.session_state[STATE] = lab
 if lab is None:
@@ -130,23 +131,26 @@ def _reset() -> None:
 
 
 c = st.columns([1.1, 1, 1, 1, 1.6, 1])
-c[0].button("Pause" if playing else "Play", type="primary",
+c[0].button(_("Pause") if playing else _("Play"), type="primary",
             icon=":material/pause:" if playing else ":material/play_arrow:",
             on_click=_set_play, args=(not playing,), key="lab_play",
             disabled=lab.error is not None or (lab.finished and not playing),
-            help="Train continuously (whole iterations; in slow motion one half-iteration every 2 s).")
-c[1].button("Step", icon=":material/skip_next:", on_click=_step, args=("both",), disabled=playing or bool(lab.error),
-            key="lab_step", help="One iteration: the D phase (d_steps D updates), then the G phase (one G update).")
-c[2].button("D step", on_click=_step, args=("D",), disabled=playing or bool(lab.error), key="lab_step_d",
-            help="Only the D phase: d_steps updates of D; G and the fake points stay where they are.")
-c[3].button("G step", on_click=_step, args=("G",), disabled=playing or bool(lab.error), key="lab_step_g",
-            help="Only the G phase: one update of G; D and its heat map stay as they are. Ends the iteration.")
-slow = c[4].toggle("Slow motion", key="lab_slow",
-                   help="While playing, show the D phase and the G phase of each iteration one after the other, "
-                   "with what each did.")
-c[5].button("Reset", icon=":material/restart_alt:", on_click=_reset, key="lab_reset",
-            help="Start again from step 0 with the same settings and seed.")
-layers = st.pills("Layers", list(LAYERS), format_func=LAYERS.get, selection_mode="multi", default=list(LAYERS),
+            help=_("Train continuously (whole iterations; in slow motion one half-iteration every 2 s)."))
+c[1].button(_("One step"), icon=":material/skip_next:", on_click=_step, args=("both",),
+            disabled=playing or bool(lab.error), key="lab_step",
+            help=_("One iteration: the D phase (**{d_steps}** updates of D), then the G phase (one G update).").format(
+                d_steps=tr(OPTIONS.label("d_steps"))))
+c[2].button(_("D step"), on_click=_step, args=("D",), disabled=playing or bool(lab.error), key="lab_step_d",
+            help=_("Only the D phase: **{d_steps}** updates of D; G and the fake points stay where they are.").format(
+                d_steps=tr(OPTIONS.label("d_steps"))))
+c[3].button(_("G step"), on_click=_step, args=("G",), disabled=playing or bool(lab.error), key="lab_step_g",
+            help=_("Only the G phase: one update of G; D and its heat map stay as they are. Ends the iteration."))
+slow = c[4].toggle(_("Slow motion"), key="lab_slow",
+                   help=_("While playing, show the D phase and the G phase of each iteration one after the other, "
+                          "with what each did."))
+c[5].button(_("Reset"), icon=":material/restart_alt:", on_click=_reset, key="lab_reset",
+            help=_("Start again from step 0 with the same settings and seed."))
+layers = st.pills(_("Layers"), list(LAYERS), format_func=layer_label, selection_mode="multi", default=list(LAYERS),
                   key="lab_layers", label_visibility="collapsed")
 
 
@@ -164,15 +168,16 @@ def view(playing: bool, slow: bool, layers: list[str]) -> None:
     if playing and slow and not lab.finished:
         lab.step_phase()
     snap = lab.snapshot()
-    rate = f" · {lab.steps_per_s():.0f} steps/s" if playing and not slow else ""
-    st.markdown(f"Step **{snap.step:,}** · D updates {snap.d_updates:,} · G updates {snap.g_updates:,}{rate} · "
-                f"next: {'D' if snap.next_phase == 'D' else 'G'} phase")
+    rate = _(" · {rate:.0f} steps/s").format(rate=lab.steps_per_s()) if playing and not slow else ""
+    counts = (_("Step **{step:,}** · D updates {d:,} · G updates {g:,}{rate} · next: D phase") if snap.next_phase == "D"
+              else _("Step **{step:,}** · D updates {d:,} · G updates {g:,}{rate} · next: G phase"))
+    st.markdown(counts.format(step=snap.step, d=snap.d_updates, g=snap.g_updates, rate=rate))
     if lab.error:
-        st.error(lab.error)
+        st.error(tr(lab.error))
     elif lab.finished:
-        st.info(f"Reached the {lab.cfg.steps:,} steps of the settings (the learning-rate schedule is laid out over "
-                "them): Play stops here; single steps go on. Raise **Steps** in the sidebar for a longer game "
-                "(the lab restarts).")
+        st.info(_("Reached the {steps:,} steps of the settings (the learning-rate schedule is laid out over them): "
+                  "Play stops here; single steps go on. Raise **{option}** in the sidebar for a longer game (the lab "
+                  "restarts).").format(steps=lab.cfg.steps, option=tr(OPTIONS.label("steps"))))
     made = st.session_state.pop(FRAMES, None)  # never kept past a refresh: a pause, a step or new settings drop them
     before = made["frames"] if made and made["lab"] == id(lab) and playing and not slow else []
     left, right = st.columns([3, 2])
@@ -182,17 +187,17 @@ def view(playing: bool, slow: bool, layers: list[str]) -> None:
         last = lab.last
         if slow or (last is not None and last.kind in ("D", "G", "both")):
             if last is not None and last.kind in ("D", "G", "both"):
-                st.info(last.text)
+                st.info(tr(last.text))
             else:
-                st.info(PHASE_TEXT[snap.next_phase])
-        what = ("P(real) = sigmoid(D(x)): red where D calls a point fake, blue where it calls it real"
-                if snap.heat_is_probability else f"D's raw score (loss '{lab.cfg.loss}' has no probability): "
-                "blue high (real-looking), red low")
-        st.caption(f"**Heat map**: {what}. **Arrows** (dark, with a white outline that shows on dark red and "
-                   "dark blue): -∂L_G/∂x at each fake point, scaled together (the longest is drawn the same length "
-                   "every time; the direction is exact). "
-                   + ("**Grey lines**: G applied to a grid of noise space." if snap.manifold is not None else
-                      "G's manifold is drawn for a 1-D or 2-D latent only."))
+                st.info(tr(PHASE_TEXT[snap.next_phase]))
+        what = (_("P(real) = sigmoid(D(x)): red where D calls a point fake, blue where it calls it real")
+                if snap.heat_is_probability else _("D's raw score (loss '{loss}' has no probability): blue high "
+                                                   "(real-looking), red low").format(loss=lab.cfg.loss))
+        grey = (_("**Grey lines**: G applied to a grid of noise space.") if snap.manifold is not None else
+                _("G's manifold is drawn for a 1-D or 2-D latent only."))
+        st.caption(_("**Heat map**: {what}. **Arrows** (dark, with a white outline that shows on dark red and dark "
+                     "blue): -∂L_G/∂x at each fake point, scaled together (the longest is drawn the same length "
+                     "every time; the direction is exact). {grey}").format(what=what, grey=grey))
     if playing and not slow:  # the frames above are already on their way to the browser
         frames = []
         for i in range(FRAMES_PER_TICK):
@@ -215,9 +220,10 @@ def charts() -> None:
     if not lab.scores or lab.scores[-1]["step"] != lab.step:
         lab.score()
     s = lab.scores[-1]
-    modes = (f" · {s['modes_covered']:.0f}/{s['n_modes']:.0f} modes covered, {s['hq_pct']:.1f}% high quality"
-             if "modes_covered" in s else "")
-    st.caption(f"Scores of 2,500 samples at step {s['step']:,.0f}: KL {s['kl']:.3f}, JS {s['js']:.3f} nats{modes}")
+    modes = (_(" · {covered:.0f}/{modes:.0f} modes covered, {hq:.1f}% high quality").format(
+        covered=s["modes_covered"], modes=s["n_modes"], hq=s["hq_pct"]) if "modes_covered" in s else "")
+    st.caption(_("Scores of {n:,} samples at step {step:,.0f}: KL {kl:.3f}, JS {js:.3f} nats{modes}").format(
+        n=len(lab.score_z), step=s["step"], kl=s["kl"], js=s["js"], modes=modes))
     st.plotly_chart(lab_charts(lab.history, lab.scores), key="lab_charts", config={"displayModeBar": False})
 
 

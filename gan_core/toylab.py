@@ -50,6 +50,7 @@ from gan_core.data import DATASETS, load_dataset
 from gan_core.data.toy2d import MIXTURES
 from gan_core.engine import Divergence, Engine, Phase, resolve_device
 from gan_core.eval_mode import eval_mode
+from gan_core.messages import Msg
 from gan_core.noise import noise_range, sample_noise
 from gan_core.threads import torch_threads
 
@@ -62,13 +63,15 @@ N_SCORE = 2500  # generated samples behind the scores (PacGAN's count)
 N_REAL_SCORE = 20_000  # real points behind the reference histogram
 THREADS = 1  # torch intra-op threads while the lab computes (see _few_threads)
 
+# What each half of an iteration does: Msgs, so the page shows them in the reader's language (ui.i18n.tr)
+# and the catalogue finds them here; printed or logged they are the English sentences.
 PHASE_TEXT = {
-    "D": ("**Discriminator step.** G is frozen; D's weights move to raise its output on real points "
-          "and lower it on fake ones (gradient descent on L_D). Watch the heat map: it brightens where "
-          "the real data lies and darkens over the fakes. The fake points do not move."),
-    "G": ("**Generator step.** D is frozen; G's weights move so that its points climb D's surface "
-          "(gradient descent on L_G). Each fake point moves along its arrow, as far as G, which maps "
-          "all of noise space at once, can follow; the heat map does not change."),
+    "D": Msg("**Discriminator step.** G is frozen; D's weights move to raise its output on real points "
+             "and lower it on fake ones (gradient descent on L_D). Watch the heat map: it brightens where "
+             "the real data lies and darkens over the fakes. The fake points do not move."),
+    "G": Msg("**Generator step.** D is frozen; G's weights move so that its points climb D's surface "
+             "(gradient descent on L_G). Each fake point moves along its arrow, as far as G, which maps "
+             "all of noise space at once, can follow; the heat map does not change."),
 }
 
 
@@ -169,7 +172,7 @@ class Action:
     """What the last control did, for the explanation under the view."""
 
     kind: str  # "D", "G", "both", "play", "reset"
-    text: str
+    text: str  # a Msg: English as a str, translated by the page (ui.i18n.tr)
     before: dict[str, float] = field(default_factory=dict)
     after: dict[str, float] = field(default_factory=dict)
 
@@ -180,12 +183,12 @@ def check_lab_config(cfg: TrainConfig) -> None:
     spec = DATASETS.get(cfg.dataset)
     if spec.kind != "points":
         points = ", ".join(n for n in DATASETS.names() if DATASETS.get(n).kind == "points")
-        raise ConfigError("dataset", f"the 2-D lab shows 2-D points; {cfg.dataset!r} is an image dataset. "
-                          f"Choose one of {points}, or csv:PATH")
+        raise ConfigError("dataset", Msg("the 2-D lab shows 2-D points; {dataset!r} is an image dataset. "
+                                         "Choose one of {points}, or csv:PATH", dataset=cfg.dataset, points=points))
     if cfg.schedule == "plateau":
-        raise ConfigError("schedule", "plateau decay waits for the monitored score of a training run, which the 2-D "
-                          "lab does not compute while it trains; choose another schedule here, or train with "
-                          "plateau decay on the Train page or the command line")
+        raise ConfigError("schedule", Msg("plateau decay waits for the monitored score of a training run, which the "
+                                          "2-D lab does not compute while it trains; choose another schedule here, or "
+                                          "train with plateau decay on the Train page or the command line"))
 
 
 def _few_threads(method):
@@ -237,7 +240,7 @@ class ToyLab:
         self._next = 0  # index into engine.phases of the phase that comes next
         self.history: list[dict[str, float]] = []  # one row per action / play tick
         self.scores: list[dict[str, float]] = []  # one row per score()
-        self.error: str | None = None  # why the game stopped (NaN/Inf)
+        self.error: Msg | None = None  # why the game stopped (NaN/Inf)
         self.last: Action | None = None
         self._pending = False  # an iteration ended since the last history row (the engine has a window)
         self._rate: tuple[float, int] | None = None  # (seconds, iterations) of the last run_for
@@ -297,7 +300,7 @@ class ToyLab:
         except Divergence as e:
             self._diverged(e)
         self._rate = (time.perf_counter() - t0, n)
-        self.last = Action("play", f"Played {n} iteration{'s' if n != 1 else ''}.")
+        self.last = Action("play", Msg("Played {n} iteration.", n=n) if n == 1 else Msg("Played {n} iterations.", n=n))
         return n
 
     def steps_per_s(self) -> float:
@@ -347,8 +350,9 @@ class ToyLab:
         return self.last
 
     def _diverged(self, e: Exception) -> None:
-        self.error = (f"The game diverged ({e}). Reset the lab, and try a lower learning rate, a "
-                      "gradient penalty (WGAN-GP, R1) or more D steps.")
+        why = e.args[0] if len(e.args) == 1 and isinstance(e.args[0], Msg) else str(e)  # a Msg: translated too
+        self.error = Msg("The game diverged ({why}). Reset the lab, and try a lower learning rate, a gradient "
+                         "penalty (WGAN-GP, R1) or more D steps.", why=why)
 
     def _record(self, kind: str) -> None:
         """A history row: the engine's metric window when an iteration ended since the last row, else
@@ -458,18 +462,26 @@ class ToyLab:
             d_real = show(self._critic(self.real_view_y)(torch.as_tensor(self.real_view))).mean().item()
         return {"d_real": d_real, "d_fake": d_fake, "_fake": fake.cpu()}
 
-    def _explain(self, kind: str, before: dict, after: dict) -> str:
+    def _explain(self, kind: str, before: dict, after: dict) -> Msg:
+        """What the action did, as a Msg of Msgs (what the phase does, then what it changed in numbers)."""
         if self.error:
             return self.error
-        what = "P(real)" if self.loss.logits else "D's score"
         moved = float((after["_fake"] - before["_fake"]).norm(dim=1).mean())
-        nums = (f"Mean {what} on real points {before['d_real']:.3f} → {after['d_real']:.3f}, on fake points "
-                f"{before['d_fake']:.3f} → {after['d_fake']:.3f}; fake points moved {moved:.4f} on average.")
+        values = dict(real_before=before["d_real"], real_after=after["d_real"], fake_before=before["d_fake"],
+                      fake_after=after["d_fake"], moved=moved)
+        if self.loss.logits:
+            nums = Msg("Mean P(real) on real points {real_before:.3f} → {real_after:.3f}, on fake points "
+                       "{fake_before:.3f} → {fake_after:.3f}; fake points moved {moved:.4f} on average.", **values)
+        else:
+            nums = Msg("Mean D's score on real points {real_before:.3f} → {real_after:.3f}, on fake points "
+                       "{fake_before:.3f} → {fake_after:.3f}; fake points moved {moved:.4f} on average.", **values)
+        n = self.cfg.d_steps
         if kind == "D":
-            head = PHASE_TEXT["D"] + (f" ({self.cfg.d_steps} D updates.)" if self.cfg.d_steps > 1 else "")
+            head = Msg("{phase} ({n} D updates.)", phase=PHASE_TEXT["D"], n=n) if n > 1 else PHASE_TEXT["D"]
         elif kind == "G":
             head = PHASE_TEXT["G"]
+        elif n > 1:
+            head = Msg("**One iteration**: {n} D updates, then one G update.", n=n)
         else:
-            head = (f"**One iteration**: {self.cfg.d_steps} D update{'s' if self.cfg.d_steps > 1 else ''}, "
-                    "then one G update.")
-        return f"{head}\n\n{nums}"
+            head = Msg("**One iteration**: {n} D update, then one G update.", n=n)
+        return Msg("{head}\n\n{numbers}", head=head, numbers=nums)

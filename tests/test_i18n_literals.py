@@ -40,6 +40,8 @@ TRANSLATED = [  # one file a line, under its area (so branches converting two ar
     "ui/session.py",
     #
     # 2-D lab (h19-toylab)
+    "app_pages/toy_lab.py",
+    "ui/toy_figures.py",
     #
 ]
 

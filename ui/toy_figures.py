@@ -3,6 +3,10 @@
 The view itself is drawn by a canvas component (ui/components/lab_canvas.py, which says why: it
 replaced a Plotly figure of the view) from the compact frame `encode_frame` makes; `lab_charts`
 makes the Plotly charts under the view.
+
+Words: every word these pictures show (the view's legend, colour-bar title and description, the layer
+toggles, the charts' titles, legends, axes and hover) is looked up with ui.i18n's `_()` when the
+picture is made, so it is in the session's language (English outside a session, as in the tests).
 """
 
 from __future__ import annotations
@@ -15,14 +19,17 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.figures import downsample
+from ui.i18n import _
 
-LAYERS = {  # key -> label of the toggle
-    "heat": "D's output (heat map)",
-    "real": "Real points",
-    "fake": "Fake points G(z)",
-    "arrows": "G's gradients (arrows)",
-    "manifold": "G's manifold",
-}
+LAYERS = ("heat", "real", "fake", "arrows", "manifold")  # the view's layers, in drawing order
+
+
+def layer_label(key: str) -> str:
+    """The label of a layer's toggle, in the session's language."""
+    return {"heat": _("D's output (heat map)"), "real": _("Real points"), "fake": _("Fake points G(z)"),
+            "arrows": _("G's gradients (arrows)"), "manifold": _("G's manifold")}[key]
+
+
 REAL_COLOUR = "#2ca02c"
 FAKE_COLOUR = "#9467bd"
 # G's arrows: a near-black stroke inside a white halo. The heat map runs from dark red through
@@ -75,10 +82,14 @@ def unpack_points(packed: dict) -> np.ndarray:
     return q.reshape(-1, 2) * packed["scale"]
 
 
-FRAME_LABELS = {  # legend and colour-bar words of the canvas view (the page may pass its own)
-    "real": "real", "fake": "fake G(z)", "arrows": "-∇ L_G (G's push)", "manifold": "G's manifold",
-    "heat_probability": "P(real)", "heat_score": "D score",
-}
+def frame_labels() -> dict[str, str]:
+    """The canvas view's own words (legend, colour-bar title, the picture's description for screen
+    readers), in the session's language: the frontend shows what it is sent and has no words of its own."""
+    return {"real": _("real"), "fake": _("fake G(z)"), "arrows": _("-∇ L_G (G's push)"), "manifold": _("G's manifold"),
+            "heat_probability": _("P(real)"), "heat_score": _("D score"),
+            "description": _("D's output over the plane with real points, G's points, G's gradient arrows and "
+                             "manifold")}
+
 
 
 def _num(v: float) -> str:
@@ -91,8 +102,8 @@ def encode_frame(snap, layers: Sequence[str] = tuple(LAYERS), labels: dict[str, 
 
     The heat map goes as palette indices (heat_to_u8, res*res bytes), points and arrows as packed
     int16 (pack_points), the manifold as one packed array with the length of each polyline. Layers
-    that are switched off are not sent."""
-    words = {**FRAME_LABELS, **(labels or {})}
+    that are switched off are not sent. `labels`: words to use instead of frame_labels()'s."""
+    words = {**frame_labels(), **(labels or {})}
     layers = [k for k in LAYERS if k in layers]
     e = float(snap.extent)
     heat = None
@@ -113,17 +124,19 @@ def encode_frame(snap, layers: Sequence[str] = tuple(LAYERS), labels: dict[str, 
         "colours": {"real": REAL_COLOUR, "fake": FAKE_COLOUR, "arrow": ARROW_COLOUR, "arrow_halo": ARROW_HALO,
                     "manifold": MANIFOLD_COLOUR},
         "labels": {"real": words["real"], "fake": words["fake"], "arrows": words["arrows"],
-                   "manifold": words["manifold"],
+                   "manifold": words["manifold"], "description": words["description"],
                    "heat": words["heat_probability"] if snap.heat_is_probability else words["heat_score"]},
     }
 
 
-CHARTS = (
-    ("Losses", (("d_loss", "L_D"), ("g_loss", "L_G"))),
-    ("D's mean output", (("d_real", "D(x)"), ("d_fake", "D(G(z))"))),
-    ("Divergence (grid histogram, nats)", (("kl", "KL(real‖fake)"), ("js", "JS"))),
-    ("Mode coverage (PacGAN)", (("modes_covered", "modes covered"), ("hq_pct", "high quality %"))),
-)
+def charts() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """(title, ((key, legend name), ...)) of each panel under the view, in the session's language."""
+    return (
+        (_("Losses"), (("d_loss", "L_D"), ("g_loss", "L_G"))),
+        (_("D's mean output"), (("d_real", "D(x)"), ("d_fake", "D(G(z))"))),
+        (_("Divergence (grid histogram, nats)"), (("kl", _("KL(real‖fake)")), ("js", "JS"))),
+        (_("Mode coverage (PacGAN)"), (("modes_covered", _("modes covered")), ("hq_pct", _("high quality %")))),
+    )
 
 
 def _cols(rows: Sequence[dict]) -> dict[str, list[float]]:
@@ -151,10 +164,12 @@ def _thin(rows: Sequence[dict], max_points: int = CHART_POINTS) -> Sequence[dict
 def lab_charts(history: Sequence[dict], scores: Sequence[dict], height: int = 420) -> go.Figure:
     """Under the view: losses and D's outputs (per action), KL/JS and mode coverage (per score)."""
     h, s = _cols(_thin(history)), _cols(_thin(scores))
-    fig = make_subplots(rows=2, cols=2, subplot_titles=[c[0] for c in CHARTS], vertical_spacing=0.16,
+    panels = charts()
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[c[0] for c in panels], vertical_spacing=0.16,
                         horizontal_spacing=0.09, specs=[[{}, {}], [{}, {"secondary_y": True}]])
     colours = ("#1f77b4", "#ff7f0e")
-    for i, (_title, series) in enumerate(CHARTS):
+    hover = "<b>%{fullData.name}</b><br>" + _("step {x}: {y}").format(x="%{x:,}", y="%{y:.4g}") + "<extra></extra>"
+    for i, (_title, series) in enumerate(panels):
         row, col = i // 2 + 1, i % 2 + 1
         src = h if i < 2 else s
         for j, ((key, name), colour) in enumerate(zip(series, colours)):
@@ -164,14 +179,15 @@ def lab_charts(history: Sequence[dict], scores: Sequence[dict], height: int = 42
             keep = ~np.isnan(y)
             kw = {"secondary_y": j == 1} if i == 3 else {}
             fig.add_trace(go.Scatter(x=x[keep], y=y[keep], name=name, mode="lines", legendgroup=str(i),
-                                     line={"color": colour, "width": 1.6}), row=row, col=col, **kw)
+                                     line={"color": colour, "width": 1.6}, hovertemplate=hover),
+                          row=row, col=col, **kw)
     if s.get("n_modes"):
-        fig.update_yaxes(range=[0, max(s["n_modes"]) + 0.5], row=2, col=2, secondary_y=False, title_text="modes")
-        fig.update_yaxes(range=[0, 101], row=2, col=2, secondary_y=True, title_text="HQ %")
+        fig.update_yaxes(range=[0, max(s["n_modes"]) + 0.5], row=2, col=2, secondary_y=False, title_text=_("modes"))
+        fig.update_yaxes(range=[0, 101], row=2, col=2, secondary_y=True, title_text=_("HQ %"))
     else:
-        fig.add_annotation(text="mode counts need a Gaussian mixture (ring8, grid25)", showarrow=False,
+        fig.add_annotation(text=_("mode counts need a Gaussian mixture (ring8, grid25)"), showarrow=False,
                            xref="x4 domain", yref="y4 domain", x=0.5, y=0.5, font={"color": "grey"})
-    fig.update_xaxes(title_text="step", row=2)
+    fig.update_xaxes(title_text=_("step"), row=2)
     fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 40, "b": 30},
                       legend={"orientation": "h", "y": -0.15},
                       uirevision="lab-charts")
