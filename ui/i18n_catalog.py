@@ -74,6 +74,38 @@ def registry_messages() -> Iterator[tuple[str, str, str]]:
             yield m.help, f"metric_labels[{key}].help", "ui/metric_labels.py"
     for card in list_pretrained():
         yield card.title, f"pretrained/{card.name}.json title", f"pretrained/{card.name}.json"
+    # yield from lesson_messages()  (LANDING STAGE 1)
+
+
+def lesson_messages() -> Iterator[tuple[str, str, str]]:
+    """Every text of every lesson in the lesson registry (gan_core.lessons.lessons(), drafts too: a link
+    opens one), located at the file that declares it, and the names of what a step points at. A lesson
+    added in any file reaches the catalogue at the next update; the labels of its knobs (the options the
+    page names) come with it."""
+    from gan_core.config import OPTIONS
+    from gan_core.lessons import lessons
+    from gan_core.lessons.format import TARGETS
+
+    for key, name in TARGETS.items():
+        yield name, f"lessons TARGETS[{key}]", "gan_core/lessons/format.py"
+    for lesson in lessons():
+        path = lesson.declared_in.replace(".", "/") + ".py"
+        at = f"lessons[{lesson.id}]"
+        yield lesson.title, f"{at}.title", path
+        yield lesson.draft, f"{at}.draft", path
+        yield lesson.goal, f"{at}.goal", path
+        yield lesson.explanation, f"{at}.explanation", path
+        for s in lesson.setups:
+            yield s.name, f"{at}.setups[{s.label}].name", path
+        for k in lesson.knobs:
+            yield OPTIONS.label(k), f"{at}.knobs: OPTIONS[{k}].label", path
+        for i, step in enumerate(lesson.steps, start=1):
+            yield step.text, f"{at}.steps[{i}]", path
+        yield lesson.expected, f"{at}.expected", path
+        yield lesson.try_next, f"{at}.try_next", path
+        for i, q in enumerate(lesson.questions, start=1):
+            yield q.question, f"{at}.questions[{i}]", path
+            yield q.answer, f"{at}.answers[{i}]", path
 
 
 def extract() -> Catalog:

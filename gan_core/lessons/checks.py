@@ -13,6 +13,7 @@ import statistics
 from collections.abc import Mapping
 
 from gan_core.lessons.format import RunResult, Verdict
+from gan_core.messages import Msg
 
 
 def series(run: RunResult, key: str) -> list[tuple[int, float]]:
@@ -46,10 +47,23 @@ def alarm(run: RunResult, name: str) -> dict | None:
     return next((a for a in run.status.get("alarms", []) if a.get("name") == name), None)
 
 
+def alarm_message(al: dict) -> str:
+    """An alarm's message for a verdict: the Msg its stored template rebuilds (so the page translates it),
+    else the stored English."""
+    doc = al.get("message_msg")
+    if isinstance(doc, dict) and isinstance(doc.get("template"), str) and isinstance(doc.get("params"), dict):
+        try:
+            return Msg(doc["template"], **doc["params"])
+        except (KeyError, IndexError, ValueError, TypeError):
+            pass
+    return str(al.get("message", ""))
+
+
 def _short(runs: Mapping[str, RunResult], need: int) -> Verdict | None:
     low = min(last_step(r) for r in runs.values())
     if low < need:
-        return Verdict(None, f"Not enough steps yet to judge (step {low:,} of at least {need:,}).")
+        return Verdict(None, Msg("Not enough steps yet to judge (step {low:,} of at least {need:,}).", low=low,
+                                 need=need))
     return None
 
 
@@ -60,13 +74,15 @@ def modes_spread(runs: Mapping[str, RunResult]) -> Verdict:
         return short
     pts = series(runs["A"], "modes_covered")
     if not pts:
-        return Verdict(None, "No scoring yet (modes covered is scored every score_every steps).")
+        return Verdict(None, Msg("No scoring yet (modes covered is scored every score_every steps)."))
     first_s, first_v = pts[0]
     best_s, best_v = max(pts, key=lambda p: (p[1], -p[0]))
     if best_v >= 6:
-        return Verdict(True, f"G spread from {first_v:.0f} of 8 modes at step {first_s:,} to {best_v:.0f} of 8 at "
-                             f"step {best_s:,}: each D step moved the boundary, each G step followed it.")
-    return Verdict(False, f"G reached only {best_v:.0f} of 8 modes (step {best_s:,}).")
+        return Verdict(True, Msg("G spread from {first_v:.0f} of 8 modes at step {first_s:,} to {best_v:.0f} of 8 "
+                                 "at step {best_s:,}: each D step moved the boundary, each G step followed it.",
+                                 first_v=first_v, first_s=first_s, best_v=best_v, best_s=best_s))
+    return Verdict(False, Msg("G reached only {best_v:.0f} of 8 modes (step {best_s:,}).", best_v=best_v,
+                              best_s=best_s))
 
 
 def saturating_gradient(runs: Mapping[str, RunResult]) -> Verdict:
@@ -76,13 +92,14 @@ def saturating_gradient(runs: Mapping[str, RunResult]) -> Verdict:
     a = mean(window(runs["A"], "grad_norm_g", 0.0, 0.5))
     b = mean(window(runs["B"], "grad_norm_g", 0.0, 0.5))
     if not (math.isfinite(a) and math.isfinite(b)) or b <= 0:
-        return Verdict(None, "No gradient norms logged yet.")
+        return Verdict(None, Msg("No gradient norms logged yet."))
     ratio = a / b
     if ratio < 0.25:
-        return Verdict(True, f"In the first half of the run, |grad G| averaged {a:.3g} with the saturating loss "
-                             f"against {b:.3g} with the non-saturating one: {ratio:.0%} of it.")
-    return Verdict(False, f"|grad G| with the saturating loss was {ratio:.0%} of the non-saturating one's "
-                          f"({a:.3g} vs {b:.3g}): no clear vanishing this time.")
+        return Verdict(True, Msg("In the first half of the run, |grad G| averaged {a:.3g} with the saturating "
+                                 "loss against {b:.3g} with the non-saturating one: {ratio:.0%} of it.", a=a, b=b,
+                                 ratio=ratio))
+    return Verdict(False, Msg("|grad G| with the saturating loss was {ratio:.0%} of the non-saturating one's "
+                              "({a:.3g} vs {b:.3g}): no clear vanishing this time.", a=a, b=b, ratio=ratio))
 
 
 def fewer_modes(runs: Mapping[str, RunResult]) -> Verdict:
@@ -92,13 +109,17 @@ def fewer_modes(runs: Mapping[str, RunResult]) -> Verdict:
         return short
     a, b = series(runs["A"], "modes_covered"), series(runs["B"], "modes_covered")
     if not a or not b:
-        return Verdict(None, "No scoring yet.")
+        return Verdict(None, Msg("No scoring yet."))
     (sa, va), (sb, vb) = a[-1], b[-1]
     al = alarm(runs["A"], "mode_collapse")
     if vb - va >= 2 or (al is not None and alarm(runs["B"], "mode_collapse") is None):
-        extra = f" A's alarm: {al['message']}" if al else ""
-        return Verdict(True, f"A covered {va:.0f} modes at step {sa:,}, B {vb:.0f} at step {sb:,}.{extra}")
-    return Verdict(False, f"A covered {va:.0f} modes and B {vb:.0f}: no clear collapse of A this time.")
+        if al:
+            return Verdict(True, Msg("A covered {va:.0f} modes at step {sa:,}, B {vb:.0f} at step {sb:,}. A's alarm: "
+                                     "{alarm}", va=va, sa=sa, vb=vb, sb=sb, alarm=alarm_message(al)))
+        return Verdict(True, Msg("A covered {va:.0f} modes at step {sa:,}, B {vb:.0f} at step {sb:,}.", va=va, sa=sa,
+                                 vb=vb, sb=sb))
+    return Verdict(False, Msg("A covered {va:.0f} modes and B {vb:.0f}: no clear collapse of A this time.", va=va,
+                              vb=vb))
 
 
 def d_overpowers(runs: Mapping[str, RunResult]) -> Verdict:
@@ -110,9 +131,13 @@ def d_overpowers(runs: Mapping[str, RunResult]) -> Verdict:
     b = mean(window(runs["B"], "d_fake", 0.5, 1.0))
     al = alarm(runs["A"], "d_overpowering")
     if (a < 0.2 and b > 2 * a) or (al is not None and alarm(runs["B"], "d_overpowering") is None):
-        return Verdict(True, f"In the second half D(G(z)) averaged {a:.3f} for A (D too strong) and {b:.3f} for "
-                             f"B (balanced)." + (f" A's alarm: {al['message']}" if al else ""))
-    return Verdict(False, f"D(G(z)) averaged {a:.3f} for A and {b:.3f} for B: D did not win clearly this time.")
+        if al:
+            return Verdict(True, Msg("In the second half D(G(z)) averaged {a:.3f} for A (D too strong) and {b:.3f} "
+                                     "for B (balanced). A's alarm: {alarm}", a=a, b=b, alarm=alarm_message(al)))
+        return Verdict(True, Msg("In the second half D(G(z)) averaged {a:.3f} for A (D too strong) and {b:.3f} for "
+                                 "B (balanced).", a=a, b=b))
+    return Verdict(False, Msg("D(G(z)) averaged {a:.3f} for A and {b:.3f} for B: D did not win clearly this time.",
+                              a=a, b=b))
 
 
 def quality_gap(runs: Mapping[str, RunResult]) -> Verdict:
@@ -122,14 +147,14 @@ def quality_gap(runs: Mapping[str, RunResult]) -> Verdict:
     a, b = series(runs["A"], "hq_pct"), series(runs["B"], "hq_pct")
     ma, mb = series(runs["A"], "modes_covered"), series(runs["B"], "modes_covered")
     if not a or not b:
-        return Verdict(None, "No scoring yet.")
+        return Verdict(None, Msg("No scoring yet."))
     qa, qb = a[-1][1], b[-1][1]
     na, nb = (ma[-1][1] if ma else 0), (mb[-1][1] if mb else 0)
     if qb - qa >= 15 or nb - na >= 2:
-        return Verdict(True, f"At the end B had {qb:.0f}% high-quality samples over {nb:.0f} modes, A {qa:.0f}% "
-                             f"over {na:.0f}.")
-    return Verdict(False, f"A ended at {qa:.0f}% high-quality over {na:.0f} modes, B at {qb:.0f}% over {nb:.0f}: "
-                          "no clear gap this time.")
+        return Verdict(True, Msg("At the end B had {qb:.0f}% high-quality samples over {nb:.0f} modes, A {qa:.0f}% "
+                                 "over {na:.0f}.", qa=qa, qb=qb, na=na, nb=nb))
+    return Verdict(False, Msg("A ended at {qa:.0f}% high-quality over {na:.0f} modes, B at {qb:.0f}% over "
+                              "{nb:.0f}: no clear gap this time.", qa=qa, qb=qb, na=na, nb=nb))
 
 
 def loss_swings(runs: Mapping[str, RunResult]) -> Verdict:
@@ -140,14 +165,15 @@ def loss_swings(runs: Mapping[str, RunResult]) -> Verdict:
         return short
     al = alarm(runs["A"], "divergence")
     if al is not None and alarm(runs["B"], "divergence") is None:
-        return Verdict(True, f"A diverged: {al['message']}")
+        return Verdict(True, Msg("A diverged: {alarm}", alarm=alarm_message(al)))
 
     a = std(window(runs["A"], "g_loss", 0.75, 1.0))
     b = std(window(runs["B"], "g_loss", 0.75, 1.0))
     if math.isfinite(a) and math.isfinite(b) and a > 2 * b:
-        return Verdict(True, f"In the last quarter of the run G's loss swung with a standard deviation of {a:.3g} "
-                             f"for A and {b:.3g} for B: {a / max(b, 1e-12):.1f} times as much.")
-    return Verdict(False, f"G's loss swung {a:.3g} (A) vs {b:.3g} (B): not twice as much this time.")
+        return Verdict(True, Msg("In the last quarter of the run G's loss swung with a standard deviation of "
+                                 "{a:.3g} for A and {b:.3g} for B: {times:.1f} times as much.", a=a, b=b,
+                                 times=a / max(b, 1e-12)))
+    return Verdict(False, Msg("G's loss swung {a:.3g} (A) vs {b:.3g} (B): not twice as much this time.", a=a, b=b))
 
 
 def d_less_sure(runs: Mapping[str, RunResult]) -> Verdict:
@@ -157,21 +183,29 @@ def d_less_sure(runs: Mapping[str, RunResult]) -> Verdict:
     a = mean(window(runs["A"], "d_real", 0.5, 1.0))
     b = mean(window(runs["B"], "d_real", 0.5, 1.0))
     if a - b >= 0.05:
-        return Verdict(True, f"In the second half D(x) averaged {a:.2f} without noise (A) and {b:.2f} with it (B): "
-                             "D is kept from being certain.")
-    return Verdict(False, f"D(x) averaged {a:.2f} (A) and {b:.2f} (B): not clearly lower with noise this time.")
+        return Verdict(True, Msg("In the second half D(x) averaged {a:.2f} without noise (A) and {b:.2f} with it "
+                                 "(B): D is kept from being certain.", a=a, b=b))
+    return Verdict(False, Msg("D(x) averaged {a:.2f} (A) and {b:.2f} (B): not clearly lower with noise this time.",
+                              a=a, b=b))
 
 
 def stopped_early(runs: Mapping[str, RunResult]) -> Verdict:
     """Early stopping: the run ended itself before its step target (status stop_reason)."""
     run = runs["A"]
-    reason = run.status.get("stop_reason")
-    if reason:
-        return Verdict(True, reason)
+    if run.status.get("stop_reason"):  # the run's own sentence (English, in status.json): told again as a Msg
+        step = int(run.status.get("step") or last_step(run))
+        best = run.status.get("best") or {}
+        if best.get("metric") and best.get("value") is not None and best.get("step") is not None:
+            return Verdict(True, Msg("The run stopped itself at step {step:,}: {metric} had not improved since its "
+                                     "best, {value:.4g} at step {best_step:,} (kept in checkpoints/best.safetensors).",
+                                     step=step, metric=best["metric"], value=float(best["value"]),
+                                     best_step=int(best["step"])))
+        return Verdict(True, Msg("The run stopped itself at step {step:,}: its score had stopped improving.",
+                                 step=step))
     if run.status.get("state") in ("finished", "stopped", "failed"):
-        return Verdict(False, f"The run went to step {last_step(run):,} without early stopping: its score kept "
-                              "improving.")
-    return Verdict(None, "The run has not ended yet.")
+        return Verdict(False, Msg("The run went to step {step:,} without early stopping: its score kept improving.",
+                                  step=last_step(run)))
+    return Verdict(None, Msg("The run has not ended yet."))
 
 
 def lr_decayed(runs: Mapping[str, RunResult]) -> Verdict:
@@ -179,14 +213,16 @@ def lr_decayed(runs: Mapping[str, RunResult]) -> Verdict:
     after the monitored score stopped improving)."""
     pts = series(runs["A"], "lr_g")
     if not pts:
-        return Verdict(None, "No learning rate logged yet.")
+        return Verdict(None, Msg("No learning rate logged yet."))
     first = pts[0][1]
     cut = next(((s, v) for s, v in pts if v < 0.99 * first), None)
     if cut is not None:
         last_s, last_v = pts[-1]
-        return Verdict(True, f"G's learning rate was cut from {first:.3g} to {cut[1]:.3g} at step {cut[0]:,} when "
-                             f"the score stopped improving; it ended at {last_v:.3g} (step {last_s:,}).")
+        return Verdict(True, Msg("G's learning rate was cut from {first:.3g} to {cut:.3g} at step {cut_step:,} when "
+                                 "the score stopped improving; it ended at {last:.3g} (step {last_step:,}).",
+                                 first=first, cut=cut[1], cut_step=cut[0], last=last_v, last_step=last_s))
     if runs["A"].status.get("state") in ("finished", "stopped", "failed"):
-        return Verdict(False, f"G's learning rate stayed at {first:.3g} to step {last_step(runs['A']):,}: the score "
-                              "kept improving, so there was no plateau to react to.")
-    return Verdict(None, f"G's learning rate is still {first:.3g}: no plateau yet.")
+        return Verdict(False, Msg("G's learning rate stayed at {first:.3g} to step {step:,}: the score kept "
+                                  "improving, so there was no plateau to react to.", first=first,
+                                  step=last_step(runs["A"])))
+    return Verdict(None, Msg("G's learning rate is still {first:.3g}: no plateau yet.", first=first))

@@ -4,10 +4,17 @@ A check is a plain function `check(runs) -> Verdict`, where `runs` maps a setup'
 what that run produced: its metric columns (`RunLog.since(0)`: name -> list of floats, NaN where a row
 has no value, e.g. scores every `score_every` steps) and its status dict (alarms, stop_reason, ...).
 It returns `detected=None` while the runs are too short to judge.
+
+Text: a lesson's strings (title, goal, explanation, setup names, steps, expected, try_next, questions,
+answers, draft) and TARGETS are English; the Lessons page shows them through the message catalogue
+(ui/i18n_catalog.py reads every lesson of the registry, gan_core.lessons.lessons(), and files each text
+under the file that declares the lesson, Lesson.declared_in). A verdict's message is a
+gan_core.messages.Msg: English for the CLI and bench/lessons.py, translated on the page.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +25,7 @@ from gan_core.config import TrainConfig, preset
 @dataclass(frozen=True)
 class Verdict:
     detected: bool | None  # None: not enough steps yet
-    message: str  # with the figures: "modes covered fell to 2 of 8 at step 1,200"
+    message: str  # a Msg with the figures: "modes covered fell to 2 of 8 at step 1,200"
 
 
 @dataclass(frozen=True)
@@ -95,8 +102,8 @@ class Lesson:
     # >= 4 of 5 seeds within 2 minutes of one core (bench/lessons.py). A draft stays in the catalogue so
     # it can be measured and tuned; the page hides it unless asked and says this text above it.
     draft: str = ""
-
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_declared_in", _declaring_module())  # not a field: see declared_in
         if not 1 <= len(self.setups) <= 2:
             raise ValueError(f"lesson {self.id}: one or two setups, not {len(self.setups)}")
         fields = set(TrainConfig.__dataclass_fields__)
@@ -106,3 +113,22 @@ class Lesson:
         for s in self.steps:
             if s.points_at not in TARGETS:
                 raise ValueError(f"lesson {self.id}: step points at {s.points_at!r}; allowed: {', '.join(TARGETS)}")
+
+    @property
+    def declared_in(self) -> str:
+        """The module that declares the lesson ("gan_core.lessons.catalogue"), found when it was built: the
+        message catalogue files the lesson's texts under that file, so a lesson added in a new file needs no
+        list kept by hand."""
+        return self._declared_in
+
+
+def _declaring_module() -> str:
+    """The module whose code is building a Lesson: the first caller frame outside this file and the
+    dataclass machinery (the generated __init__ runs as <string>)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        if name not in (__name__, "dataclasses") and not frame.f_code.co_filename.startswith("<"):
+            return name
+        frame = frame.f_back
+    return ""

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from gan_core.lessons.checks import last_step, series
 from gan_core.lessons.format import Lesson, Question, RunResult, Setup, Step, Verdict
+from gan_core.messages import Msg
 
 # The real-data floor of the live scores: the real test split scored as if it were generated, against the
 # training split, at the sizes a run scores with (1,000 "generated" against 2,000 real images):
@@ -28,7 +29,8 @@ FLOOR = {"fd_clf": 1.40, "precision": 0.875, "recall": 0.881}
 def _short(runs: Mapping[str, RunResult], need: int) -> Verdict | None:
     low = min(last_step(r) for r in runs.values())
     if low < need:
-        return Verdict(None, f"Not enough steps yet to judge (step {low:,} of at least {need:,}).")
+        return Verdict(None, Msg("Not enough steps yet to judge (step {low:,} of at least {need:,}).", low=low,
+                                 need=need))
     return None
 
 
@@ -48,7 +50,7 @@ def _lasts(runs: Mapping[str, RunResult], keys: tuple[str, ...]) -> dict[str, di
     return out
 
 
-_NO_SCORES = Verdict(None, "No scoring yet (FD_clf and the other scores come every score_every steps).")
+_NO_SCORES = Verdict(None, Msg("No scoring yet (FD_clf and the other scores come every score_every steps)."))
 
 
 # ---------------------------------------------------------------------------- the checks
@@ -61,12 +63,14 @@ def dcgan_beats_mlp(runs: Mapping[str, RunResult]) -> Verdict:
     if last is None:
         return _NO_SCORES
     a, b = last["A"], last["B"]
-    figures = (f"FD_clf {a['fd_clf']:.1f} (MLP) vs {b['fd_clf']:.1f} (DCGAN), recall {a['recall']:.2f} vs "
-               f"{b['recall']:.2f}, precision {a['precision']:.2f} vs {b['precision']:.2f}")
+    figures = Msg("FD_clf {fd_a:.1f} (MLP) vs {fd_b:.1f} (DCGAN), recall {rec_a:.2f} vs {rec_b:.2f}, precision "
+                  "{prec_a:.2f} vs {prec_b:.2f}", fd_a=a["fd_clf"], fd_b=b["fd_clf"], rec_a=a["recall"],
+                  rec_b=b["recall"], prec_a=a["precision"], prec_b=b["precision"])
     if b["fd_clf"] <= 0.85 * a["fd_clf"] and b["recall"] - a["recall"] >= 0.1:
-        return Verdict(True, f"At step {last_step(runs['B']):,}: {figures}. The convolutional G and D learnt "
-                             "more, and more varied, garments in the same number of steps.")
-    return Verdict(False, f"{figures}: the DCGAN was not clearly ahead this time.")
+        return Verdict(True, Msg("At step {step:,}: {figures}. The convolutional G and D learnt more, and more "
+                                 "varied, garments in the same number of steps.", step=last_step(runs["B"]),
+                                 figures=figures))
+    return Verdict(False, Msg("{figures}: the DCGAN was not clearly ahead this time.", figures=figures))
 
 
 def conditional_helps(runs: Mapping[str, RunResult]) -> Verdict:
@@ -78,14 +82,17 @@ def conditional_helps(runs: Mapping[str, RunResult]) -> Verdict:
     if last is None:
         return _NO_SCORES
     a, b = last["A"], last["B"]
-    figures = (f"classes covered {a['classes_covered']:.0f} (A) and {b['classes_covered']:.0f} of 10 (B), class "
-               f"entropy {a['class_entropy']:.2f} and {b['class_entropy']:.2f} (ln 10 = 2.30 when balanced), "
-               f"FD_clf {a['fd_clf']:.1f} and {b['fd_clf']:.1f}, precision {a['precision']:.2f} and "
-               f"{b['precision']:.2f}")
+    figures = Msg("classes covered {cls_a:.0f} (A) and {cls_b:.0f} of 10 (B), class entropy {ent_a:.2f} and "
+                  "{ent_b:.2f} (ln 10 = 2.30 when balanced), FD_clf {fd_a:.1f} and {fd_b:.1f}, precision "
+                  "{prec_a:.2f} and {prec_b:.2f}", cls_a=a["classes_covered"], cls_b=b["classes_covered"],
+                  ent_a=a["class_entropy"], ent_b=b["class_entropy"], fd_a=a["fd_clf"], fd_b=b["fd_clf"],
+                  prec_a=a["precision"], prec_b=b["precision"])
     if b["classes_covered"] >= 10 and b["fd_clf"] <= 0.75 * a["fd_clf"]:
-        return Verdict(True, f"At step {last_step(runs['B']):,}: {figures}. Told the class, G draws every class "
-                             "in its row and gets closer to the data in the same steps.")
-    return Verdict(False, f"{figures}: the conditional run was not clearly ahead on all ten classes this time.")
+        return Verdict(True, Msg("At step {step:,}: {figures}. Told the class, G draws every class in its row and "
+                                 "gets closer to the data in the same steps.", step=last_step(runs["B"]),
+                                 figures=figures))
+    return Verdict(False, Msg("{figures}: the conditional run was not clearly ahead on all ten classes this time.",
+                              figures=figures))
 
 
 def precision_before_recall(runs: Mapping[str, RunResult]) -> Verdict:
@@ -97,16 +104,17 @@ def precision_before_recall(runs: Mapping[str, RunResult]) -> Verdict:
     run = runs["A"]
     fd, prec, rec = series(run, "fd_clf"), series(run, "precision"), series(run, "recall")
     if len(fd) < 2 or len(prec) < 2 or len(rec) < 2:
-        return Verdict(None, "Not enough scorings yet (two at least: the first and the latest).")
+        return Verdict(None, Msg("Not enough scorings yet (two at least: the first and the latest)."))
     (s0, fd0), (s1, fd1) = fd[0], fd[-1]
     p0, r0, p1, r1 = prec[0][1], rec[0][1], prec[-1][1], rec[-1][1]
-    figures = (f"From step {s0:,} to {s1:,} FD_clf went {fd0:.1f} -> {fd1:.1f}, precision {p0:.2f} -> {p1:.2f}, "
-               f"recall {r0:.2f} -> {r1:.2f}; the real-data floor at these sample sizes is FD_clf "
-               f"{FLOOR['fd_clf']:.2f}, precision {FLOOR['precision']:.2f}, recall {FLOOR['recall']:.2f}")
+    figures = Msg("From step {s0:,} to {s1:,} FD_clf went {fd0:.1f} -> {fd1:.1f}, precision {p0:.2f} -> {p1:.2f}, "
+                  "recall {r0:.2f} -> {r1:.2f}; the real-data floor at these sample sizes is FD_clf {floor_fd:.2f}, "
+                  "precision {floor_p:.2f}, recall {floor_r:.2f}", s0=s0, s1=s1, fd0=fd0, fd1=fd1, p0=p0, p1=p1,
+                  r0=r0, r1=r1, floor_fd=FLOOR["fd_clf"], floor_p=FLOOR["precision"], floor_r=FLOOR["recall"])
     if fd1 <= fd0 * 2 / 3 and p0 >= 3 * r0 and r1 - r0 >= 0.1:
-        return Verdict(True, f"{figures}. G first made plausible images (precision) and only later "
-                             "covered the variety of the data (recall).")
-    return Verdict(False, f"{figures}: not the usual precision-then-recall pattern this time.")
+        return Verdict(True, Msg("{figures}. G first made plausible images (precision) and only later covered the "
+                                 "variety of the data (recall).", figures=figures))
+    return Verdict(False, Msg("{figures}: not the usual precision-then-recall pattern this time.", figures=figures))
 
 
 def head_start(runs: Mapping[str, RunResult]) -> Verdict:
@@ -119,11 +127,12 @@ def head_start(runs: Mapping[str, RunResult]) -> Verdict:
         return _NO_SCORES
     (sa0, a0), (sa1, a1) = a[0], a[-1]
     (_, b0), (sb1, b1) = b[0], b[-1]
-    figures = (f"FD_clf at step {sa0:,}: {a0:.1f} from scratch (A) vs {b0:.1f} from the shipped G (B); at step "
-               f"{min(sa1, sb1):,}: {a1:.1f} vs {b1:.1f}")
+    figures = Msg("FD_clf at step {first:,}: {a0:.1f} from scratch (A) vs {b0:.1f} from the shipped G (B); at step "
+                  "{last:,}: {a1:.1f} vs {b1:.1f}", first=sa0, a0=a0, b0=b0, last=min(sa1, sb1), a1=a1, b1=b1)
     if b0 <= 0.5 * a0 and b1 <= 0.75 * a1:
-        return Verdict(True, f"{figures}. The shipped G's head start outlasted the random D it was paired with.")
-    return Verdict(False, f"{figures}: no clear head start this time.")
+        return Verdict(True, Msg("{figures}. The shipped G's head start outlasted the random D it was paired with.",
+                                 figures=figures))
+    return Verdict(False, Msg("{figures}: no clear head start this time.", figures=figures))
 
 
 def batchnorm_helps(runs: Mapping[str, RunResult]) -> Verdict:
@@ -136,12 +145,14 @@ def batchnorm_helps(runs: Mapping[str, RunResult]) -> Verdict:
     if last is None:
         return _NO_SCORES
     a, b = last["A"], last["B"]
-    figures = (f"FD_clf {a['fd_clf']:.1f} without batch norm (A) vs {b['fd_clf']:.1f} with it (B), recall "
-               f"{a['recall']:.2f} vs {b['recall']:.2f}, precision {a['precision']:.2f} vs {b['precision']:.2f}")
+    figures = Msg("FD_clf {fd_a:.1f} without batch norm (A) vs {fd_b:.1f} with it (B), recall {rec_a:.2f} vs "
+                  "{rec_b:.2f}, precision {prec_a:.2f} vs {prec_b:.2f}", fd_a=a["fd_clf"], fd_b=b["fd_clf"],
+                  rec_a=a["recall"], rec_b=b["recall"], prec_a=a["precision"], prec_b=b["precision"])
     if b["fd_clf"] < a["fd_clf"] and b["recall"] - a["recall"] >= BN_RECALL_GAP:
-        return Verdict(True, f"At step {last_step(runs['B']):,}: {figures}. With batch norm the same networks "
-                             "learnt more, and more varied, garments in the same number of steps.")
-    return Verdict(False, f"{figures}: batch norm was not clearly ahead this time.")
+        return Verdict(True, Msg("At step {step:,}: {figures}. With batch norm the same networks learnt more, and "
+                                 "more varied, garments in the same number of steps.", step=last_step(runs["B"]),
+                                 figures=figures))
+    return Verdict(False, Msg("{figures}: batch norm was not clearly ahead this time.", figures=figures))
 
 
 # ---------------------------------------------------------------------------- the lessons
