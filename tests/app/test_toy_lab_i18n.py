@@ -139,3 +139,17 @@ def test_a_diverged_game_is_explained_in_chinese(monkeypatch):
     monkeypatch.setattr(i18n, "language", lambda: "zh")
     assert i18n.tr(lab.error).startswith("博弈发散了（non-finite d_loss at step 3）。请重置实验室")
     assert i18n.tr(lab.step_g().text) == i18n.tr(lab.error)  # a stopped game answers every step with why
+
+
+def test_the_end_of_the_game_is_explained_in_chinese(zh):
+    at = _open("zh")
+    at.sidebar.number_input(key="labcfg_steps").set_value(2).run()
+    at.button(key="lab_play").click().run()
+    for _ in range(5):
+        if at.button(key="lab_play").label == "播放":
+            break
+        at.run()
+    assert not at.exception, at.exception
+    infos = [i.value for i in at.info]
+    assert any(t.startswith("已到达设置中的 2 步") and "**步数**" in t for t in infos), infos
+    assert not _english(infos), infos
