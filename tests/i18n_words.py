@@ -20,6 +20,10 @@ PROPER_NAMES = {
     "kb", "kib", "mib", "gib", "nats",
     # ids a person types or sees as ids: losses, architectures (gan_core registries), states in ids
     "ns", "hinge", "toy", "resnet", "sngan", "lsgan", "nbsp", "crop", "pad",
+    # the lessons' names: optimisers, concepts named after people, authors cited (Kynkäänniemi: the word regex
+    # splits at the ä), files and libraries
+    "adam", "rmsprop", "ttur", "lipschitz", "wasserstein", "fd", "freezed", "radford", "salimans", "ioffe",
+    "szegedy", "miyato", "koyama", "kynk", "nniemi", "mo", "readme", "torch",
     # the switch's own bilingual label
     "language", "english",
 }

@@ -56,7 +56,10 @@ def test_a_missing_or_fuzzy_translation_is_reported(tmp_path, monkeypatch, templ
 
 
 def _fields(text: str) -> set[str]:
-    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+    try:
+        return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+    except ValueError:  # not a format template: registry text with LaTeX ($\frac{a}{\sqrt{b}}$), shown as it is;
+        return set(re.findall(r"\{[^{}]*\}", text))  # its brace groups must come through unchanged
 
 
 def _pairs(catalog):

@@ -30,7 +30,8 @@ TRANSLATED = [  # one file a line, under its area (so branches converting two ar
     "ui/history.py",
     "ui/draw_points.py",
     # lessons (h19-lessons)
-    #
+    "app_pages/lessons.py",
+    "ui/ab_charts.py",
     # train page (h19-train)
     #
     # option forms (h19-options)

@@ -74,7 +74,7 @@ def registry_messages() -> Iterator[tuple[str, str, str]]:
             yield m.help, f"metric_labels[{key}].help", "ui/metric_labels.py"
     for card in list_pretrained():
         yield card.title, f"pretrained/{card.name}.json title", f"pretrained/{card.name}.json"
-    # yield from lesson_messages()  (LANDING STAGE 1)
+    yield from lesson_messages()
 
 
 def lesson_messages() -> Iterator[tuple[str, str, str]]:

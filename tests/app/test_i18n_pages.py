@@ -23,7 +23,7 @@ TITLES = {  # page -> its heading in English and Chinese; one page a line, under
     "app_pages/runs.py": ("Runs", "训练记录"),
     "app_pages/gallery.py": ("Gallery: models side by side", "作品廊：模型并排展示"),
     # lessons (h19-lessons)
-    #
+    "app_pages/lessons.py": ("Lessons", "课程"),
     # train page (h19-train)
     #
     # option forms (h19-options)

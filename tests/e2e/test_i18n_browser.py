@@ -25,7 +25,7 @@ PAGES = {  # one page a line, under its area
     "runs": "训练记录",
     "gallery": "作品廊",
     # lessons (h19-lessons)
-    #
+    "lessons": "课程",
     # train page (h19-train)
     #
     # option forms (h19-options)
