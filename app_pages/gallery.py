@@ -18,11 +18,12 @@ from gan_core.pretrained import PRETRAINED_DIR, PretrainedError, list_pretrained
 from gan_core.store import list_runs
 from ui.class_mode import listed
 from ui.explore_source import showcase_order
-from ui.i18n import _, tr
+from ui.i18n import _, language, tr
 from ui.run_cards import STATE_NAMES, card_scores, newest_sample, run_card
 
 PER_ROW = 3
 DEFAULT_RUNS = 3  # the newest runs with a grid are chosen when the page opens
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}  # the downloaded page's <html lang>: ui.i18n's language -> BCP 47
 
 st.title(_("Gallery: models side by side"))
 st.caption(_("Shipped models and your runs next to each other: samples, settings and scores. Choose what to show, "
@@ -101,7 +102,9 @@ if len(items) > MAX_ITEMS:
     st.stop()
 
 try:
-    page = gallery_html(items, title=page_title.strip() or "GAN gallery")
+    # in the page's language (the CLI's page stays English): every word through tr, the HTML's lang tag
+    page = gallery_html(items, title=page_title.strip() or _("GAN gallery"), translate=tr,
+                        lang=HTML_LANG.get(language(), "en"))
 except GalleryError as e:  # the checks above make this unreachable; a clear message all the same
     st.error(tr(e))
     st.stop()

@@ -12,6 +12,11 @@ grid), so the same model always shows the same picture.
 
 Scores arrive as raw keys (fd_clf, modes_covered, ...). The page turns them into words with its
 metric table (ui/metric_labels.py) and passes `describe`; the CLI, below the UI, uses the keys.
+
+Language: the core never translates. Every word `gallery_html` writes is a Msg (or a registry text: a
+card's title, a metric label), so the page passes its translator (`translate=ui.i18n.tr`, and the
+page's `lang`) and a teacher in a Chinese session downloads a Chinese page; the CLI passes nothing
+and writes English.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ MAX_ITEMS = 48  # a page a browser opens at once (each item inlines a PNG of ten
 GRID_SAMPLES = 36  # samples drawn for a shipped model's picture (unconditional: 6 x 6)
 
 Describe = Callable[[dict[str, Any]], list[tuple[str, str]]]
+SOURCE_NAMES = {"Run": Msg("Run"), "Shipped model": Msg("Shipped model")}  # GalleryItem.source, as a badge says it
+SETTINGS, SCORES, NOT_MEASURED = Msg("Settings"), Msg("Scores"), Msg("not measured")  # the HTML card's headings
 
 
 class GalleryError(ValueError):
@@ -154,8 +161,12 @@ td:first-child{color:#555}h3{font-size:.85rem;margin:.7rem 0 .2rem;color:#444}.i
 """
 
 
-def gallery_html(items: Sequence[GalleryItem], title: str = "GAN gallery", note: str = "") -> str:
+def gallery_html(items: Sequence[GalleryItem], title: str = "GAN gallery", note: str = "",
+                 translate: Callable[[Any], str] = str, lang: str = "en") -> str:
     """One self-contained HTML page of the items (inline CSS, base64 PNGs, no script, no link out).
+    `translate` shows each word (a Msg, a card's title, a score's label) in the reader's language and
+    `lang` is the page's language tag (the UI passes its translator; str and "en": English). A run's
+    name, the title and the note are the user's own text, written as they are.
     Raises GalleryError for an empty selection or more than MAX_ITEMS."""
     if not items:
         raise GalleryError("the gallery is empty: choose at least one shipped model or run")
@@ -163,24 +174,35 @@ def gallery_html(items: Sequence[GalleryItem], title: str = "GAN gallery", note:
         raise GalleryError(f"{len(items)} items chosen; a gallery page holds at most {MAX_ITEMS}")
     e = html.escape
 
+    t = translate
+
+    def words(v: Any) -> str:  # a setting's value: a Msg is words, anything else (ids, numbers) as it is
+        return t(v) if isinstance(v, Msg) else str(v)
+
     def table(rows: list[tuple[str, str]]) -> str:
-        return "<table>" + "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in rows) + "</table>"
+        return "<table>" + "".join(f"<tr><td>{e(t(k))}</td><td>{e(words(v))}</td></tr>" for k, v in rows) + "</table>"
 
     cards = []
     for it in items:
         b64 = base64.b64encode(it.png).decode("ascii")
         kind = "run" if it.source == "Run" else "model"
-        scores = f"<h3>Scores</h3>{table(it.scores)}" if it.scores else "<h3>Scores</h3><p class=cap>not measured</p>"
+        name = it.title if it.source == "Run" else t(it.title)  # a run's name is the user's; a card's title words
+        head = e(t(SCORES))
+        scores = (f"<h3>{head}</h3>{table(it.scores)}" if it.scores
+                  else f"<h3>{head}</h3><p class=cap>{e(t(NOT_MEASURED))}</p>")
+        caption = e(words(it.caption))
         cards.append(
-            f'<div class="card"><span class="badge {kind}">{e(it.source)}</span><h2>{e(it.title)}</h2>'
-            f'<div class="id">{e(it.ident)}</div>'
-            f'<img src="data:image/png;base64,{b64}" alt="{e(it.caption)} ({e(it.title)})">'
-            f'<p class="cap">{e(it.caption)}</p><h3>Settings</h3>{table(it.settings)}{scores}</div>')
+            f'<div class="card"><span class="badge {kind}">{e(t(SOURCE_NAMES.get(it.source, it.source)))}</span>'
+            f'<h2>{e(name)}</h2><div class="id">{e(it.ident)}</div>'
+            f'<img src="data:image/png;base64,{b64}" alt="{caption} ({e(name)})">'
+            f'<p class="cap">{caption}</p><h3>{e(t(SETTINGS))}</h3>{table(it.settings)}{scores}</div>')
     made = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    sub = f"{len(items)} model{'s' if len(items) != 1 else ''} side by side · made {made} with the GAN playground"
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>'
+    sub = (Msg("{n} model side by side · made {made} with the GAN playground", n=len(items), made=made)
+           if len(items) == 1 else
+           Msg("{n} models side by side · made {made} with the GAN playground", n=len(items), made=made))
+    return (f'<!DOCTYPE html>\n<html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>'
-            f'<body><h1>{e(title)}</h1><p class="sub">{e(sub)}</p>'
+            f'<body><h1>{e(title)}</h1><p class="sub">{e(t(sub))}</p>'
             + (f"<p>{e(note)}</p>" if note else "")
             + f'<div class="grid">{"".join(cards)}</div></body></html>\n')
 

@@ -24,6 +24,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from gan_core.messages import Msg
 from gan_core.noise import sample_noise
 from gan_core.sampling import grid_image, png_bytes, points_image
 from gan_core.seeding import global_rng
@@ -125,7 +126,7 @@ class Directions:
     scale: torch.Tensor
     space: str = "z"
     explained: torch.Tensor | None = None
-    labels: list[str] | None = None
+    labels: list[str] | None = None  # Msgs where they are words (the UI translates them)
 
     def offset(self, amounts: Sequence[float]) -> torch.Tensor:
         """sum_i a_i * scale_i * v_i: (d,)."""
@@ -155,7 +156,7 @@ def random_directions(k: int, dim: int, seed: int = 0, scale: float = 1.0) -> Di
     q, r = torch.linalg.qr(torch.randn(dim, k, generator=g, dtype=torch.float64))
     q = q * torch.sign(torch.diagonal(r))[None]  # unique QR: the same seed gives the same directions
     return Directions(q.T.float().contiguous(), torch.full((k,), float(scale)), "z",
-                      labels=[f"random {i + 1}" for i in range(k)])
+                      labels=[Msg("random {i}", i=i + 1) for i in range(k)])
 
 
 def orthonormalize(rows: torch.Tensor) -> torch.Tensor:
@@ -411,7 +412,7 @@ class LatentModel:
             k = min(k, w.shape[1])
             comps, std, expl = _pca(w, k, seed)
             return Directions(comps.float().contiguous(), std.float(), "w", expl.float(),
-                              [f"PC{i + 1} (w)" for i in range(k)])
+                              [Msg("PC{i} (w)", i=i + 1) for i in range(k)])
         feats: list[torch.Tensor] = []
 
         def hook(_m, _inp, out):
@@ -436,7 +437,7 @@ class LatentModel:
         U = torch.linalg.lstsq(x, z.cpu().double()).solution  # (k, d): x U ~ z
         v = orthonormalize(U)
         scale = (z.cpu().double() @ v.T).std(0)  # spread of z along each direction
-        return Directions(v.float(), scale.float(), "z", expl.float(), [f"PC{i + 1}" for i in range(k)])
+        return Directions(v.float(), scale.float(), "z", expl.float(), [Msg("PC{i}", i=i + 1) for i in range(k)])
 
 
 # ----------------------------------------------------------------------------------- pictures

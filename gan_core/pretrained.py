@@ -39,6 +39,7 @@ from safetensors.torch import save
 from gan_core.checkpoint import CheckpointError, check_safetensors_header, load_models
 from gan_core.checks import config_from_dict
 from gan_core.config import ConfigError, TrainConfig
+from gan_core.messages import Msg
 from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, atomic_write_json
 from gan_core.train_command import config_from_args, parse_train_args
 
@@ -232,7 +233,8 @@ def load_uploaded(weights_bytes: bytes, card_bytes: bytes, device: str | torch.d
         from gan_core.data import DataError
 
         try:
-                card = _card_from(cfg, meta, name="upload", title=f"Uploaded checkpoint ({cfg.arch} on {cfg.dataset})",
+                title = Msg("Uploaded checkpoint ({arch} on {dataset})", arch=cfg.arch, dataset=cfg.dataset)
+                card = _card_from(cfg, meta, name="upload", title=title,
                               command="", scores={}, dtype="unknown", diff=None, size=len(weights_bytes), sha=digest,
                               notes="made from an uploaded checkpoint sidecar")
         except (DataError, KeyError, TypeError, ValueError) as e:

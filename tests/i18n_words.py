@@ -24,6 +24,8 @@ PROPER_NAMES = {
     # splits at the ä), files and libraries
     "adam", "rmsprop", "ttur", "lipschitz", "wasserstein", "fd", "freezed", "radford", "salimans", "ioffe",
     "szegedy", "miyato", "koyama", "kynk", "nniemi", "mo", "readme", "torch",
+    # Explore, Compare, the gallery export: number and file formats, units, methods and their authors (h19-explore)
+    "float16", "bfloat16", "json", "safetensors", "pca", "ganspace", "harkonen", "shoemake", "mb", "utc",
     # the switch's own bilingual label
     "language", "english",
 }

@@ -37,6 +37,10 @@ TRANSLATED = [  # one file a line, under its area (so branches converting two ar
     # option forms (h19-options)
     #
     # explore, compare, class, gallery export (h19-explore)
+    "app_pages/compare.py",
+    "app_pages/explore.py",
+    "ui/explore_source.py",
+    "ui/explore_views.py",
     "app_pages/class_view.py",
     "ui/session.py",
     #

@@ -17,9 +17,11 @@ import math
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gan_core.messages import Msg
 from gan_core.run_view import RunSnapshot, from_disk
 from gan_core.store import ACTIVE, atomic_write_bytes, atomic_write_json, new_run_id, read_jsonl
 
@@ -35,11 +37,12 @@ NOT_METRICS = {"step", "time"}
 
 
 class RunImportError(ValueError):
-    """A zip cannot be imported; the message says what is wrong and what is allowed."""
+    """A zip cannot be imported; the message (a Msg: the page shows it translated) says what is wrong and
+    what is allowed."""
 
 
 class RunDeleteError(ValueError):
-    """A run cannot be deleted; the message says why."""
+    """A run cannot be deleted; the message (a Msg) says why."""
 
 
 #: a run as Compare reads it: the same snapshot the Train page draws (gan_core.run_view), cached
@@ -73,11 +76,16 @@ NOT_SETTINGS = {"device", "data_dir", "checkpoint_every_s", "tensorboard", "log_
 PRIORITY = ("dataset", "arch", "loss", "lr_g", "lr_d", "batch_size", "d_steps", "opt_g", "opt_d", "schedule",
             "conditioning", "spectral_norm", "r1_weight", "gp_weight", "clip_value", "label_smoothing", "ema_decay",
             "pac", "latent_dim", "width", "steps", "seed")
-SHORT = {"dataset": "", "arch": "", "loss": "", "schedule": "", "lr_g": "lr G", "lr_d": "lr D",
-         "batch_size": "batch", "d_steps": "D steps", "opt_g": "G", "opt_d": "D", "conditioning": "cond",
-         "spectral_norm": "SN", "r1_weight": "R1", "gp_weight": "GP", "clip_value": "clip",
-         "label_smoothing": "smoothing", "ema_decay": "EMA", "latent_dim": "z", "width": "width", "depth": "depth",
-         "steps": "steps", "seed": "seed", "resolution": "res"}
+# Short names for a legend; Msgs where they are words (run_labels' `translate` shows them in the page's language)
+SHORT = {"dataset": "", "arch": "", "loss": "", "schedule": "", "lr_g": Msg("lr G"), "lr_d": Msg("lr D"),
+         "batch_size": Msg("batch"), "d_steps": Msg("D steps"), "opt_g": "G", "opt_d": "D", "conditioning": Msg("cond"),
+         "spectral_norm": "SN", "r1_weight": "R1", "gp_weight": "GP", "clip_value": Msg("clip"),
+         "label_smoothing": Msg("smoothing"), "ema_decay": "EMA", "latent_dim": "z", "width": Msg("width"),
+         "depth": Msg("depth"), "steps": Msg("steps"), "seed": Msg("seed"), "resolution": Msg("res")}
+ON_OFF = {True: Msg("on"), False: Msg("off")}
+LR = Msg("lr")  # both learning rates, when they are equal
+TRUE_FALSE = {True: Msg("True"), False: Msg("False")}  # a switch's value in the table of differences
+ABSENT = Msg("(absent)")  # a field one of the compared runs' configs does not have (an older run)
 def field_label(field_name: str) -> str:
     """'lr_d' -> 'LR of D': the training form's own label (declared with the field in gan_core.config)."""
     from gan_core.config import OPTIONS
@@ -86,9 +94,9 @@ def field_label(field_name: str) -> str:
 
 
 def short_value(v: Any) -> str:
-    """1.0 -> '1', 0.0002 -> '2e-4', True -> 'on': short enough for a legend."""
+    """1.0 -> '1', 0.0002 -> '2e-4', True -> 'on' (a Msg): short enough for a legend."""
     if isinstance(v, bool):
-        return "on" if v else "off"
+        return ON_OFF[v]
     if isinstance(v, (int, float)):
         if float(v).is_integer() and abs(v) < 1e6:
             return str(int(v))
@@ -99,9 +107,9 @@ def short_value(v: Any) -> str:
     return str(v)
 
 
-def _setting(field_name: str, value: Any) -> str:
+def _setting(field_name: str, value: Any, translate: Callable[[Any], str] = str) -> str:
     short = SHORT.get(field_name, field_label(field_name))
-    return f"{short} {short_value(value)}".strip()
+    return f"{translate(short)} {translate(short_value(value))}".strip()
 
 
 def differing_fields(runs: list[RunData]) -> list[str]:
@@ -111,10 +119,11 @@ def differing_fields(runs: list[RunData]) -> list[str]:
     return sorted(diff, key=lambda k: (PRIORITY.index(k) if k in PRIORITY else len(PRIORITY), k))
 
 
-def run_labels(runs: list[RunData], max_settings: int = 3) -> dict[str, str]:
+def run_labels(runs: list[RunData], max_settings: int = 3, translate: Callable[[Any], str] = str) -> dict[str, str]:
     """{run id: 'name · lr 1 · batch 128'}: each run's name plus the settings that differ between the
     compared runs, so a legend says which run had LR 1 without a look at the config table. Parts
-    the name already says are not repeated; labels stay unique (the id is added to duplicates)."""
+    the name already says are not repeated; labels stay unique (the id is added to duplicates).
+    `translate`: how a word is shown (the page passes ui.i18n.tr; the English by default)."""
     fields = differing_fields(runs) if len(runs) > 1 else []
     out: dict[str, str] = {}
     for r in runs:
@@ -124,9 +133,9 @@ def run_labels(runs: list[RunData], max_settings: int = 3) -> dict[str, str]:
             if k == "lr_d" and "lr_g" in fields and all(x.config.get("lr_g") == x.config.get("lr_d") for x in runs):
                 continue  # the same LR for both nets: one 'lr X' says it
             if k == "lr_g" and all(x.config.get("lr_g") == x.config.get("lr_d") for x in runs):
-                part = f"lr {short_value(c.get('lr_g'))}"
+                part = f"{translate(LR)} {short_value(c.get('lr_g'))}"
             else:
-                part = _setting(k, c.get(k, "(absent)"))
+                part = _setting(k, c.get(k, ABSENT), translate)
             if part not in r.name:
                 parts.append(part)
             if len(parts) == max_settings:
@@ -138,14 +147,17 @@ def run_labels(runs: list[RunData], max_settings: int = 3) -> dict[str, str]:
     return {i: (f"{v} ({i})" if counts[v] > 1 else v) for i, v in out.items()}
 
 
-def config_diff(runs: list[RunData]) -> list[dict[str, Any]]:
-    """[{"field": name, run label: value, ...}] for the config fields whose values differ."""
+def config_diff(runs: list[RunData], translate: Callable[[Any], str] = str) -> list[dict[str, Any]]:
+    """[{"field": name, run label: value, ...}] for the config fields whose values differ. `translate`
+    shows the words among the values (on/off, absent) in the page's language; values stay as they are
+    in the config (ids, numbers)."""
     keys = sorted({k for r in runs for k in r.config})
     out = []
     for k in keys:
-        values = [r.config.get(k, "(absent)") for r in runs]
+        values = [r.config.get(k, ABSENT) for r in runs]
         if len({json.dumps(v, sort_keys=True) for v in values}) > 1:
-            out.append({"field": k, **{r.id: str(v) for r, v in zip(runs, values)}})
+            out.append({"field": k, **{r.id: translate(TRUE_FALSE[v]) if isinstance(v, bool) else
+                                       translate(v) if isinstance(v, Msg) else str(v) for r, v in zip(runs, values)}})
     return out
 
 
@@ -162,10 +174,11 @@ def final_values(run: RunData, keys: list[str] | None = None) -> dict[str, float
 
 
 def best_text(best: Any) -> str:
-    """'fd_clf 12.3 at step 500': the run's best checkpoint (status.json "best"), '' when it has none."""
+    """'fd_clf 12.3 at step 500' (a Msg): the run's best checkpoint (status.json "best"), '' when it has none."""
     if not isinstance(best, dict) or not _num(best.get("value")):
         return ""
-    return f"{best.get('metric')} {best['value']:.4g} at step {best.get('step')}"
+    return Msg("{metric} {value:.4g} at step {step}", metric=best.get("metric"), value=best["value"],
+               step=best.get("step"))
 
 
 def scores_table(runs: list[RunData], sort_by: str | None = None, descending: bool = False) -> list[dict[str, Any]]:
@@ -200,14 +213,15 @@ def delete_run(root: str | Path, run_id: str, active_ids: set[str] | frozenset[s
     """Remove runs/<run_id> for good. Refused for a run that is training, and for anything that is
     not a run directory directly under root."""
     if not isinstance(run_id, str) or not RUN_ID.match(run_id):
-        raise RunDeleteError(f"{run_id!r} is not a run id (letters, digits, '-' and '_' only)")
+        raise RunDeleteError(Msg("{run_id!r} is not a run id (letters, digits, '-' and '_' only)", run_id=run_id))
     root = Path(root).resolve()
     d = (root / run_id).resolve()
     if d.parent != root or not (d / "status.json").is_file():
-        raise RunDeleteError(f"{run_id}: no such run in {root}")
+        raise RunDeleteError(Msg("{run_id}: no such run in {root}", run_id=run_id, root=root))
     state = (load_run(d).status or {}).get("state")
     if run_id in active_ids:
-        raise RunDeleteError(f"{run_id} is {state or 'active'}: stop it before deleting it")
+        raise RunDeleteError(Msg("{run_id} is {state}: stop it before deleting it", run_id=run_id,
+                                 state=Msg.literal(state or "active")))
     shutil.rmtree(d)
 
 
@@ -237,44 +251,46 @@ def _strip_prefix(names: list[str]) -> tuple[str | None, dict[str, str]]:
 def import_zip(data: bytes, root: str | Path) -> str:
     """Validate a run zip and unpack it as a new run under root; returns the new run id."""
     if len(data) > MAX_ZIP_BYTES:
-        raise RunImportError(f"the zip is {len(data):,} bytes; at most {MAX_ZIP_BYTES:,} are accepted")
+        raise RunImportError(Msg("the zip is {n:,} bytes; at most {most:,} are accepted", n=len(data),
+                                 most=MAX_ZIP_BYTES))
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise RunImportError(f"not a readable zip file ({e})") from None
+        raise RunImportError(Msg("not a readable zip file ({error})", error=e)) from None
     if len(infos) > MAX_MEMBERS:
-        raise RunImportError(f"{len(infos):,} entries; a run zip has at most {MAX_MEMBERS:,}")
+        raise RunImportError(Msg("{n:,} entries; a run zip has at most {most:,}", n=len(infos), most=MAX_MEMBERS))
     names = [i.filename for i in infos]
     for n in names:
         if n.startswith("/") or "\\" in n or ".." in n.split("/") or ":" in n.split("/")[0]:
-            raise RunImportError(f"entry {n!r} has an absolute or climbing path; refused")
+            raise RunImportError(Msg("entry {name!r} has an absolute or climbing path; refused", name=n))
     top, mapping = _strip_prefix(names)
     by_name = {i.filename: i for i in infos}
     total = 0
     for member, rel in mapping.items():
         info = by_name[member]
         if not ALLOWED.match(rel):
-            raise RunImportError(f"unexpected file {rel!r}; a run zip holds config.json, status.json, metrics.jsonl, "
-                                 "scores.jsonl, alarms.jsonl, samples/step_N.png, "
-                                 "checkpoints/last|best.safetensors/.json")
+            raise RunImportError(Msg("unexpected file {rel!r}; a run zip holds config.json, status.json, "
+                                     "metrics.jsonl, scores.jsonl, alarms.jsonl, samples/step_N.png, "
+                                     "checkpoints/last|best.safetensors/.json", rel=rel))
         if (info.external_attr >> 16) & 0o170000 == 0o120000:
-            raise RunImportError(f"entry {rel!r} is a symbolic link; refused")
+            raise RunImportError(Msg("entry {rel!r} is a symbolic link; refused", rel=rel))
         if info.file_size > MAX_MEMBER_BYTES:
-            raise RunImportError(f"{rel} is {info.file_size:,} bytes; at most {MAX_MEMBER_BYTES:,} per file")
+            raise RunImportError(Msg("{rel} is {n:,} bytes; at most {most:,} per file", rel=rel, n=info.file_size,
+                                     most=MAX_MEMBER_BYTES))
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
-        raise RunImportError(f"the files add up to {total:,} bytes; at most {MAX_TOTAL_BYTES:,}")
+        raise RunImportError(Msg("the files add up to {n:,} bytes; at most {most:,}", n=total, most=MAX_TOTAL_BYTES))
     inv = {rel: member for member, rel in mapping.items()}
     for need in ("config.json", "metrics.jsonl"):
         if need not in inv:
-            raise RunImportError(f"{need} is missing: not a run exported from this app")
+            raise RunImportError(Msg("{need} is missing: not a run exported from this app", need=need))
 
     def read(rel: str) -> bytes:
         with z.open(inv[rel]) as f:
             out = f.read(MAX_MEMBER_BYTES + 1)
         if len(out) > MAX_MEMBER_BYTES:
-            raise RunImportError(f"{rel} is larger than it claims")
+            raise RunImportError(Msg("{rel} is larger than it claims", rel=rel))
         return out
 
     # config: the same validation as a config import
@@ -284,9 +300,9 @@ def import_zip(data: bytes, root: str | Path) -> str:
     try:
         cfg = config_from_dict(json.loads(read("config.json").decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise RunImportError(f"config.json is not valid JSON ({e})") from None
+        raise RunImportError(Msg("config.json is not valid JSON ({error})", error=e)) from None
     except ConfigError as e:
-        raise RunImportError(f"config.json is not a valid training config: {e}") from None
+        raise RunImportError(Msg("config.json is not a valid training config: {error}", error=_why(e))) from None
     contents: dict[str, bytes] = {}
     for rel in inv:
         raw = read(rel)
@@ -297,17 +313,17 @@ def import_zip(data: bytes, root: str | Path) -> str:
                 except json.JSONDecodeError:
                     if i == len(raw.splitlines()) - 1:
                         continue  # a last line cut short, as a crash can leave it
-                    raise RunImportError(f"{rel} line {i + 1} is not JSON") from None
+                    raise RunImportError(Msg("{rel} line {line} is not JSON", rel=rel, line=i + 1)) from None
                 if not isinstance(row, dict):
-                    raise RunImportError(f"{rel} line {i + 1} is not a JSON object")
+                    raise RunImportError(Msg("{rel} line {line} is not a JSON object", rel=rel, line=i + 1))
         elif rel.endswith(".json") and rel != "config.json":
             try:
                 if not isinstance(json.loads(raw.decode("utf-8")), dict):
                     raise ValueError("not an object")
             except (UnicodeDecodeError, ValueError) as e:
-                raise RunImportError(f"{rel} is not a JSON object ({e})") from None
+                raise RunImportError(Msg("{rel} is not a JSON object ({error})", rel=rel, error=e)) from None
         elif rel.endswith(".png") and not raw.startswith(b"\x89PNG\r\n\x1a\n"):
-            raise RunImportError(f"{rel} is not a PNG image")
+            raise RunImportError(Msg("{rel} is not a PNG image", rel=rel))
         elif rel.endswith(".safetensors"):
             _check_safetensors(rel, raw)
         contents[rel] = raw
@@ -331,10 +347,16 @@ def import_zip(data: bytes, root: str | Path) -> str:
     return run_id
 
 
+def _why(e: BaseException) -> Any:
+    """An error's message as a parameter of a Msg: the core's Msg itself (translated with it), else its text."""
+    return e.args[0] if len(e.args) == 1 and isinstance(e.args[0], Msg) else str(e)
+
+
 def _check_safetensors(rel: str, raw: bytes) -> None:
     from safetensors.torch import load
 
     try:
         load(raw)  # parses the header and tensors; holds no code
     except Exception as e:
-        raise RunImportError(f"{rel} is not a readable safetensors file ({type(e).__name__})") from None
+        raise RunImportError(Msg("{rel} is not a readable safetensors file ({kind})", rel=rel,
+                                 kind=type(e).__name__)) from None

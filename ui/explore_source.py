@@ -22,11 +22,19 @@ import torch
 
 from gan_core.checkpoint import CheckpointError, load_models
 from gan_core.latent import Directions, LatentModel
+from gan_core.messages import Msg
 from gan_core.pretrained import PretrainedError, list_pretrained, load_pretrained, load_uploaded
 from gan_core.store import list_runs
 from ui.class_mode import listed
+from ui.i18n import _, tr
+from ui.run_cards import STATE_NAMES
 
-SOURCES = ("Pretrained", "Run checkpoint", "Upload")
+SOURCES = ("Pretrained", "Run checkpoint", "Upload")  # ids (session state); SOURCE_NAMES: what the radio shows
+SOURCE_NAMES = {"Pretrained": Msg("Pretrained"), "Run checkpoint": Msg("Run checkpoint"), "Upload": Msg("Upload")}
+# The facts' names (the keys of Explorable.facts stay these English ids; the page shows them translated)
+FACT_NAMES = {"dataset": Msg("dataset"), "architecture": Msg("architecture"), "loss": Msg("loss"),
+              "steps": Msg("steps"), "training time": Msg("training time"), "latent size": Msg("latent size"),
+              "sample shape": Msg("sample shape"), "stored as": Msg("stored as"), "checkpoint": Msg("checkpoint")}
 PCA_SAMPLES = 2048  # latents behind each GANSpace PCA
 PCA_K = 10  # principal directions computed (the sliders show the first few)
 
@@ -36,11 +44,11 @@ class Explorable:
     """A generator ready to explore, with what the page shows about it."""
 
     key: str  # identifies these weights (cache key of derived things such as PCA directions)
-    title: str
+    title: str  # a Msg or a registry text (a card's title): the page shows tr(title)
     model: LatentModel
     kind: str  # "image" | "points"
     sample_shape: list[int]
-    facts: dict[str, Any] = field(default_factory=dict)  # dataset, architecture, loss, steps, ...
+    facts: dict[str, Any] = field(default_factory=dict)  # FACT_NAMES id -> value (a Msg where it has words)
     command: str = ""  # the command that trains it, when known
     scores: dict[str, Any] = field(default_factory=dict)
 
@@ -66,21 +74,22 @@ def _class_names(dataset: str, n: int) -> list[str] | None:
 
 def _card_explorable(key: str, G, cfg, card) -> Explorable:
     facts = {"dataset": card.dataset, "architecture": card.arch, "loss": card.loss, "steps": card.steps,
-             "training time": f"{card.wall_time_s:.0f} s on {card.device}", "latent size": card.latent_dim,
-             "sample shape": "x".join(map(str, card.sample_shape)), "stored as": card.dtype}
+             "training time": Msg("{s:.0f} s on {device}", s=card.wall_time_s, device=card.device),
+             "latent size": card.latent_dim,
+             "sample shape": " × ".join(map(str, card.sample_shape)), "stored as": card.dtype}
     return _explorable(key, card.title, G, cfg, shape=card.sample_shape, n_classes=card.n_classes,
                        class_names=card.class_names or _class_names(card.dataset, card.n_classes), facts=facts,
                        command=card.command, scores=card.scores)
 
 
-@st.cache_resource(max_entries=16, show_spinner="Loading the generator...")
+@st.cache_resource(max_entries=16, show_spinner=False)  # the caller shows a spinner in the session's language
 def load_pretrained_cached(name: str, stamp: float) -> Explorable:
     """A shipped model; `stamp` (the file's mtime) makes a replaced file load afresh."""
     G, cfg, card = load_pretrained(name)
     return _card_explorable(f"pretrained:{name}:{stamp}", G, cfg, card)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Loading the checkpoint...")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def load_checkpoint_cached(path: str, stamp: float) -> Explorable:
     """A run's last checkpoint; `stamp` (its mtime) changes each time a running run saves."""
     G, _D, cfg, meta = load_models(path)
@@ -91,11 +100,13 @@ def load_checkpoint_cached(path: str, stamp: float) -> Explorable:
             shape = list(G(torch.zeros(2, cfg.latent_dim)).shape[1:])
     n = int(meta.get("num_classes", 0)) if cfg.conditioning != "none" else 0
     facts = {"dataset": cfg.dataset, "architecture": cfg.arch, "loss": cfg.loss,
-             "steps": f"{meta.get('step', '?')} of {cfg.steps}", "latent size": cfg.latent_dim,
-             "sample shape": "x".join(map(str, shape))}
+             "steps": Msg("{step} of {steps}", step=meta.get("step", "?"), steps=cfg.steps),
+             "latent size": cfg.latent_dim,
+             "sample shape": " × ".join(map(str, shape))}
     best = meta.get("best") if Path(path).stem == "best" else None
     if isinstance(best, dict) and isinstance(best.get("value"), (int, float)):
-        facts["checkpoint"] = f"best {best.get('metric')} = {best['value']:.4g} (at step {best.get('step')})"
+        facts["checkpoint"] = Msg("best {metric} = {value:.4g} (at step {step})",
+                                  metric=best.get("metric"), value=best["value"], step=best.get("step"))
     run_id = meta.get("run_id") or Path(path).parent.parent.name
     from gan_core.store import read_json
 
@@ -103,12 +114,14 @@ def load_checkpoint_cached(path: str, stamp: float) -> Explorable:
         name = read_json(Path(path).parent.parent / "status.json").get("name") or run_id
     except (OSError, ValueError, AttributeError):
         name = run_id
-    title = f"Run {name} ({cfg.arch} on {cfg.dataset})" + (", best checkpoint" if best is not None else "")
+    title = (Msg("Run {name} ({arch} on {dataset}), best checkpoint", name=name, arch=cfg.arch, dataset=cfg.dataset)
+             if best is not None else Msg("Run {name} ({arch} on {dataset})", name=name, arch=cfg.arch,
+                                          dataset=cfg.dataset))
     return _explorable(f"run:{path}:{stamp}", title, G, cfg, shape=list(shape),
                        n_classes=n, class_names=_class_names(cfg.dataset, n), facts=facts)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Checking and loading the upload...")
+@st.cache_resource(max_entries=4, show_spinner=False)
 def load_upload_cached(digest: str, _weights: bytes, _card: bytes) -> Explorable:
     """An uploaded pair, keyed by the SHA-256 of both files (the bytes themselves are not hashed
     again by Streamlit: the leading underscore)."""
@@ -116,7 +129,7 @@ def load_upload_cached(digest: str, _weights: bytes, _card: bytes) -> Explorable
     return _card_explorable(f"upload:{digest}", G, cfg, card)
 
 
-@st.cache_resource(max_entries=32, show_spinner="Finding principal directions (GANSpace PCA)...")
+@st.cache_resource(max_entries=32, show_spinner=False)
 def pca_cached(key: str, _ex: Explorable, k: int = PCA_K) -> Directions:
     """GANSpace directions of one model, computed once per model and shared by every session."""
     return _ex.model.ganspace(k=k, n=PCA_SAMPLES, seed=0)
@@ -143,9 +156,11 @@ def showcase_order(cards: list) -> list:
 def run_label(run: dict[str, Any]) -> str:
     """'fmnist-dcgan · lr 1 · dcgan on fashion-mnist · finished at step 2,000': the run's name
     (its id for runs from before names), then what it is and where it stands."""
-    step = run.get("step")
-    where = f"{run['state']} at step {step:,}" if isinstance(step, int) else str(run["state"])
-    return f"{run.get('name') or run['id']} · {run['arch']} on {run['dataset']} · {where}"
+    step, state = run.get("step"), str(run["state"])
+    state = tr(STATE_NAMES.get(state, state))
+    where = _("{state} at step {step:,}").format(state=state, step=step) if isinstance(step, int) else state
+    return _("{name} · {arch} on {dataset} · {where}").format(name=run.get("name") or run["id"], arch=run["arch"],
+                                                           dataset=run["dataset"], where=where)
 
 
 def run_checkpoints() -> list[dict[str, Any]]:
@@ -172,39 +187,43 @@ def choose_model() -> Explorable | None:
     runs = listed(run_checkpoints())  # on a class server a student's own runs only (ui/class_mode.py)
     _apply_open_request()
     st.session_state.setdefault("exk_source", SOURCES[0] if cards else SOURCES[1] if runs else SOURCES[2])
-    source = st.radio("Model from", SOURCES, key="exk_source", horizontal=True,
-                      help="A model shipped in pretrained/, the latest checkpoint of a run (finished or still "
-                      "training), or your own safetensors weights with their JSON card or checkpoint sidecar.")
+    source = st.radio(_("Model from"), SOURCES, key="exk_source", horizontal=True,
+                      format_func=lambda s: tr(SOURCE_NAMES[s]),
+                      help=_("A model shipped in pretrained/, the latest checkpoint of a run (finished or still "
+                             "training), or your own safetensors weights with their JSON card or checkpoint "
+                             "sidecar."))
     try:
         if source == "Pretrained":
             if not cards:
-                st.info("No pretrained models in pretrained/ yet. Pick a run checkpoint or upload one.")
+                st.info(_("No pretrained models in pretrained/ yet. Pick a run checkpoint or upload one."))
                 return None
             names = [c.name for c in cards]
-            titles = {c.name: c.title for c in cards}
+            titles = {c.name: tr(c.title) for c in cards}
             if st.session_state.get("exk_pretrained") not in names:
                 st.session_state["exk_pretrained"] = names[0]
-            name = st.selectbox("Pretrained model", names, key="exk_pretrained", format_func=lambda n: titles[n])
+            name = st.selectbox(_("Pretrained model"), names, key="exk_pretrained", format_func=lambda n: titles[n])
             from gan_core.pretrained import PRETRAINED_DIR
 
             stamp = (PRETRAINED_DIR / f"{name}.safetensors").stat().st_mtime
-            return load_pretrained_cached(name, stamp)
+            with st.spinner(_("Loading the generator...")):
+                return load_pretrained_cached(name, stamp)
         if source == "Run checkpoint":
             if not runs:
-                st.info("No run has a checkpoint yet. Train one on the Train page, or pick a pretrained model.")
+                st.info(_("No run has a checkpoint yet. Train one on the Train page, or pick a pretrained model."))
                 return None
             by_id = {r["id"]: r for r in runs}
             if st.session_state.get("exk_run") not in by_id:
                 st.session_state["exk_run"] = runs[0]["id"]
-            rid = st.selectbox("Run", list(by_id), key="exk_run", format_func=lambda i: run_label(by_id[i]))
+            rid = st.selectbox(_("Run"), list(by_id), key="exk_run", format_func=lambda i: run_label(by_id[i]))
             path = _which_checkpoint(by_id[rid])
             if by_id[rid]["state"] in ("running", "starting", "queued", "paused"):
-                st.caption("This run is still going: its checkpoint is refreshed every 30 s, and the page loads "
-                           "the newest one when it changes.")
-            return load_checkpoint_cached(path, Path(path).stat().st_mtime)
+                st.caption(_("This run is still going: its checkpoint is refreshed every 30 s, and the page loads "
+                             "the newest one when it changes."))
+            with st.spinner(_("Loading the checkpoint...")):
+                return load_checkpoint_cached(path, Path(path).stat().st_mtime)
         return _upload()
     except (PretrainedError, CheckpointError, OSError, ValueError) as e:
-        st.error(f"Cannot load this model: {e}")
+        st.error(_("Cannot load this model: {error}").format(error=tr(e)))
         return None
 
 
@@ -228,31 +247,34 @@ def _which_checkpoint(run: dict[str, Any]) -> str:
         return run["path"]
     best = run.get("best") or {}
     value = best.get("value")
-    best_text = (f"best: {best.get('metric')} {value:.4g} at step {best.get('step')}"
-                 if isinstance(value, (int, float)) else "best")
+    best_text = (_("best: {metric} {value:.4g} at step {step}").format(metric=best.get("metric"),
+                                                                       value=value, step=best.get("step"))
+                 if isinstance(value, (int, float)) else _("best"))
     if st.session_state.get("exk_which") not in ("last", "best"):
         st.session_state["exk_which"] = "last"
-    which = st.radio("Checkpoint", ("last", "best"), key="exk_which", horizontal=True,
-                     format_func=lambda w: "latest" if w == "last" else best_text,
-                     help="The latest checkpoint, or the one with the best monitored score so far (kept in "
-                     "checkpoints/best.safetensors whenever the run logs its monitored score; --monitor).")
+    which = st.radio(_("Checkpoint"), ("last", "best"), key="exk_which", horizontal=True,
+                     format_func=lambda w: _("latest") if w == "last" else best_text,
+                     help=_("The latest checkpoint, or the one with the best monitored score so far (kept in "
+                            "checkpoints/best.safetensors whenever the run logs its monitored score; --monitor)."))
     return run["best_path"] if which == "best" else run["path"]
 
 
 def _upload() -> Explorable | None:
-    st.caption("Weights as .safetensors (never a pickle) plus the JSON next to them: a model card "
-               "(pretrained/NAME.json) or a checkpoint sidecar (runs/ID/checkpoints/last.json).")
-    w = st.file_uploader("Weights (.safetensors)", type=["safetensors"], key="ex_up_weights")
-    c = st.file_uploader("Card or sidecar (.json)", type=["json"], key="ex_up_card")
+    st.caption(_("Weights as .safetensors (never a pickle) plus the JSON next to them: a model card "
+                 "(pretrained/NAME.json) or a checkpoint sidecar (runs/ID/checkpoints/last.json)."))
+    w = st.file_uploader(_("Weights (.safetensors)"), type=["safetensors"], key="ex_up_weights")
+    c = st.file_uploader(_("Card or sidecar (.json)"), type=["json"], key="ex_up_card")
     if w is None or c is None:
-        st.info("Upload both files to explore your model.")
+        st.info(_("Upload both files to explore your model."))
         return None
     wb, cb = w.getvalue(), c.getvalue()
     digest = hashlib.sha256(hashlib.sha256(wb).digest() + hashlib.sha256(cb).digest()).hexdigest()
     try:
-        return load_upload_cached(digest, wb, cb)
+        with st.spinner(_("Checking and loading the upload...")):
+            return load_upload_cached(digest, wb, cb)
     except PretrainedError as e:
-        st.error(f"Upload refused: {e}")
+        st.error(_("Upload refused: {error}").format(error=tr(e)))
     except Exception as e:
-        st.error(f"Upload refused: the files could not be loaded as a generator ({type(e).__name__}: {e})")
+        st.error(_("Upload refused: the files could not be loaded as a generator ({kind}: {error})").format(
+            kind=type(e).__name__, error=e))
     return None

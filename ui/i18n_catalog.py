@@ -139,11 +139,13 @@ HEADER_DATE = datetime(2026, 12, 1, tzinfo=timezone.utc)
 
 def _location_key(message) -> tuple[str, int]:
     """Where a message first occurs. A catalogue read back from disk has no line numbers (-1 for all):
-    the stable sort then keeps the written order, so rewriting a written file changes nothing."""
+    the stable sort then keeps the written order, so rewriting a written file changes nothing. The first
+    location in file-name order, the order Babel writes them in (else a message used in ui/ and in
+    gan_core/ would sort by ui/ when extracted and by gan_core/ when read back, and move)."""
     if not message.locations:
         return ("", -1)
-    path, lineno = message.locations[0]
-    return (path, lineno if lineno is not None else -1)
+    path, lineno = min((p, n if n is not None else -1) for p, n in message.locations)
+    return (path, lineno)
 
 
 def _write(catalog: Catalog, path: Path) -> None:

@@ -5,13 +5,18 @@ the Gallery's HTML export in the session's language (the CLI's stays English).""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from apptest import APP
 from i18n_words import english_words
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 from test_i18n_pages import shown_text
+
+from gan_core.config import TrainConfig
+from gan_core.store import append_jsonl, atomic_write_json
 
 PASSWORD = "correct horse 42"
 
@@ -78,3 +83,102 @@ def test_the_class_refusal_the_train_page_shows_translates(monkeypatch):
     monkeypatch.setattr(i18n, "language", lambda: "zh")
     shown = i18n.tr(REFUSED)
     assert "另一个会话" in shown and not english_words(shown), shown
+
+
+def _no_english(at: AppTest) -> list[str]:
+    assert not at.exception, at.exception
+    text = shown_text(at)
+    assert not _english(text), "English on the Chinese page: " + "; ".join(
+        f"{w!r} in {t!r}" for w, t in _english(text).items())
+    return text
+
+
+def test_a_shipped_model_card_and_every_view_of_explore_in_chinese(runs_root, monkeypatch):
+    """The card's title, facts (names and values), scores and class names, then the interpolation view, a
+    seed refusal, the random directions and the style-mixing view of the style-based model: no English."""
+    from gan_core.pretrained import list_pretrained
+    from ui import i18n
+
+    names = {c.name for c in list_pretrained()}
+    if not {"fmnist-cdcgan", "fmnist-stylegan"} <= names:
+        pytest.skip("the shipped Fashion-MNIST models are not in pretrained/")
+    monkeypatch.setattr(i18n, "language", lambda: "zh")  # AppTest formats choices in its own thread (see above)
+    at = _page("app_pages/explore.py", "zh")
+    text = _no_english(at)
+    captions = [c.value for c in at.sidebar.caption]
+    title = next(c.title for c in list_pretrained() if c.name == "fmnist-cdcgan")
+    assert i18n.tr(title) != title and i18n.tr(title) in captions, captions  # the card's title, translated
+    assert any("数据集：fashion-mnist" in c and "训练时间：在 cpu 上训练" in c for c in captions), captions
+    assert any(c.startswith("评分：") and "弗雷歇距离 2.25" in c for c in captions), captions
+    assert "0: T恤/上衣" in at.sidebar.selectbox(key="exk_class").proto.options
+    assert at.segmented_control(key="exk_view").options == ["作品廊与滑块", "插值"]
+
+    at.segmented_control(key="exk_view").set_value("Interpolation").run()
+    text = _no_english(at)
+    assert any("的球面插值路径" in t for t in text), text
+    at.text_input(key="exk_loop").set_value("1, x").run()
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("循环的随机种子：") for e in errors), errors
+    _no_english(at)
+
+    at.sidebar.selectbox(key="exk_pretrained").set_value("fmnist-stylegan").run()
+    at.segmented_control(key="exk_view").set_value("Gallery and sliders").run()
+    at.segmented_control(key="exk_dirkind").set_value("Random").run()
+    text = _no_english(at)
+    assert any("随机方向 1" in t for t in text), text
+    at.segmented_control(key="exk_view").set_value("Style mixing").run()
+    text = _no_english(at)
+    assert any("交叉层" in t for t in text), text
+
+
+def _html_text(page: str) -> str:
+    """What a reader of the exported page reads: its text, less the CSS and the tags (the inlined images)."""
+    return re.sub(r"<[^>]+>", "\n", re.sub(r"<style>.*?</style>", " ", page, flags=re.S))
+
+
+@pytest.fixture
+def a_run(runs_root):
+    """A finished ring8 run with a sample grid and scores: a run card of the Gallery."""
+    d = runs_root / "20261203-000001-aaaa"
+    atomic_write_json(d / "config.json", TrainConfig(dataset="ring8", steps=200).to_dict())
+    atomic_write_json(d / "status.json", {"id": d.name, "name": "ring8-0", "state": "finished", "step": 200,
+                                          "steps": 200, "dataset": "ring8", "arch": "mlp", "loss": "ns"})
+    (d / "samples").mkdir(parents=True)
+    Image.new("RGB", (16, 16), (200, 10, 10)).save(d / "samples" / "step_0000200.png")
+    append_jsonl(d / "scores.jsonl", [{"step": 200, "modes_covered": 7, "hq_pct": 91.5, "kl": 0.2, "fd": 0.1}])
+    return d.name
+
+
+def test_the_gallery_downloaded_from_a_chinese_session_is_chinese_and_the_cli_english(a_run, tmp_path,
+                                                                                        monkeypatch):
+    from gan_core import gallery
+    from gan_core.cli import main
+
+    made: list[str] = []
+    real = gallery.gallery_html
+
+    def spy(*a, **k):  # what the page's download button carries
+        made.append(real(*a, **k))
+        return made[-1]
+
+    monkeypatch.setattr(gallery, "gallery_html", spy)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = "zh"
+    at.session_state["gal_models"] = ["ring8-mlp"]
+    at.session_state["gal_runs"] = [a_run]
+    at.switch_page("app_pages/gallery.py").run()
+    assert not at.exception, at.exception
+    page = made[-1]
+    assert '<html lang="zh-Hans">' in page and "<title>GAN 作品廊</title>" in page
+    text = _html_text(page)
+    for words in ("内置模型", "训练记录", "设置", "评分", "个模型并排展示", "数据集", "覆盖的模式"):
+        assert words in text, (words, text)
+    assert "ring8-0" in text  # the run's own name, as it is
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert not _english(lines), _english(lines)
+
+    out = tmp_path / "cli.html"
+    assert main(["gallery", "--pretrained", "ring8-mlp", "--out", str(out)]) == 0
+    cli = out.read_text(encoding="utf-8")
+    assert '<html lang="en">' in cli and "Shipped model" in cli and "Settings" in cli and "Dataset" in cli
+    assert not re.search(r"[\u4e00-\u9fff]", cli)  # no Chinese in the CLI's page

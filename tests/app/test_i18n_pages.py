@@ -29,6 +29,8 @@ TITLES = {  # page -> its heading in English and Chinese; one page a line, under
     # option forms (h19-options)
     #
     # explore, compare, class, gallery export (h19-explore)
+    "app_pages/compare.py": ("Compare runs", "对比训练记录"),
+    "app_pages/explore.py": ("Explore a trained generator", "探索训练好的生成器"),
     "app_pages/class_view.py": ("Class", "课堂"),
     #
     # 2-D lab (h19-toylab)

@@ -31,6 +31,8 @@ PAGES = {  # one page a line, under its area
     # option forms (h19-options)
     #
     # explore, compare, class, gallery export (h19-explore)
+    "compare": "对比训练记录",
+    "explore": "探索训练好的生成器",
     "class_view": "课堂",
     #
     # 2-D lab (h19-toylab)
