@@ -67,7 +67,8 @@ def _chosen() -> None:
 if ("lesson_pick" not in st.session_state or (asked and asked != st.session_state.lesson_pick)
         or st.session_state.lesson_pick not in ids):  # a draft was picked, then drafts hidden again
     st.session_state.lesson_pick = asked or ids[0]
-lesson_id = st.selectbox(_("Lesson"), ids, key="lesson_pick", format_func=titles.get, on_change=_chosen)
+lesson_id = st.selectbox(_("Lesson"), ids, key="lesson_pick", format_func=titles.get, on_change=_chosen,
+                         placeholder=_("Choose an option"))
 lesson = get_lesson(lesson_id)
 if st.query_params.get("lesson") != lesson_id:
     st.query_params["lesson"] = lesson_id

@@ -52,10 +52,13 @@ def with_run(streamlit_server):
     return d
 
 
-# the text of the sidebar and the page, less Material icons (an icon is drawn from its name: "school")
+# the text of the sidebar and the page, less Material icons (an icon is drawn from its name: "school"; an
+# alert's and an expander's icons have test ids of their own), formulas (KaTeX draws "log", "max" as text) and
+# inline code (an id or a command, as tests/i18n_words.py leaves out `...` in AppTest's text)
 SHOWN_JS = """els => els.map(el => {
   const copy = el.cloneNode(true);
-  copy.querySelectorAll('[data-testid="stIconMaterial"], style, script').forEach(e => e.remove());
+  copy.querySelectorAll('[data-testid="stIconMaterial"], [data-testid="stAlertDynamicIcon"], ' +
+                        '[data-testid="stExpanderIcon"], .katex, code, style, script').forEach(e => e.remove());
   copy.querySelectorAll('*').forEach(e => e.insertAdjacentText('afterend', '\\n'));
   return copy.textContent;
 }).join('\\n')"""
