@@ -99,7 +99,8 @@ def _build(cfg: TrainConfig) -> ToyLab | None:
 if form_error:
     st.error(_("{error} (the lab keeps its last valid settings)").format(error=tr(form_error)) if lab is not None
              else tr(form_error))
-    st.button(_("Use the ring-of-8 lab preset"), on_click=_use_lab_preset, icon=":material/restart_alt:")
+    st.button(_("Use the ring-of-8 lab preset"), on_click=_use_lab_preset, icon=":material/restart_alt:",
+              key="lab_ring8")
 if cfg is not None and (lab is None or lab.cfg != cfg):
     if lab is not None:
         st.toast(_("Settings changed: the lab restarted at step 0."), icon=":material/restart_alt:")
