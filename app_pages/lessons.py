@@ -105,8 +105,9 @@ st.markdown(_("**What you will see:** {goal}").format(goal=tr(lesson.goal)))
 # one screen; a click opens it again.
 with st.expander(_("Why it happens, with the formula"), expanded=not run_ids, icon=":material/function:"):
     st.markdown(tr(lesson.explanation))
-    st.caption(_("Students may change: {knobs} (on the Train page).").format(
-        knobs=_(", ").join(_("{label} (`{id}`)").format(label=tr(OPTIONS.label(k)), id=k) for k in lesson.knobs)))
+    if lesson.knobs:  # a walk lesson has none: it trains nothing
+        st.caption(_("Students may change: {knobs} (on the Train page).").format(
+            knobs=_(", ").join(_("{label} (`{id}`)").format(label=tr(OPTIONS.label(k)), id=k) for k in lesson.knobs)))
 st.markdown(_("**Expected:** {expected}").format(expected=tr(lesson.expected)))
 
 # ---------------------------------------------------------------------------- steps
@@ -125,6 +126,27 @@ def _go(k: int) -> None:
 back, nxt, _spare = st.columns([1, 1, 6])
 back.button(_("Back"), disabled=step <= 1, on_click=_go, args=(step - 1,), key="lesson_back")
 nxt.button(_("Next"), disabled=step >= n_steps, on_click=_go, args=(step + 1,), key="lesson_next")
+
+# ---------------------------------------------------------------------------- questions
+def _questions() -> None:
+    st.subheader(_("Questions"))
+    shown = st.session_state.setdefault("lesson_answers", set())
+    for i, q in enumerate(lesson.questions):
+        key = f"{lesson.id}:{i}"
+        st.markdown(f"**{i + 1}.** {tr(q.question)}")
+        if key in shown:
+            st.success(tr(q.answer))
+        elif st.button(_("Show the answer"), key=f"answer_{key}"):
+            shown.add(key)
+            st.rerun()
+
+
+if lesson.walk is not None:  # a walk through a shipped model: nothing to train, so no runs (ui/lesson_walk.py)
+    from ui.lesson_walk import walk_section
+
+    walk_section(lesson)
+    _questions()
+    st.stop()
 
 # ---------------------------------------------------------------------------- runs
 seed_col, steps_col, run_col, _spare = st.columns([2, 2, 2, 2], vertical_alignment="bottom")
@@ -243,13 +265,4 @@ if run_ids:
         _panel(False)
 
 # ---------------------------------------------------------------------------- questions
-st.subheader(_("Questions"))
-shown = st.session_state.setdefault("lesson_answers", set())
-for i, q in enumerate(lesson.questions):
-    key = f"{lesson.id}:{i}"
-    st.markdown(f"**{i + 1}.** {tr(q.question)}")
-    if key in shown:
-        st.success(tr(q.answer))
-    elif st.button(_("Show the answer"), key=f"answer_{key}"):
-        shown.add(key)
-        st.rerun()
+_questions()

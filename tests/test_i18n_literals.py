@@ -29,6 +29,7 @@ TRANSLATED = [  # one file a line, under its area (so branches converting two ar
     "ui/data_form.py",
     "ui/history.py",
     "ui/draw_points.py",
+    "ui/lesson_walk.py",
     # lessons (h19-lessons)
     "app_pages/lessons.py",
     "ui/ab_charts.py",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gan_core.lessons.checks as checks
 from gan_core.lessons.format import Lesson, Question, Setup, Step
 from gan_core.lessons.images import IMAGE_LESSONS
+from gan_core.lessons.walks import WALK_LESSONS
 
 # The ring8 presets' MLP at width 32 instead of 128 (G 32-64-128, D 128-64): about 10 ms a step on one
 # core instead of 34 (batch 256; measured with cProfile: the matrix products of the wide layers were the
@@ -375,6 +376,7 @@ LESSONS: tuple[Lesson, ...] = (
 
 
 LESSONS = LESSONS + IMAGE_LESSONS  # the image lessons (gan_core/lessons/images.py)
+LESSONS = LESSONS + WALK_LESSONS  # walks through a shipped model, nothing trained (gan_core/lessons/walks.py)
 
 
 def lessons(*, drafts: bool = True) -> tuple[Lesson, ...]:

@@ -9,6 +9,6 @@ from gan_core.lessons.catalogue import lessons
 
 def run_lessons(args: argparse.Namespace) -> int:
     for lesson in lessons():  # action "list" is the only one
-        ab = "A/B" if len(lesson.setups) == 2 else "   "
-        print(f"{lesson.id:24s} {ab}  {lesson.title}" + (f"  [draft: {lesson.draft}]" if lesson.draft else ""))
+        ab = "A/B" if len(lesson.setups) == 2 else "walk" if lesson.walk is not None else "   "
+        print(f"{lesson.id:24s} {ab:4s} {lesson.title}" + (f"  [draft: {lesson.draft}]" if lesson.draft else ""))
     return 0

@@ -58,6 +58,20 @@ class Setup:
 
 
 @dataclass(frozen=True)
+class Walk:
+    """A lesson that trains nothing: a walk through a shipped generator's latent space (gan_core/lessons/walks.py).
+
+    The lesson's seed s gives the two ends, the z of seed s and of seed s + 1 (as the Explore page's
+    Interpolation view draws them with Seed A = s, Seed B = s + 1), and the walk has `frames` images from one
+    to the other, once along the straight line (lerp) and once along the great circle (slerp). Its check reads
+    per-frame columns of both paths (RunResult "linear" and "slerp") instead of a run's metrics.
+    """
+
+    model: str  # a shipped model in pretrained/ (gan_core.pretrained)
+    frames: int = 16
+
+
+@dataclass(frozen=True)
 class Step:
     text: str  # markdown: "Now look at D(x) and D(G(z))"
     points_at: str = ""  # the chart or control it is about (a key of gan_core.lessons.format.TARGETS)
@@ -81,6 +95,9 @@ TARGETS = {
     "alarms": "the alarms under the charts",
     "run": "the Run button",
     "verdict": "the check's verdict",
+    "walk": "the two strips of the walk (straight line above, great circle below)",
+    "walk_charts": "the charts along the walk (the latent's norm, the distance from the average image)",
+    "explore": "the Explore page's Interpolation view (Seed A, Seed B, Steps, Path: linear or slerp)",
 }
 
 
@@ -90,7 +107,7 @@ class Lesson:
     title: str
     goal: str  # one sentence: what the class will see
     explanation: str  # markdown with LaTeX ($...$): why it happens, the formula
-    setups: tuple[Setup, ...]  # one, or two for an A/B comparison (same seed)
+    setups: tuple[Setup, ...]  # one, or two for an A/B comparison (same seed); none for a walk
     knobs: tuple[str, ...]  # TrainConfig fields the students may change
     steps: tuple[Step, ...]
     expected: str  # the observation the check looks for
@@ -102,9 +119,16 @@ class Lesson:
     # >= 4 of 5 seeds within 2 minutes of one core (bench/lessons.py). A draft stays in the catalogue so
     # it can be measured and tuned; the page hides it unless asked and says this text above it.
     draft: str = ""
+    # A walk through a shipped model's latent space instead of training runs (then `setups` is empty): the
+    # page draws the walk at once and the check reads it (gan_core/lessons/walks.py).
+    walk: Walk | None = None
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "_declared_in", _declaring_module())  # not a field: see declared_in
-        if not 1 <= len(self.setups) <= 2:
+        if self.walk is not None:
+            if self.setups:
+                raise ValueError(f"lesson {self.id}: a walk lesson trains nothing, so it has no setups")
+        elif not 1 <= len(self.setups) <= 2:
             raise ValueError(f"lesson {self.id}: one or two setups, not {len(self.setups)}")
         fields = set(TrainConfig.__dataclass_fields__)
         for k in self.knobs:

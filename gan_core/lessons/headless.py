@@ -12,10 +12,15 @@ from gan_core.lessons.format import Lesson, RunResult, Verdict
 
 def run_lesson(lesson: Lesson, seed: int, root: str | Path, **changes: Any) -> tuple[Verdict, float]:
     """Train each setup of `lesson` with `seed` (and config `changes`, e.g. device="cpu") under `root`;
-    return the check's verdict and the wall time of all its runs together."""
+    return the check's verdict and the wall time of all its runs together. A walk lesson trains nothing: its
+    walk (gan_core/lessons/walk_run.py) is computed for `seed`, and `root` and `changes` are not used."""
+    t0 = time.perf_counter()
+    if lesson.walk is not None:
+        from gan_core.lessons.walk_run import run_walk
+
+        return lesson.check(run_walk(lesson.walk, seed).runs), time.perf_counter() - t0
     from gan_core.run import TrainingRun
 
-    t0 = time.perf_counter()
     results = {}
     for s in lesson.setups:
         run = TrainingRun(s.config(seed=seed, **changes), Path(root) / f"{lesson.id}-{s.label}-{seed}")
