@@ -32,3 +32,15 @@ def test_walk_lesson_walks_and_judges(app):
     assert len(at.get("image")) == 2 and len(at.get("plotly_chart")) == 1
     at.button(key="answer_latent-walk:0").click().run()
     assert any("orthogonal" in s.value for s in at.success)
+
+
+def test_walk_verdict_in_chinese(app):
+    """The walk's verdict (Msgs from gan_core.lessons.walks) and the section's labels come from the catalogue."""
+    app.query_params["lesson"] = "latent-walk"
+    app.query_params["lang"] = "zh"
+    at = app.run()
+    at.button(key="lesson_walk_go").click().run()
+    assert not at.exception
+    assert any("现象出现了" in s.value and "大圆" in s.value and "G 的平均图像" in s.value for s in at.success), \
+        [s.value for s in at.success]
+    assert len(at.get("image")) == 2
