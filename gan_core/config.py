@@ -426,7 +426,7 @@ class TrainConfig:
         "`tensorboard --logdir runs` (needs: pip install tensorboard)."
     ))
     # --- speed (gan_core.accel): how the nets compute, never what
-    precision: str = opt("auto", "Precision", group="size", choices=("auto", "fp32", "bf16", "fp16"), help=(
+    precision: str = opt("auto", "Numeric precision", group="size", choices=("auto", "fp32", "bf16", "fp16"), help=(
         "Number format of the forward and backward passes. auto = bf16 on a GPU that has it (fp16 with loss "
         "scaling on older GPUs) and for DCGANs on a CPU with AMX-BF16 units, fp32 elsewhere. bf16/fp16 autocast "
         "computes convolutions and matrix products in 16 bits while weights, optimiser state, losses and gradient"

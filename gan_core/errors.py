@@ -7,10 +7,16 @@ that config's validation reads (the import cycle this module breaks).
 
 from __future__ import annotations
 
+from gan_core.messages import Msg
+
 
 class ConfigError(ValueError):
-    """A configuration value is not allowed. `field` names the offending field."""
+    """A configuration value is not allowed. `field` names the offending field.
+
+    Its message is a Msg ("{field}: {message}"), so the UI shows it translated (`ui.i18n.tr(error)`,
+    which translates `message` too when that is a Msg); str(error) is the English sentence the CLI prints."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
+        super().__init__(Msg("{field}: {message}", field=field, message=message))
         self.field = field
+        self.message = message

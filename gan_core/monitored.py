@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from gan_core.config import MONITORED
+from gan_core.messages import Msg
 
 LOSSES = ("d_loss", "g_loss")  # logged in every row
 IMAGE_SCORES = ("fd_clf", "kid_clf", "precision", "recall")
@@ -44,22 +45,29 @@ def logged_metrics(kind: str, *, scoring: bool, modes_known: bool) -> tuple[str,
     return (*IMAGE_SCORES, *LOSSES)
 
 
-def logged_error(monitor: str, kind: str, *, scoring: bool, modes_known: bool, needed_by: str) -> str | None:
-    """Why `monitor` would never be logged by this config (None: it will be). `needed_by` names what
-    watches it ("schedule 'plateau'", "early_stop 3") for the message."""
+def logged_error(monitor: str, kind: str, *, scoring: bool, modes_known: bool, needed_by: str) -> Msg | None:
+    """Why `monitor` would never be logged by this config (None: it will be), a Msg the UI translates.
+    `needed_by` names what watches it ("schedule 'plateau'", "early_stop 3", a Msg or plain) for the message."""
     metric = resolve(monitor, kind)
     allowed = logged_metrics(kind, scoring=scoring, modes_known=modes_known)
     if metric in allowed:
         return None
-    shown = f"{metric!r}" + (" (what 'auto' watches for this data)" if monitor == "auto" else "")
+    shown = Msg("{metric!r} (what 'auto' watches for this data)", metric=metric) if monitor == "auto" \
+        else Msg.literal(repr(metric))
     if not scoring and metric not in LOSSES:
-        why = "scores are computed only when score_every > 0, and it is 0"
+        why = Msg("scores are computed only when score_every > 0, and it is 0")
     elif kind == "points" and metric in MODE_SCORES:
-        why = "mode coverage needs a named toy mixture whose modes are known (ring8, grid25, ...)"
+        why = Msg("mode coverage needs a named toy mixture whose modes are known (ring8, grid25, ...)")
+    elif metric in POINT_SCORES + MODE_SCORES:
+        why = Msg("it is a score of 2-D points")
     else:
-        why = f"it is a score of {'2-D points' if metric in POINT_SCORES + MODE_SCORES else 'images'}"
-    return (f"{needed_by} watches {shown}, which this run never logs: {why}. Allowed with these settings: "
-            f"{', '.join(allowed)}" + ("" if scoring else " (or turn scoring on with score_every > 0)"))
+        why = Msg("it is a score of images")
+    if scoring:
+        return Msg("{needed_by} watches {shown}, which this run never logs: {why}. Allowed with these settings: "
+                   "{allowed}", needed_by=needed_by, shown=shown, why=why, allowed=", ".join(allowed))
+    return Msg("{needed_by} watches {shown}, which this run never logs: {why}. Allowed with these settings: "
+               "{allowed} (or turn scoring on with score_every > 0)", needed_by=needed_by, shown=shown, why=why,
+               allowed=", ".join(allowed))
 
 
 @dataclass

@@ -12,6 +12,12 @@ PROPER_NAMES = {
     "pyav", "ffmpeg", "wheel",
     "gan", "gans", "dcgan", "cdcgan", "stylegan", "wgan", "gp", "pacgan", "pac", "r1", "fid", "kid", "is", "inception",
     "ema", "mlp", "mlps", "lite", "kl", "js", "ln", "tanh", "std", "kullback", "leibler", "jensen", "shannon",
+    # methods, number formats and libraries named in the options' help (h19-options; more below, the lessons')
+    "diffaugment", "adain", "gman", "pggan", "stylegan2", "sagan", "biggan", "sgd", "softmax", "bf16", "fp16", "fp32",
+    "amx", "cudnn", "tensorboard",
+    # authors of the papers cited there (Goodfellow et al. 2014 -> Goodfellow 等人，2014)
+    "goodfellow", "arjovsky", "gulrajani", "karras", "mescheder", "lin", "heusel", "durugkar", "zhao", "kahng",
+    "mirza", "osindero", "mao", "lim", "ye", "kingma", "ba", "tieleman", "hinton", "smith",
     # datasets and their sources
     "mnist", "fashion", "fmnist", "kmnist", "cifar", "cifar10", "digits", "ring8", "grid25", "moons", "spiral",
     "swiss", "roll", "gaussian", "scikit", "learn", "sklearn", "torchvision", "idx", "debian", "python",

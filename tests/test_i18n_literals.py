@@ -36,6 +36,9 @@ TRANSLATED = [  # one file a line, under its area (so branches converting two ar
     # train page (h19-train)
     #
     # option forms (h19-options)
+    "ui/config_form.py",
+    "ui/option_widgets.py",
+    "ui/init_form.py",
     #
     # explore, compare, class, gallery export (h19-explore)
     "app_pages/compare.py",

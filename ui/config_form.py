@@ -1,6 +1,7 @@
 """The training form: widgets that build a TrainConfig. Labels, help texts, ranges and choices come
 from each option's declaration in gan_core.config (select boxes list the registries), so adding an
-option needs no change here."""
+option needs no change here. Everything it shows is in the session's language (ui.i18n); the widget
+keys are the option ids, so switching the language keeps the form's values."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from gan_core.engine import resolve_device
 from gan_core.init_from import preflight as preflight_init
 from gan_core.optim import SCHEDULES, lr_curve
 from ui.data_form import DATA_FIELDS, dataset_form, set_dataset_state
+from ui.i18n import _, tr
 from ui.init_form import transfer_form
 from ui.option_widgets import changed_in, current_values, option_group, option_widget, range_errors
 
@@ -60,34 +62,36 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
 
     `key` prefixes the session-state key of every widget: a page with its own prefix (the 2-D lab:
     "lab_") keeps its own values. (One key drawn by two pages is reset to the widget's default when
-    the user switches pages.) `presets`: the preset names offered (all by default)."""
+    the user switches pages.) `presets`: the preset names offered (all by default). The error is
+    in the session's language (the core's ConfigError, a Msg, translated here)."""
     _init(key, default_preset)
-    st.selectbox("Preset", presets or list(PRESETS), key=_preset_key(key), format_func=lambda k: PRESETS[k].label,
-                 on_change=_on_preset, args=(key,),
-                 help="Known-good settings; choosing one fills the form, and every field stays editable.")
+    st.selectbox(_("Preset"), presets or list(PRESETS), key=_preset_key(key),
+                 format_func=lambda k: tr(PRESETS[k].label), on_change=_on_preset, args=(key,),
+                 help=_("Known-good settings; choosing one fills the form, and every field stays editable."))
     data_values, data_error = dataset_form(key, st.session_state.get(key + "data_dir", "data"))
     option_widget("arch", key)  # the choices of the form come from the registries (gan_core.options)
-    with st.expander("Model options", expanded=changed_in("model", key, skip=("arch",))):
+    with st.expander(_("Model options"), expanded=changed_in("model", key, skip=("arch",))):
         option_group("model", key, skip=("arch",))  # depth, normalisation, conditioning, ...
     option_widget("loss", key)
-    with st.expander("Regularisation", expanded=changed_in("regularisation", key, skip=("loss",))):
+    with st.expander(_("Regularisation"), expanded=changed_in("regularisation", key, skip=("loss",))):
         option_group("regularisation", key, skip=("loss",))
 
-    st.markdown("**Optimisation**")
+    st.markdown("**{}**".format(_("Optimisation")))
     option_group("optimisation", key)  # optimiser and learning rate of G and D, betas, D steps
     option_widget("schedule", key)
     option_group("schedule", key, skip=("schedule",))  # the parameters of the chosen schedule only
     option_group("size", key)  # latent size, width, batch size, steps
-    with st.expander("Transfer learning (start from a checkpoint)", expanded=changed_in("transfer", key)):
+    with st.expander(_("Transfer learning (start from a checkpoint)"), expanded=changed_in("transfer", key)):
         transfer_form(key)  # init_from (a shipped model, a run's checkpoint, an upload), the nets, frozen blocks
-    c1, _ = st.columns(2)
+    c1, _c2 = st.columns(2)
     option_widget("seed", key, c1)
     option_widget("device", key)
     try:
-        st.caption(f"Training will run on **{resolve_device(st.session_state[key + 'device'])}**.")
+        device = resolve_device(st.session_state[key + "device"])
+        st.caption(_("Training will run on **{device}**.").format(device=device))
     except RuntimeError as e:
-        st.caption(f":red[{e}]")
-    with st.expander("Logging"):
+        st.caption(f":red[{tr(e)}]")
+    with st.expander(_("Logging")):
         for f in ("log_every", "sample_every", "n_fixed", "checkpoint_every_s", "data_dir"):
             option_widget(f, key)
 
@@ -95,15 +99,17 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
     values.update(data_values)
     number_errors = range_errors(key)  # every number of the form, each also shown under its box
     if number_errors:  # each is also shown under its box
-        return None, number_errors[0] + (f" ({len(number_errors) - 1} more below their boxes)"
-                                         if len(number_errors) > 1 else "")
+        if len(number_errors) == 1:
+            return None, number_errors[0]
+        return None, _("{first} ({n} more below their boxes)").format(first=number_errors[0],
+                                                                      n=len(number_errors) - 1)
     try:
         cfg = validate_config(TrainConfig(**values))
         preflight_init(cfg)  # init_from: a checkpoint whose layers fit, freeze K within the net's blocks
     except ConfigError as e:
-        return None, str(e)
+        return None, tr(e)
     if data_error:  # a path source without a file, or a path outside the data root
-        return None, data_error
+        return None, tr(data_error)
     dir_error = data_dir_error(cfg.data_dir)
     if dir_error:
         return None, dir_error
@@ -120,10 +126,11 @@ def data_dir_error(data_dir: str) -> str | None:
         given = Path(data_dir)
         resolved = (given if given.is_absolute() else Path.cwd() / given).resolve()
     except (ValueError, OSError) as e:  # e.g. a NUL character
-        return f"data_dir: {data_dir!r} is not a usable path ({e}). Allowed: 'data' or a folder inside {root}."
+        return _("data_dir: {path!r} is not a usable path ({error}). Allowed: 'data' or a folder inside {root}."
+                 ).format(path=data_dir, error=e, root=root)
     if not resolved.is_relative_to(root):
-        return (f"data_dir: {data_dir!r} resolves to {resolved}, outside the data root {root}. Allowed: 'data' "
-                f"or a folder inside {root}.")
+        return _("data_dir: {path!r} resolves to {resolved}, outside the data root {root}. Allowed: 'data' or a "
+                 "folder inside {root}.").format(path=data_dir, resolved=resolved, root=root)
     return None
 
 
@@ -132,5 +139,5 @@ def lr_preview(cfg_dict: dict) -> tuple[list[int], list[float], list[float]]:
     """(steps, lr_g, lr_d) of the chosen schedule, from the real torch scheduler."""
     params = {f: cfg_dict[f] for f in SCHEDULES.get(cfg_dict["schedule"]).params}
     s, g = lr_curve(cfg_dict["schedule"], cfg_dict["lr_g"], steps=cfg_dict["steps"], **params)
-    _, d = lr_curve(cfg_dict["schedule"], cfg_dict["lr_d"], steps=cfg_dict["steps"], **params)
+    _steps, d = lr_curve(cfg_dict["schedule"], cfg_dict["lr_d"], steps=cfg_dict["steps"], **params)
     return s, g, d

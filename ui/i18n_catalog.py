@@ -10,9 +10,11 @@ Messages come from two places, both through Babel's API:
 - the source: `_("...")`, `ngettext("...", "...", n)` in the app (app.py, app_pages/, ui/) and
   `Msg("...")` in gan_core (Babel's Python extractor, with those names as keywords);
 - registries whose text the UI shows as it is: the datasets' labels and help, the labels and help of
-  the options the translated pages show, the metric labels (ui/metric_labels.py), the shipped model
-  cards' titles. They are read by importing the registries, so an entry added there reaches the
-  catalogue at the next update without marking it.
+  every training option (gan_core.config) and of every choice of the component registries (losses,
+  architectures, normalisations, conditioning, noise, DiffAugment, optimisers, schedules), the presets'
+  labels, the metric labels (ui/metric_labels.py), the shipped model cards' titles. They are read by
+  importing the registries, so an entry added there reaches the catalogue at the next update without
+  marking it.
 
 There is no compile step: ui/i18n.py compiles a .po in memory when a process first needs it (so no
 binary .mo file is committed or can go stale). `pybabel compile -d ui/locales` still works for tools
@@ -36,8 +38,10 @@ POT = LOCALES_DIR / "messages.pot"
 TRANSLATED = ("zh",)  # every language but the source language (English)
 SOURCES = ("app.py", "app_pages/**/*.py", "ui/**/*.py", "gan_core/**/*.py")
 KEYWORDS = {"_": None, "ngettext": (1, 2), "Msg": None}
-# Options whose label and help the translated pages show (the dataset chooser); grows as pages are converted.
-SHOWN_OPTIONS = ("dataset", "resolution", "channels", "fit", "hflip")
+# The file that declares each component registry's entries (their place in the catalogue).
+REGISTRY_FILES = {"arch": "gan_core/models", "norm": "gan_core/models", "conditioning": "gan_core/models",
+                  "noise": "gan_core/noise.py", "loss": "gan_core/losses.py", "diffaug": "gan_core/regularizers.py",
+                  "optimiser": "gan_core/optim.py", "schedule": "gan_core/optim.py"}
 
 
 def source_messages() -> Iterator[tuple[str | tuple[str, str], str, int, list[str]]]:
@@ -56,8 +60,8 @@ def registry_messages() -> Iterator[tuple[str, str, str]]:
     """(text, where it comes from, the file that declares it) of the registry entries the app shows
     through ui.i18n.tr(). The file is the entry's location in the catalogue, which keeps each
     registry's messages together (see _write)."""
-    from gan_core import components  # noqa: F401  (registers every dataset)
-    from gan_core.config import OPTIONS
+    from gan_core.components import REGISTRIES  # (registers every dataset and component)
+    from gan_core.config import OPTIONS, PRESETS
     from gan_core.data import DATASETS
     from gan_core.pretrained import list_pretrained
     from ui.metric_labels import LABELS
@@ -65,9 +69,17 @@ def registry_messages() -> Iterator[tuple[str, str, str]]:
     for name in DATASETS.names():
         yield DATASETS.label(name), f"DATASETS[{name}].label", "gan_core/data"
         yield DATASETS.help(name), f"DATASETS[{name}].help", "gan_core/data"
-    for name in SHOWN_OPTIONS:
+    for name in OPTIONS.names():  # every option: the training form, the 2-D lab, the data chooser, Compare
         yield OPTIONS.label(name), f"OPTIONS[{name}].label", "gan_core/config.py"
         yield OPTIONS.help(name), f"OPTIONS[{name}].help", "gan_core/config.py"
+    for name, p in PRESETS.items():
+        yield p.label, f"PRESETS[{name}].label", "gan_core/config.py"
+    for kind, reg in REGISTRIES.items():  # the choices of the select boxes (the datasets are above)
+        if kind == "dataset":
+            continue
+        for name in reg.names():
+            yield reg.label(name), f"{kind}[{name}].label", REGISTRY_FILES.get(kind, "gan_core/components.py")
+            yield reg.help(name), f"{kind}[{name}].help", REGISTRY_FILES.get(kind, "gan_core/components.py")
     for key, m in LABELS.items():
         yield m.label, f"metric_labels[{key}].label", "ui/metric_labels.py"
         if m.help:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -18,6 +19,7 @@ from gan_core.options import all_options
 from gan_core.pretrained import list_pretrained
 from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, list_runs, runs_root
 from ui.class_mode import listed
+from ui.i18n import _, tr
 from ui.option_widgets import option_group
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # a checkpoint larger than this is refused (the server keeps the file)
@@ -26,25 +28,31 @@ MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # a checkpoint larger than this is refused
 def init_sources() -> dict[str, str]:
     """init_from value -> label: none, the shipped models, the runs that have a checkpoint (on a class
     server a student's own runs only: ui/class_mode.py)."""
-    fixed, runs = _sources(str(runs_root()))
-    return {**fixed, **{r["path"]: r["label"] for r in listed(runs)}}
+    shipped, runs = _sources(str(runs_root()))
+    out = {"": _("none: random initialisation")}
+    for path, title, name in shipped:
+        out[path] = _("shipped: {title} ({name}, G only)").format(title=tr(title), name=name)
+    for r in listed(runs):
+        out[r["path"]] = _("run: {name} ({id}, G and D, step {step})").format(name=r["name"], id=r["id"],
+                                                                              step=r["step"])
+    return out
 
 
 @st.cache_data(ttl=5, max_entries=8, show_spinner=False)
-def _sources(root_text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+def _sources(root_text: str) -> tuple[list[tuple[str, str, str]], list[dict[str, Any]]]:
     """The listing behind init_sources, read at most every 5 s (every change of the form reruns the page,
-    and a class server has many runs): the fixed choices, and {id, owner, path, label} of each run."""
-    out = {"": "none: random initialisation"}
-    for card in list_pretrained():
-        out[str(PRETRAINED_DIR / card.file)] = f"shipped: {card.title} ({card.name}, G only)"
+    and a class server has many runs): (path, title, name) of each shipped model, and {id, owner, path,
+    name, step} of each run with a checkpoint. No label here: the cache is shared by every session, and
+    each session reads its own language."""
+    shipped = [(str(PRETRAINED_DIR / card.file), card.title, card.name) for card in list_pretrained()]
     root = Path(root_text)
     runs = []
     for run in list_runs(root):
         last = root / str(run.get("id")) / "checkpoints" / "last.safetensors"
         if last.is_file():
-            label = f"run: {run.get('name') or run['id']} ({run['id']}, G and D, step {run.get('step')})"
-            runs.append({"id": str(run["id"]), "owner": run.get("owner"), "path": str(last), "label": label})
-    return out, runs
+            runs.append({"id": str(run["id"]), "owner": run.get("owner"), "path": str(last),
+                         "name": run.get("name") or run["id"], "step": run.get("step")})
+    return shipped, runs
 
 
 def save_upload(data: bytes, filename: str) -> Path:
@@ -61,20 +69,20 @@ def save_upload(data: bytes, filename: str) -> Path:
 def transfer_form(key: str) -> None:
     """Draw the transfer-learning options with session-state prefix `key`."""
     k = key + "init_from"
-    up = st.file_uploader("Upload a checkpoint (.safetensors)", type=["safetensors"], key=key + "init_upload",
-                          help="A checkpoint of this project (a run's last.safetensors, or an exported model): "
-                          "it becomes the choice below.")
+    up = st.file_uploader(_("Upload a checkpoint (.safetensors)"), type=["safetensors"], key=key + "init_upload",
+                          help=_("A checkpoint of this project (a run's last.safetensors, or an exported model): "
+                                 "it becomes the choice below."))
     if up is not None and st.session_state.get(key + "init_upload_id") != up.file_id:
         try:
             st.session_state[k] = str(save_upload(up.getvalue(), up.name))
             st.session_state[key + "init_upload_id"] = up.file_id
         except CheckpointError as e:
-            st.error(str(e))
+            st.error(tr(e))
     sources = init_sources()
     current = st.session_state.get(k, "")
     if current not in sources:  # an upload, or a path from a loaded config or the command line
-        sources[current] = f"file: {current}"
+        sources[current] = _("file: {path}").format(path=current)
     opts = all_options()
-    st.selectbox(opts.label("init_from"), list(sources), format_func=sources.get, key=k,
-                 help=opts.help("init_from"))
+    st.selectbox(tr(opts.label("init_from")), list(sources), format_func=sources.get, key=k,
+                 help=tr(opts.help("init_from")))
     option_group("transfer", key, skip=("init_from",))

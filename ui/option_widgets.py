@@ -5,6 +5,10 @@ label, range and help text without any change here or in the page.
 Options that do not matter for the current values (the clipping constant without WGAN, SGD's
 momentum with Adam, ...) are not drawn, but keep their value, so switching back restores it.
 
+Labels, help texts, choice labels and the messages under the boxes are shown in the session's
+language (ui.i18n: the option and registry texts are catalogue entries, ui/i18n_catalog.py); widget
+keys are the option ids, so switching the language keeps every value.
+
 Number boxes have no min/max: with them, the browser only turned an out-of-range entry red and
 sent the previous value, so a run trained with a number the user had not chosen. Instead the
 typed value reaches `range_error`, which puts the allowed range under the box, and the form's
@@ -22,7 +26,8 @@ from typing import Any
 import streamlit as st
 
 from gan_core.config import TrainConfig
-from gan_core.options import all_options, choice_help, choice_label, choice_names, fields_in, is_relevant
+from gan_core.options import all_options, choice_help, choice_label, choice_names, fields_in, is_relevant, registry_of
+from ui.i18n import _, tr
 
 DEFAULTS = TrainConfig()
 FIELD_TYPES = {f.name: type(getattr(DEFAULTS, f.name)) for f in dataclasses.fields(TrainConfig)}
@@ -41,21 +46,28 @@ def keep(widget_key: str) -> None:
 
 def number_error(label: str, value: Any, lo: float, hi: float, integer: bool, *, lo_open: bool = False,
                  hi_open: bool = False) -> str | None:
-    """What is wrong with a number typed into a box (None when it is allowed), saying what is."""
+    """What is wrong with a number typed into a box (None when it is allowed), saying what is, in the
+    session's language (`label` as given: the caller translates it)."""
     if integer:
-        allowed = f"a whole number from {int(lo):,} to {int(hi):,}"
-    elif lo_open or hi_open:
-        allowed = (f"a number {'above' if lo_open else 'from'} {lo:g} and {'below' if hi_open else 'at most'} "
-                   f"{hi:g}")
+        allowed = _("a whole number from {lo:,} to {hi:,}").format(lo=int(lo), hi=int(hi))
+    elif lo_open and hi_open:
+        allowed = _("a number above {lo:g} and below {hi:g}").format(lo=lo, hi=hi)
+    elif lo_open:
+        allowed = _("a number above {lo:g} and at most {hi:g}").format(lo=lo, hi=hi)
+    elif hi_open:
+        allowed = _("a number from {lo:g} and below {hi:g}").format(lo=lo, hi=hi)
     else:
-        allowed = f"a number from {lo:g} to {hi:g}"
+        allowed = _("a number from {lo:g} to {hi:g}").format(lo=lo, hi=hi)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return f"{label}: {value!r} is not a number; allowed: {allowed}."
+        return _("{label}: {value!r} is not a number; allowed: {allowed}.").format(label=label, value=value,
+                                                                                   allowed=allowed)
     if integer and not float(value).is_integer():
-        return f"{label}: {value:g} is not a whole number; allowed: {allowed}."
+        return _("{label}: {value:g} is not a whole number; allowed: {allowed}.").format(label=label, value=value,
+                                                                                         allowed=allowed)
     if value < lo or value > hi or (lo_open and value <= lo) or (hi_open and value >= hi):
         shown = f"{int(value):,}" if integer else f"{value:g}"  # a seed reads 2,147,483,648, not 2.14748e+09
-        return f"{label}: {shown} is out of range; allowed: {allowed}."
+        return _("{label}: {value} is out of range; allowed: {allowed}.").format(label=label, value=shown,
+                                                                                 allowed=allowed)
     return None
 
 
@@ -65,7 +77,7 @@ def range_error(field: str, value: Any) -> str | None:
     opt = opts.get(field)
     if opt.lo is None or opt.hi is None or opt.choices is not None:
         return None
-    return number_error(opts.label(field), value, opt.lo, opt.hi, FIELD_TYPES[field] is int, lo_open=opt.lo_open,
+    return number_error(tr(opts.label(field)), value, opt.lo, opt.hi, FIELD_TYPES[field] is int, lo_open=opt.lo_open,
                         hi_open=opt.hi_open)
 
 
@@ -74,7 +86,7 @@ def option_widget(field: str, key: str, container: Any = st, **kw: Any) -> str |
     that is not allowed gets its message under the box, which is also returned. `kw`: more arguments
     of the widget (`disabled`, `format_func` for choices)."""
     opts = all_options()
-    opt, label, help_text = opts.get(field), opts.label(field), opts.help(field)
+    opt, label, help_text = opts.get(field), tr(opts.label(field)), tr(opts.help(field))
     k = key + field
     kind = FIELD_TYPES[field]
     if k in st.session_state and kind is float and isinstance(st.session_state[k], int) \
@@ -83,9 +95,9 @@ def option_widget(field: str, key: str, container: Any = st, **kw: Any) -> str |
     if opt.choices is not None:
         chosen = st.session_state.get(k, getattr(DEFAULTS, field))
         container.selectbox(label, choice_names(field), key=k, help=help_text,
-                            **{"format_func": partial(choice_label, field), **kw})
+                            **{"format_func": partial(choice_text, field), **kw})
         if choice_help(field, chosen):
-            container.caption(choice_help(field, chosen))
+            container.caption(tr(choice_help(field, chosen)))
     elif kind is bool:
         container.checkbox(label, key=k, help=help_text, **kw)
     elif kind is int:
@@ -101,6 +113,17 @@ def option_widget(field: str, key: str, container: Any = st, **kw: Any) -> str |
             container.error(err)
         return err
     return None
+
+
+def choice_text(field: str, value: Any) -> str:
+    """What a choice box shows for `value`, in the session's language: a registry's label (losses,
+    architectures, schedules, ...), or for a fixed tuple of choices the value itself (an id: fp32,
+    fd_clf, cuda), its words translated (auto, on, off, both, precision, recall)."""
+    if registry_of(field) is not None:
+        return tr(choice_label(field, value))
+    words = {"auto": _("auto"), "on": _("on"), "off": _("off"), "both": _("both"), "precision": _("precision"),
+             "recall": _("recall")}
+    return words.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
 def option_group(group: str, key: str, skip: Iterable[str] = ()) -> list[str]:
