@@ -42,6 +42,7 @@ from gan_core.checkpoint import CheckpointError, check_safetensors_header, read_
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, sample_shape
 from gan_core.losses import LOSSES
+from gan_core.messages import Msg
 from gan_core.models import build_models, model_kwargs, resolve_norms
 from gan_core.models.conditional import ConcatDiscriminator, ConditionalGenerator, PacDiscriminator
 from gan_core.seeding import global_rng
@@ -50,8 +51,8 @@ from gan_core.store import PRETRAINED_DIR
 __all__ = ["InitSource", "block_names", "blocks", "check_init", "freeze", "preflight", "prepare_nets",
            "resolve_init_path"]
 
-ALLOWED = ("a shipped model (pretrained/NAME.safetensors, or NAME), a run directory (runs/ID) or a checkpoint "
-           "file (runs/ID/checkpoints/last.safetensors)")
+ALLOWED = Msg("a shipped model (pretrained/NAME.safetensors, or NAME), a run directory (runs/ID) or a checkpoint "
+              "file (runs/ID/checkpoints/last.safetensors)")  # a Msg, as every refusal here: the UI translates them
 # The settings that decide the layers' shapes: two configs that agree on these build nets that load each other.
 MODEL_FIELDS = ("arch", "latent_dim", "width", "depth", "g_norm", "d_norm", "conditioning", "pac", "spectral_norm",
                 "channels", "resolution")
@@ -111,8 +112,9 @@ def freeze(net: nn.Module, k: int, field_name: str, who: str) -> list[str]:
     units = blocks(net)
     if not 0 <= k < len(units):
         listing = "; ".join(f"{i + 1}: {name}" for i, (name, _) in enumerate(units))
-        raise ConfigError(field_name, f"{who} of this architecture has {len(units)} blocks ({listing}); freeze from 0 "
-                          f"to {len(units) - 1} of them (at least the last must train), got {k}")
+        raise ConfigError(field_name, Msg("{who} of this architecture has {n} blocks ({listing}); freeze from 0 to "
+                                          "{most} of them (at least the last must train), got {k}", who=who,
+                                          n=len(units), listing=listing, most=len(units) - 1, k=k))
     for _name, params in units[:k]:
         for p in params:
             p.requires_grad_(False)
@@ -127,15 +129,17 @@ def resolve_init_path(text: str) -> Path:
     if p.is_dir():
         last = p / "checkpoints" / "last.safetensors"
         if not last.is_file():
-            raise ConfigError("init_from", f"{text}: a directory without checkpoints/last.safetensors, so not a run "
-                              f"directory with a checkpoint; allowed: {ALLOWED}")
+            raise ConfigError("init_from", Msg("{text}: a directory without checkpoints/last.safetensors, so not a "
+                                               "run directory with a checkpoint; allowed: {allowed}", text=text,
+                                               allowed=ALLOWED))
         return last
     if not p.exists() and "/" not in text and "\\" not in text:
         shipped = PRETRAINED_DIR / (text if text.endswith(".safetensors") else text + ".safetensors")
         if shipped.is_file():
             return shipped
     if not p.is_file():
-        raise ConfigError("init_from", f"{text}: no such file or directory; allowed: {ALLOWED}")
+        raise ConfigError("init_from", Msg("{text}: no such file or directory; allowed: {allowed}", text=text,
+                                           allowed=ALLOWED))
     return p
 
 
@@ -153,8 +157,9 @@ class InitSource:
     def read(cls, text: str) -> InitSource:
         path = resolve_init_path(text)
         if path.suffix != ".safetensors":
-            raise ConfigError("init_from", f"{path}: not a checkpoint (a .safetensors file is expected; pickled "
-                              f"weights are never loaded); allowed: {ALLOWED}")
+            raise ConfigError("init_from", Msg("{path}: not a checkpoint (a .safetensors file is expected; pickled "
+                                               "weights are never loaded); allowed: {allowed}", path=str(path),
+                                               allowed=ALLOWED))
         with open(path, "rb") as f:
             head = f.read(16)
         try:
@@ -163,9 +168,11 @@ class InitSource:
             with safe_open(str(path), framework="pt") as f:
                 tensors = {k: f.get_tensor(k) for k in f.keys()}
         except CheckpointError as e:
-            raise ConfigError("init_from", f"not a checkpoint of this project: {e}") from None
+            raise ConfigError("init_from", Msg("not a checkpoint of this project: {error}",
+                                               error=e.args[0] if len(e.args) == 1 else str(e))) from None
         except Exception as e:  # a broken header, a truncated file
-            raise ConfigError("init_from", f"{path}: not a readable checkpoint ({type(e).__name__}: {e})") from None
+            raise ConfigError("init_from", Msg("{path}: not a readable checkpoint ({kind}: {error})", path=str(path),
+                                               kind=type(e).__name__, error=str(e))) from None
         raw = {k[len("train.G_raw."):]: v for k, v in tensors.items() if k.startswith("train.G_raw.")}
         g = raw or {k[2:]: v for k, v in tensors.items() if k.startswith("G.")}
         d = {} if meta.get("g_only") is True else {k[2:]: v for k, v in tensors.items() if k.startswith("D.")}
@@ -175,39 +182,52 @@ class InitSource:
         return self.g if part == "G" else self.d
 
 
-def _differences(src: TrainConfig, cfg: TrainConfig) -> str:
-    diff = [f"{f} {getattr(src, f)!r} (here {getattr(cfg, f)!r})" for f in MODEL_FIELDS
-            if getattr(src, f) != getattr(cfg, f)]
+def _differences(src: TrainConfig, cfg: TrainConfig) -> Msg | str:
+    """'; the checkpoint was trained with arch 'mlp' (here 'dcgan'), ...' ('' when the model settings agree)."""
+    diff = [Msg("{field} {was!r} (here {now!r})", field=f, was=getattr(src, f), now=getattr(cfg, f))
+            for f in MODEL_FIELDS if getattr(src, f) != getattr(cfg, f)]
     try:  # D's batch norm follows the loss: 'auto' drops it with a per-sample gradient penalty (WGAN-GP, R1)
         d_src = resolve_norms(src.arch, src.g_norm, src.d_norm, LOSSES.get(src.loss).d_batchnorm and src.r1_weight == 0)
         d_new = resolve_norms(cfg.arch, cfg.g_norm, cfg.d_norm, LOSSES.get(cfg.loss).d_batchnorm and cfg.r1_weight == 0)
     except KeyError:
         d_src = d_new = None
     if d_src != d_new and src.d_norm == cfg.d_norm == "auto":
-        diff.append(f"D's normalisation {d_src[1]!r} (here {d_new[1]!r}: with loss {cfg.loss!r} and R1 weight "
-                    f"{cfg.r1_weight:g} 'auto' means no batch norm in D, as a per-sample gradient penalty needs)")
+        diff.append(Msg("D's normalisation {was!r} (here {now!r}: with loss {loss!r} and R1 weight {r1:g} 'auto' "
+                        "means no batch norm in D, as a per-sample gradient penalty needs)", was=d_src[1],
+                        now=d_new[1], loss=cfg.loss, r1=cfg.r1_weight))
     if src.dataset != cfg.dataset:
-        diff.append(f"dataset {src.dataset!r} (here {cfg.dataset!r}: its image size and colour channels must match)")
-    return ("; the checkpoint was trained with " + ", ".join(diff)) if diff else ""
+        diff.append(Msg("dataset {was!r} (here {now!r}: its image size and colour channels must match)",
+                        was=src.dataset, now=cfg.dataset))
+    if not diff:
+        return ""
+    listed = diff[0]
+    for d in diff[1:]:  # joined as Msgs, so that each part is translated
+        listed = Msg("{first}, {then}", first=listed, then=d)
+    return Msg("; the checkpoint was trained with {differences}", differences=listed)
 
 
 def _load(net: nn.Module, sd: dict[str, torch.Tensor], who: str, src: InitSource, cfg: TrainConfig) -> None:
     """Copy `sd` into `net`, refusing any key or shape that differs (naming the layer and both shapes)."""
     target = net.state_dict()
     where = f"--init-from {src.path}"
-    allowed = ("Allowed: a checkpoint whose nets have the same layers: the same architecture, latent size, width, "
-               "depth, normalisation, conditioning, PacGAN packing, spectral norm and image size and channels")
+    allowed = Msg("Allowed: a checkpoint whose nets have the same layers: the same architecture, latent size, width, "
+                  "depth, normalisation, conditioning, PacGAN packing, spectral norm and image size and channels")
     for key, t in target.items():
         if key not in sd:
-            raise ConfigError("init_from", f"{where}: {who} has no layer {key!r} {tuple(t.shape)} in the checkpoint"
-                              f"{_differences(src.cfg, cfg)}. {allowed}")
+            raise ConfigError("init_from", Msg("{where}: {who} has no layer {key!r} {shape} in the checkpoint"
+                                               "{differences}. {allowed}", where=where, who=who, key=key,
+                                               shape=tuple(t.shape), differences=_differences(src.cfg, cfg),
+                                               allowed=allowed))
         if tuple(sd[key].shape) != tuple(t.shape):
-            raise ConfigError("init_from", f"{where}: {who}'s layer {key!r} has shape {tuple(sd[key].shape)} in the "
-                              f"checkpoint but {tuple(t.shape)} here{_differences(src.cfg, cfg)}. {allowed}")
+            raise ConfigError("init_from", Msg("{where}: {who}'s layer {key!r} has shape {have} in the checkpoint but "
+                                               "{want} here{differences}. {allowed}", where=where, who=who, key=key,
+                                               have=tuple(sd[key].shape), want=tuple(t.shape),
+                                               differences=_differences(src.cfg, cfg), allowed=allowed))
     extra = sorted(set(sd) - set(target))
     if extra:
-        raise ConfigError("init_from", f"{where}: the checkpoint's {who} has a layer {extra[0]!r} that this {who} "
-                          f"lacks{_differences(src.cfg, cfg)}. {allowed}")
+        raise ConfigError("init_from", Msg("{where}: the checkpoint's {who} has a layer {key!r} that this {who} "
+                                           "lacks{differences}. {allowed}", where=where, who=who, key=extra[0],
+                                           differences=_differences(src.cfg, cfg), allowed=allowed))
     net.load_state_dict(sd, strict=True)  # casts fp16 exports to the net's dtype
 
 
@@ -217,8 +237,9 @@ def _parts(cfg: TrainConfig) -> tuple[str, ...]:
 
 def _check_parts(src: InitSource, cfg: TrainConfig) -> None:
     if "D" in _parts(cfg) and not src.d:
-        raise ConfigError("init_part", f"{src.path} holds only a generator (an exported model has no D), so D "
-                          f"cannot start from it; set init_part to g (D then starts at random)")
+        raise ConfigError("init_part", Msg("{path} holds only a generator (an exported model has no D), so D cannot "
+                                           "start from it; set init_part to g (D then starts at random)",
+                                           path=str(src.path)))
 
 
 def prepare_nets(cfg: TrainConfig, G: nn.Module, D: nn.Module, load: bool = True) -> dict[str, Any]:

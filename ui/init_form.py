@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from gan_core.checkpoint import CheckpointError, check_safetensors_header
+from gan_core.messages import Msg
 from gan_core.options import all_options
 from gan_core.pretrained import list_pretrained
 from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, list_runs, runs_root
@@ -58,7 +59,8 @@ def _sources(root_text: str) -> tuple[list[tuple[str, str, str]], list[dict[str,
 def save_upload(data: bytes, filename: str) -> Path:
     """Store an uploaded checkpoint under <runs root>/uploads/<sha256>.safetensors; refuse what is not one."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise CheckpointError(f"{filename}: {len(data):,} bytes, over the limit of {MAX_UPLOAD_BYTES:,}")
+        raise CheckpointError(Msg("{file}: {size:,} bytes, over the limit of {limit:,}", file=filename, size=len(data),
+                                  limit=MAX_UPLOAD_BYTES))
     check_safetensors_header(data[:16], len(data), filename)
     path = runs_root() / "uploads" / (hashlib.sha256(data).hexdigest()[:32] + ".safetensors")
     if not path.is_file():

@@ -171,3 +171,21 @@ def test_a_refusal_of_the_core_is_english_for_the_cli_and_chinese_in_the_ui(monk
     assert said.startswith("`monitor`：平台衰减调度（'plateau'） 和 提前停止（early_stop 3） 监控的是 "
                            "'fd_clf'（'auto' 对这种数据")
     assert "只有 score_every > 0 时才计算评分" in said and not english_words(said), said
+
+
+def test_a_transfer_refusal_is_explained_in_chinese(monkeypatch):
+    """gan_core.init_from's refusals (the form's preflight at Start) are Msgs too, their parts (the settings the
+    checkpoint was trained with) translated one by one."""
+    from gan_core.config import ConfigError, TrainConfig
+    from gan_core.init_from import preflight
+    from ui import i18n
+
+    cfg = TrainConfig(dataset="fashion-mnist", arch="dcgan", width=48, init_from="digits-dcgan", init_part="g")
+    with pytest.raises(ConfigError) as e:
+        preflight(cfg)
+    assert "; the checkpoint was trained with latent_dim 64 (here 100), width 32 (here 48)" in str(e.value)
+    monkeypatch.setattr(i18n, "language", lambda: "zh")
+    said = i18n.tr(e.value)
+    assert ("在检查点中的形状是 (64, 64, 2, 2)，这里却是 (100, 96, 7, 7)；"
+            "该检查点训练时使用的是 `latent_dim` 为 64（这里为 100），`width` 为 32（这里为 48）") in said, said
+    assert not english_words(said), said
