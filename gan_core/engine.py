@@ -49,6 +49,7 @@ from gan_core.data import Dataset
 from gan_core.eval_mode import eval_mode
 from gan_core.init_from import prepare_nets
 from gan_core.losses import LOSSES
+from gan_core.messages import Msg
 from gan_core.models import GROWING, build_models, model_kwargs, multi_d
 from gan_core.models.conditional import PacDiscriminator
 from gan_core.models.multi_d import MultiDiscriminator
@@ -87,7 +88,7 @@ def resolve_device(choice: str) -> torch.device:
     if choice == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if choice == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was chosen but no CUDA GPU is available here; choose 'auto' or 'cpu'")
+        raise RuntimeError(Msg("device 'cuda' was chosen but no CUDA GPU is available here; choose 'auto' or 'cpu'"))
     return torch.device(choice)
 
 

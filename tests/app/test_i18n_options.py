@@ -189,3 +189,16 @@ def test_a_transfer_refusal_is_explained_in_chinese(monkeypatch):
     assert ("在检查点中的形状是 (64, 64, 2, 2)，这里却是 (100, 96, 7, 7)；"
             "该检查点训练时使用的是 `latent_dim` 为 64（这里为 100），`width` 为 32（这里为 48）") in said, said
     assert not english_words(said), said
+
+
+def test_a_device_without_a_gpu_is_explained_in_chinese(runs_root, zh, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # also on a machine that has one
+    at = _open(TRAIN, "zh")
+    captions = [c.value for c in at.sidebar.caption]
+    assert "训练将在 **cpu** 上运行。" in captions, captions
+    at.selectbox(key="cfg_device").set_value("cuda").run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.sidebar.caption if "CUDA" in c.value]
+    assert said == [":red[选择了设备 'cuda'，但这里没有可用的 CUDA GPU；请选择 'auto' 或 'cpu']"], said
