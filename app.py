@@ -21,6 +21,7 @@ if __name__ != "__main__":
 else:
     from ui.i18n import _, language_switch, remembering_values
     from ui.session import heartbeat_while_drawing, keep_runs_alive
+    from ui.uploader_text import translate_uploaders
 
     st.set_page_config(page_title=_("GAN playground"), page_icon=":material/blur_on:", layout="wide")
 
@@ -40,6 +41,7 @@ else:
     ]
     with st.sidebar:  # before the page runs, so the page is drawn in the chosen language
         language_switch()
+        translate_uploaders()  # Streamlit's own words in the file uploaders (ui/uploader_text.py)
     page = st.navigation(pages)
     keep_runs_alive()
     # a page that takes long to draw is still open; the values the language switch sets again are kept as the

@@ -105,6 +105,7 @@ if names:
     c = st.columns([2, 1, 1])
     default = next((k for k in ("fd_clf", "modes_covered", "g_loss") if k in names), names[0])
     metric_key = c[0].selectbox(_("Metric"), names, index=names.index(default), format_func=label_with_unit,
+                                placeholder=_("Choose an option"),
                                 help=_("What each metric measures is in its hover text and in the table below."))
     x_key = c[1].radio(_("Against"), ["step", "time"], horizontal=True,
                        format_func=lambda k: tr(X_NAMES[k]))
@@ -123,7 +124,8 @@ score_cols = [k for k in (table[0].keys() if table else [])
               if k not in ("run", "state", "step", "dataset", "alarms", "best")]
 if score_cols:
     c = st.columns([2, 1])
-    sort_by = c[0].selectbox(_("Sort by"), score_cols, format_func=label_with_unit)
+    sort_by = c[0].selectbox(_("Sort by"), score_cols, format_func=label_with_unit,
+                             placeholder=_("Choose an option"))
     best_first = c[1].checkbox(_("Best first"), value=True)
     descending = (sort_by not in LOWER_IS_BETTER) == best_first
     table = scores_table(runs, sort_by=sort_by, descending=descending)
@@ -152,7 +154,8 @@ else:
 
 # ---- files: download, delete
 st.subheader(_("Run files"))
-target = st.selectbox(_("Run"), chosen, format_func=lambda i: _run_text(runs_all[i]), key="file_run")
+target = st.selectbox(_("Run"), chosen, format_func=lambda i: _run_text(runs_all[i]), key="file_run",
+                      placeholder=_("Choose an option"))
 c = st.columns(3)
 c[0].download_button(_("Download as zip"), data=lambda: export_zip(runs_all[target].dir), file_name=f"{target}.zip",
                      mime="application/zip", icon=":material/download:")

@@ -28,6 +28,7 @@ from safetensors.torch import save
 from gan_core.checks import config_from_dict
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DataError, sample_shape
+from gan_core.messages import Msg
 from gan_core.models import build_models, model_kwargs
 from gan_core.models.progressive import growth_for
 from gan_core.seeding import global_rng
@@ -50,9 +51,10 @@ def check_safetensors_header(head: bytes, size: int, where: str, error: type[Exc
     if len(head) >= 9 and 2 <= n <= size - 8 and head[8:9] == b"{":
         return  # (a valid header length may itself start with 0x80 or 'PK', so this is checked first)
     if head[:1] == b"\x80" or head[:2] == b"PK":
-        raise error(f"{where}: this is a pickle / torch.save file, not safetensors; pickled weights are "
-                    "never loaded (they can run code). Export with `python -m gan_core export`.")
-    raise error(f"{where}: not a safetensors file (expected an 8-byte header length and a JSON header)")
+        raise error(Msg("{where}: this is a pickle / torch.save file, not safetensors; pickled weights are never "
+                        "loaded (they can run code). Export with `python -m gan_core export`.", where=where))
+    raise error(Msg("{where}: not a safetensors file (expected an 8-byte header length and a JSON header)",
+                    where=where))
 
 
 def _check_file(path: Path) -> None:

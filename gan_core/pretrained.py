@@ -44,6 +44,7 @@ from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, atomic_write_json
 from gan_core.train_command import config_from_args, parse_train_args
 
 CARD_FORMAT = "gan_core-pretrained/1"
+UPLOAD = Msg("upload")  # the `where` of an uploaded pair's messages (a word: the UI translates it)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # a file stem: no dots, slashes or spaces
 MAX_WEIGHTS_BYTES = 64 * 2**20  # uploads (and shipped files, which stay under 20 MB)
 MAX_CARD_BYTES = 1 * 2**20
@@ -98,18 +99,20 @@ class ModelCard:
     def from_dict(cls, d: Any, where: str = "card") -> ModelCard:
         """Validate types and presence of every field; unknown extra keys are ignored."""
         if not isinstance(d, dict):
-            raise PretrainedError(f"{where}: the model card must be a JSON object, got {type(d).__name__}")
+            raise PretrainedError(Msg("{where}: the model card must be a JSON object, got {kind}", where=where,
+                                      kind=type(d).__name__))
         kwargs: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             if f.name not in d:
                 if f.default is not dataclasses.MISSING:
                     continue
                 required = [x.name for x in dataclasses.fields(cls) if x.default is dataclasses.MISSING]
-                raise PretrainedError(f"{where}: the model card lacks the field {f.name!r}; required: "
-                                      f"{', '.join(required)}")
+                raise PretrainedError(Msg("{where}: the model card lacks the field {field!r}; required: {required}",
+                                          where=where, field=f.name, required=", ".join(required)))
             v = d[f.name]
             if not _type_ok(v, f.type):
-                raise PretrainedError(f"{where}: card field {f.name!r} should be {f.type}, got {v!r}")
+                raise PretrainedError(Msg("{where}: card field {field!r} should be {type}, got {value!r}", where=where,
+                                          field=f.name, type=f.type, value=v))
             kwargs[f.name] = float(v) if f.type == "float" else v
         card = cls(**kwargs)
         card._check(where)
@@ -117,25 +120,37 @@ class ModelCard:
 
     def _check(self, where: str) -> None:
         if self.format != CARD_FORMAT:
-            raise PretrainedError(f"{where}: card format {self.format!r} is not supported; allowed: {CARD_FORMAT}")
+            raise PretrainedError(Msg("{where}: card format {format!r} is not supported; allowed: {allowed}",
+                                      where=where, format=self.format, allowed=CARD_FORMAT))
         if not NAME_RE.match(self.name):
-            raise PretrainedError(f"{where}: name {self.name!r} is not allowed; allowed: 1-64 of a-z, 0-9, '-', '_'")
+            raise PretrainedError(Msg("{where}: name {name!r} is not allowed; allowed: 1-64 of a-z, 0-9, '-', '_'",
+                                      where=where, name=self.name))
         if self.file != f"{self.name}.safetensors":
-            raise PretrainedError(f"{where}: card field 'file' must be {self.name}.safetensors (the file next to the "
-                                  f"card), got {self.file!r}: a card may not point anywhere else")
+            raise PretrainedError(Msg("{where}: card field 'file' must be {name}.safetensors (the file next to the "
+                                      "card), got {file!r}: a card may not point anywhere else", where=where,
+                                      name=self.name, file=self.file))
         if self.kind not in ("image", "points"):
-            raise PretrainedError(f"{where}: kind must be 'image' or 'points', got {self.kind!r}")
+            raise PretrainedError(Msg("{where}: kind must be 'image' or 'points', got {kind!r}", where=where,
+                                      kind=self.kind))
         if not (self.sample_shape and all(isinstance(v, int) and 0 < v <= 4096 for v in self.sample_shape)):
-            raise PretrainedError(f"{where}: sample_shape must be a list of 1 to 4096 integers, "
-                                  f"got {self.sample_shape!r}")
+            raise PretrainedError(Msg("{where}: sample_shape must be a list of 1 to 4096 integers, got {shape!r}",
+                                      where=where, shape=self.sample_shape))
         if not 1 <= self.latent_dim <= 1024:
-            raise PretrainedError(f"{where}: latent_dim must be 1 to 1024, got {self.latent_dim}")
+            raise PretrainedError(Msg("{where}: latent_dim must be 1 to 1024, got {n}", where=where, n=self.latent_dim))
         if self.conditional != (self.n_classes > 0):
-            raise PretrainedError(f"{where}: conditional={self.conditional} but n_classes={self.n_classes}")
+            raise PretrainedError(Msg("{where}: conditional={conditional} but n_classes={n}", where=where,
+                                      conditional=self.conditional, n=self.n_classes))
         if self.class_names and len(self.class_names) != self.n_classes:
-            raise PretrainedError(f"{where}: {len(self.class_names)} class_names for n_classes={self.n_classes}")
+            raise PretrainedError(Msg("{where}: {k} class_names for n_classes={n}", where=where,
+                                      k=len(self.class_names), n=self.n_classes))
         if not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
-            raise PretrainedError(f"{where}: sha256 must be 64 lowercase hex digits, got {self.sha256!r}")
+            raise PretrainedError(Msg("{where}: sha256 must be 64 lowercase hex digits, got {sha!r}", where=where,
+                                      sha=self.sha256))
+
+
+def _why(e: BaseException) -> Any:
+    """An error's message as a Msg parameter: the Msg it carries (translated with the whole), else its text."""
+    return e.args[0] if len(e.args) == 1 and isinstance(e.args[0], Msg) else str(e)
 
 
 def _type_ok(v: Any, t: str) -> bool:
@@ -208,27 +223,27 @@ def load_uploaded(weights_bytes: bytes, card_bytes: bytes, device: str | torch.d
     if not isinstance(weights_bytes, (bytes, bytearray)) or not isinstance(card_bytes, (bytes, bytearray)):
         raise PretrainedError("upload: weights and card must be bytes")
     if len(weights_bytes) > MAX_WEIGHTS_BYTES:
-        raise PretrainedError(f"upload: the weights file has {len(weights_bytes)} bytes; at most {MAX_WEIGHTS_BYTES} "
-                              "are accepted")
+        raise PretrainedError(Msg("upload: the weights file has {n} bytes; at most {most} are accepted",
+                                  n=len(weights_bytes), most=MAX_WEIGHTS_BYTES))
     if len(card_bytes) > MAX_CARD_BYTES:
-        raise PretrainedError(f"upload: the JSON file has {len(card_bytes)} bytes; at most {MAX_CARD_BYTES} are "
-                              "accepted")
-    _check_safetensors_bytes(bytes(weights_bytes[:16]), len(weights_bytes), "upload")
+        raise PretrainedError(Msg("upload: the JSON file has {n} bytes; at most {most} are accepted",
+                                  n=len(card_bytes), most=MAX_CARD_BYTES))
+    _check_safetensors_bytes(bytes(weights_bytes[:16]), len(weights_bytes), UPLOAD)
     try:
         doc = json.loads(bytes(card_bytes).decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        raise PretrainedError(f"upload: the JSON file is not valid JSON ({e})") from e
+        raise PretrainedError(Msg("upload: the JSON file is not valid JSON ({error})", error=e)) from e
     if not isinstance(doc, dict) or "config" not in doc:
-        raise PretrainedError("upload: the JSON file must be a model card (pretrained/NAME.json) or a checkpoint "
-                              "sidecar (checkpoints/last.json): an object with a 'config' entry")
+        raise PretrainedError(Msg("upload: the JSON file must be a model card (pretrained/NAME.json) or a checkpoint "
+                                  "sidecar (checkpoints/last.json): an object with a 'config' entry"))
     digest = hashlib.sha256(weights_bytes).hexdigest()
     if "card" in doc:
-        card = ModelCard.from_dict(doc["card"], where="upload")
+        card = ModelCard.from_dict(doc["card"], where=UPLOAD)
     else:  # a run checkpoint's sidecar: describe it from its config and meta
         try:
             cfg = config_from_dict(doc["config"])
         except (ConfigError, TypeError) as e:
-            raise PretrainedError(f"upload: the sidecar's config is not valid ({e})") from e
+            raise PretrainedError(Msg("upload: the sidecar's config is not valid ({error})", error=_why(e))) from e
         meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
         from gan_core.data import DataError
 
@@ -238,7 +253,8 @@ def load_uploaded(weights_bytes: bytes, card_bytes: bytes, device: str | torch.d
                               command="", scores={}, dtype="unknown", diff=None, size=len(weights_bytes), sha=digest,
                               notes="made from an uploaded checkpoint sidecar")
         except (DataError, KeyError, TypeError, ValueError) as e:
-            raise PretrainedError(f"upload: the sidecar does not describe a usable model ({e})") from e
+            raise PretrainedError(Msg("upload: the sidecar does not describe a usable model ({error})",
+                                      error=_why(e))) from e
     with tempfile.TemporaryDirectory(prefix="gan-upload-") as tmp:
         w = Path(tmp) / card.file
         w.write_bytes(weights_bytes)
@@ -267,27 +283,30 @@ def _check_safetensors_bytes(head: bytes, size: int, where: str) -> None:
 def _load_checked(weights: Path, card: ModelCard, device: str | torch.device,
                   ) -> tuple[torch.nn.Module, TrainConfig, ModelCard]:
     if not weights.is_file():
-        raise PretrainedError(f"{weights}: the weights file named by the card is missing")
+        raise PretrainedError(Msg("{file}: the weights file named by the card is missing", file=weights))
     size = weights.stat().st_size
     if size > MAX_WEIGHTS_BYTES:
-        raise PretrainedError(f"{weights}: {size} bytes, more than the {MAX_WEIGHTS_BYTES} allowed")
+        raise PretrainedError(Msg("{file}: {n} bytes, more than the {most} allowed", file=weights, n=size,
+                                  most=MAX_WEIGHTS_BYTES))
     data = weights.read_bytes()
     _check_safetensors_bytes(data[:16], size, str(weights))
     digest = hashlib.sha256(data).hexdigest()
     if digest != card.sha256:
-        raise PretrainedError(f"{weights}: SHA-256 {digest[:12]}... does not match the card's {card.sha256[:12]}...: "
-                              "the weights were changed or belong to another card")
+        raise PretrainedError(Msg("{file}: SHA-256 {got}... does not match the card's {want}...: the weights were "
+                                  "changed or belong to another card", file=weights, got=digest[:12],
+                                  want=card.sha256[:12]))
     try:
         with safe_open(str(weights), framework="pt") as f:
             keys = list(f.keys())
     except Exception as e:
-        raise PretrainedError(f"{weights}: not a readable safetensors file ({e})") from e
+        raise PretrainedError(Msg("{file}: not a readable safetensors file ({error})", file=weights, error=e)) from e
     if not keys or not all(k.startswith(("G.", "D.", "train.")) for k in keys):
-        raise PretrainedError(f"{weights}: expected generator tensors named 'G.*', got {keys[:3]}")
+        raise PretrainedError(Msg("{file}: expected generator tensors named 'G.*', got {keys}", file=weights,
+                                  keys=keys[:3]))
     try:
         G, _D, cfg, meta = load_models(weights, device)
     except CheckpointError as e:
-        raise PretrainedError(str(e)) from e
+        raise PretrainedError(_why(e)) from e
     del _D
     _check_card_matches(card, cfg, meta, str(weights))
     with torch.no_grad():  # one forward pass: the documented sample shape comes out
@@ -295,8 +314,8 @@ def _load_checked(weights: Path, card: ModelCard, device: str | torch.device,
         kw = {"generator": torch.Generator(device=z.device).manual_seed(0)} if getattr(G, "uses_noise", False) else {}
         x = G(z, **kw)
     if list(x.shape[1:]) != card.sample_shape or not torch.isfinite(x).all():
-        raise PretrainedError(f"{weights}: G gives samples of shape {list(x.shape[1:])}, the card says "
-                              f"{card.sample_shape}")
+        raise PretrainedError(Msg("{file}: G gives samples of shape {shape}, the card says {card}", file=weights,
+                                  shape=list(x.shape[1:]), card=card.sample_shape))
     if card.style_based and not card.num_ws:  # a card made from an uploaded run sidecar
         card.num_ws = int(getattr(G, "num_ws", 0) or 0)
     return G, cfg, card
@@ -308,7 +327,8 @@ def _check_card_matches(card: ModelCard, cfg: TrainConfig, meta: dict[str, Any],
              "noise": cfg.noise, "conditional": cfg.conditioning != "none", "n_classes": classes}
     for key, want in pairs.items():
         if getattr(card, key) != want:
-            raise PretrainedError(f"{where}: the card says {key}={getattr(card, key)!r} but the config has {want!r}")
+            raise PretrainedError(Msg("{where}: the card says {key}={value!r} but the config has {want!r}",
+                                      where=where, key=key, value=getattr(card, key), want=want))
 
 
 # ---------------------------------------------------------------------------- export

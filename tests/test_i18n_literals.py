@@ -42,6 +42,8 @@ TRANSLATED = [  # one file a line, under its area (so branches converting two ar
     #
     # explore, compare, class, gallery export (h19-explore)
     "app_pages/compare.py",
+    "ui/compare.py",
+    "ui/uploader_text.py",
     "app_pages/explore.py",
     "ui/explore_source.py",
     "ui/explore_views.py",

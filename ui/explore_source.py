@@ -201,7 +201,8 @@ def choose_model() -> Explorable | None:
             titles = {c.name: tr(c.title) for c in cards}
             if st.session_state.get("exk_pretrained") not in names:
                 st.session_state["exk_pretrained"] = names[0]
-            name = st.selectbox(_("Pretrained model"), names, key="exk_pretrained", format_func=lambda n: titles[n])
+            name = st.selectbox(_("Pretrained model"), names, key="exk_pretrained", format_func=lambda n: titles[n],
+                                placeholder=_("Choose an option"))
             from gan_core.pretrained import PRETRAINED_DIR
 
             stamp = (PRETRAINED_DIR / f"{name}.safetensors").stat().st_mtime
@@ -214,7 +215,8 @@ def choose_model() -> Explorable | None:
             by_id = {r["id"]: r for r in runs}
             if st.session_state.get("exk_run") not in by_id:
                 st.session_state["exk_run"] = runs[0]["id"]
-            rid = st.selectbox(_("Run"), list(by_id), key="exk_run", format_func=lambda i: run_label(by_id[i]))
+            rid = st.selectbox(_("Run"), list(by_id), key="exk_run", format_func=lambda i: run_label(by_id[i]),
+                               placeholder=_("Choose an option"))
             path = _which_checkpoint(by_id[rid])
             if by_id[rid]["state"] in ("running", "starting", "queued", "paused"):
                 st.caption(_("This run is still going: its checkpoint is refreshed every 30 s, and the page loads "

@@ -98,7 +98,7 @@ def sidebar_settings(ex: Explorable) -> Settings:
         if st.session_state.get("exk_class") not in options:
             st.session_state["exk_class"] = IN_TURN
         # "Class label", not "Class": the navigation's "Class" is the class-teaching page (课堂), this a label y (类别)
-        cls = st.selectbox(_("Class label"), options, key="exk_class",
+        cls = st.selectbox(_("Class label"), options, key="exk_class", placeholder=_("Choose an option"),
                            format_func=lambda c: _("Each class in turn") if c == IN_TURN else
                            f"{c}: {tr(m.class_names[c])}",
                            help=_("The label y fed to G(z, y). 'Each class in turn' gives sample i the class i mod K "

@@ -182,3 +182,34 @@ def test_the_gallery_downloaded_from_a_chinese_session_is_chinese_and_the_cli_en
     cli = out.read_text(encoding="utf-8")
     assert '<html lang="en">' in cli and "Shipped model" in cli and "Settings" in cli and "Dataset" in cli
     assert not re.search(r"[\u4e00-\u9fff]", cli)  # no Chinese in the CLI's page
+
+
+def test_an_upload_refusal_on_explore_in_chinese(runs_root, monkeypatch):
+    """The core's refusal of a pickle renamed .safetensors (gan_core.checkpoint, a Msg) reaches Explore translated."""
+    import pickle
+
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "language", lambda: "zh")  # AppTest formats choices in its own thread (see above)
+    at = _page("app_pages/explore.py", "zh")
+    at.sidebar.radio(key="exk_source").set_value("Upload").run()
+    at.sidebar.file_uploader(key="ex_up_weights").upload("evil.safetensors", pickle.dumps({"x": 1}))
+    at.sidebar.file_uploader(key="ex_up_card").upload("last.json", b'{"config": {}}', "application/json")
+    at.run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("上传被拒绝：上传：这是 `pickle`") for e in errors), errors
+    assert not _english(errors), _english(errors)
+
+
+def test_the_file_uploaders_own_words_are_replaced_in_chinese_only(monkeypatch):
+    """Streamlit's uploader draws 'Upload' and '200MB per file' itself: a zh session gets CSS that hides them and
+    writes the translation (the browser test checks what is then shown); an English session gets nothing."""
+    from ui import i18n
+    from ui.uploader_text import uploader_css
+
+    assert uploader_css() == ""  # outside a session: English
+    monkeypatch.setattr(i18n, "language", lambda: "zh")
+    monkeypatch.setattr("ui.uploader_text.language", lambda: "zh")
+    css = uploader_css()
+    assert 'content: "上传"' in css and 'content: "每个文件最多 200 MB"' in css and "display: none" in css

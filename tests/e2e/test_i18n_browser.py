@@ -5,6 +5,7 @@ language in place, writes it into the address, and keeps what was typed."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,12 +54,16 @@ def with_run(streamlit_server):
 
 
 # the text of the sidebar and the page, less Material icons (an icon is drawn from its name: "school"; an
-# alert's and an expander's icons have test ids of their own), formulas (KaTeX draws "log", "max" as text) and
-# inline code (an id or a command, as tests/i18n_words.py leaves out `...` in AppTest's text)
+# alert's and an expander's icons have test ids of their own), formulas (KaTeX draws "log", "max" as text),
+# inline code and code blocks (an id or a command, as tests/i18n_words.py leaves out `...` in AppTest's text)
+# and what CSS hides (display: none: neither seen nor read out; ui/uploader_text.py hides the English that
+# Streamlit's file uploader draws itself)
 SHOWN_JS = """els => els.map(el => {
+  el.querySelectorAll('*').forEach(e => e.toggleAttribute('data-i18n-hidden', getComputedStyle(e).display === 'none'));
   const copy = el.cloneNode(true);
   copy.querySelectorAll('[data-testid="stIconMaterial"], [data-testid="stAlertDynamicIcon"], ' +
-                        '[data-testid="stExpanderIcon"], .katex, code, style, script').forEach(e => e.remove());
+                        '[data-testid="stExpanderIcon"], .katex, code, [data-i18n-hidden], style, script')
+    .forEach(e => e.remove());
   copy.querySelectorAll('*').forEach(e => e.insertAdjacentText('afterend', '\\n'));
   return copy.textContent;
 }).join('\\n')"""
@@ -78,6 +83,11 @@ def test_page_in_chinese_shows_no_english(page, streamlit_server, with_run, path
     text = _shown(page)
     found = {w: line for line in text.splitlines() for w in english_words(line)}
     assert not found, "English on the Chinese page: " + "; ".join(f"{w!r} in {t!r}" for w, t in found.items())
+    # the words CSS writes in place of the hidden English of Streamlit's file uploaders (ui/uploader_text.py)
+    written = page.locator('[data-testid="stFileUploaderDropzoneInstructions"] > div, [data-testid='
+                           '"stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]').evaluate_all(
+        "els => els.map(e => getComputedStyle(e, '::after').content)")
+    assert all(re.search("[\u4e00-\u9fff]", w) and not english_words(w) for w in written), written
     placeholders = page.locator("input[placeholder], textarea[placeholder]").evaluate_all(
         "els => els.map(e => e.placeholder)")
     placeholders += page.get_by_test_id("stMultiSelect").all_inner_texts()
