@@ -34,6 +34,7 @@ TITLES = {  # page -> its heading in English and Chinese; one page a line, under
     "app_pages/class_view.py": ("Class", "课堂"),
     #
     # 2-D lab (h19-toylab)
+    "app_pages/toy_lab.py": ("2-D lab: the adversarial game, step by step", "二维实验室：一步一步看对抗博弈"),
     #
 }
 TRANSLATED_PAGES = list(TITLES)

@@ -5,7 +5,7 @@ formulas, units and ids (tests/i18n_words.py); the core's explanations and error
 arrive translated with their numbers. In English the page reads as before.
 
 The sidebar's configuration form is the option forms' translation (tests/app/test_i18n_pages.py renders the
-whole page): here only the main area is read."""
+whole page, sidebar included): here the main area is read closely."""
 
 from __future__ import annotations
 
@@ -153,3 +153,16 @@ def test_the_end_of_the_game_is_explained_in_chinese(zh):
     infos = [i.value for i in at.info]
     assert any(t.startswith("已到达设置中的 2 步") and "**步数**" in t for t in infos), infos
     assert not _english(infos), infos
+
+
+def test_an_image_dataset_is_refused_in_chinese(zh):
+    """The lab's own refusal (gan_core.toylab.check_lab_config: a ConfigError holding a Msg) is shown translated."""
+    at = _open("zh")
+    at.sidebar.selectbox(key="labcfg_dataset").set_value("digits").run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any("二维实验室只展示二维的点；'digits' 是图像数据集" in e and "实验室保留上一次有效的设置" in e
+               for e in errors), errors
+    assert not _english(errors), errors
+    at.button(key="lab_ring8").click().run()
+    assert at.sidebar.selectbox(key="labcfg_dataset").value == "ring8" and not at.error
