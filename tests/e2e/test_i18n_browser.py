@@ -37,6 +37,7 @@ PAGES = {  # one page a line, under its area
     "class_view": "课堂",
     #
     # 2-D lab (h19-toylab)
+    "toy_lab": "二维实验室",
     #
 }
 NAV = ["课程", "训练", "训练记录", "对比", "探索", "作品廊", "数据", "二维实验室", "课堂"]
