@@ -79,7 +79,7 @@ PRIORITY = ("dataset", "arch", "loss", "lr_g", "lr_d", "batch_size", "d_steps", 
 # Short names for a legend; Msgs where they are words (run_labels' `translate` shows them in the page's language)
 SHORT = {"dataset": "", "arch": "", "loss": "", "schedule": "", "lr_g": Msg("lr G"), "lr_d": Msg("lr D"),
          "batch_size": Msg("batch"), "d_steps": Msg("D steps"), "opt_g": "G", "opt_d": "D", "conditioning": Msg("cond"),
-         "spectral_norm": "SN", "r1_weight": "R1", "gp_weight": "GP", "clip_value": Msg("clip"),
+         "spectral_norm": Msg("SN"), "r1_weight": "R1", "gp_weight": "GP", "clip_value": Msg("clip"),
          "label_smoothing": Msg("smoothing"), "ema_decay": "EMA", "latent_dim": "z", "width": Msg("width"),
          "depth": Msg("depth"), "steps": Msg("steps"), "seed": Msg("seed"), "resolution": Msg("res")}
 ON_OFF = {True: Msg("on"), False: Msg("off")}

@@ -13,7 +13,7 @@ from apptest import APP
 from i18n_words import english_words
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-from test_i18n_pages import shown_text
+from test_i18n_pages import _fields, shown_text
 
 from gan_core.config import TrainConfig
 from gan_core.store import append_jsonl, atomic_write_json
@@ -85,9 +85,16 @@ def test_the_class_refusal_the_train_page_shows_translates(monkeypatch):
     assert "另一个会话" in shown and not english_words(shown), shown
 
 
-def _no_english(at: AppTest) -> list[str]:
+def _no_english(at: AppTest, charts: bool = True) -> list[str]:
+    """The page's text, asserting it has no English word; charts=False leaves the Plotly charts' titles and hovers
+    out (a chart of ui/score_figures.py: helper h19-train's part of issue 19, translated there)."""
     assert not at.exception, at.exception
     text = shown_text(at)
+    if not charts:
+        in_charts: list[str] = []
+        for chart in at.get("plotly_chart"):
+            _fields(chart.proto, in_charts)
+        text = [t for t in text if t not in in_charts]
     assert not _english(text), "English on the Chinese page: " + "; ".join(
         f"{w!r} in {t!r}" for w, t in _english(text).items())
     return text
@@ -213,3 +220,44 @@ def test_the_file_uploaders_own_words_are_replaced_in_chinese_only(monkeypatch):
     monkeypatch.setattr("ui.uploader_text.language", lambda: "zh")
     css = uploader_css()
     assert 'content: "上传"' in css and 'content: "每个文件最多 200 MB"' in css and "display: none" in css
+
+
+def _compare_run(root, run_id: str, **cfg_fields) -> None:
+    import json
+
+    d = root / run_id
+    (d / "samples").mkdir(parents=True)
+    atomic_write_json(d / "config.json", TrainConfig(dataset="ring8", steps=200, **cfg_fields).to_dict())
+    atomic_write_json(d / "status.json", {"id": run_id, "name": "ring8", "state": "finished", "step": 200,
+                                          "steps": 200, "best": {"metric": "fd", "value": 0.5, "step": 200}})
+    rows = [{"step": 100, "time": 1.0, "d_loss": 1.2, "g_loss": 0.9, "fd": 0.9, "modes_covered": 5},
+            {"step": 200, "time": 2.0, "d_loss": 1.1, "g_loss": 0.7, "fd": 0.5, "modes_covered": 8}]
+    (d / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_compare_tables_run_labels_and_an_import_refusal_in_chinese(runs_root, monkeypatch):
+    """The tables' headers and words (state, switches, the best checkpoint), the legends' run labels, and the
+    refusal of a zip that is not a run, in Chinese; names, ids and numbers as they are."""
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "language", lambda: "zh")  # AppTest formats choices in its own thread (see above)
+    _compare_run(runs_root, "20261203-000001-aaaa", lr_g=1e-3, lr_d=1e-3, spectral_norm=True)
+    _compare_run(runs_root, "20261203-000002-bbbb", lr_g=2e-4, lr_d=2e-4, spectral_norm=False)
+    at = _page("app_pages/compare.py", "zh")
+    text = _no_english(at, charts=False)
+    assert "对比训练记录" in text
+    frames = [f.value for f in at.dataframe]
+    scores = next(f for f in frames if "最佳检查点" in f.columns)
+    assert {"训练记录", "状态"} <= set(scores.columns), list(scores.columns)
+    assert list(scores["状态"]) == ["已完成", "已完成"] and all("第 200 步" in b for b in scores["最佳检查点"])
+    assert all("学习率" in r for r in scores["训练记录"]), list(scores["训练记录"])  # 'ring8 · lr 0.001'
+    diff = next(f for f in frames if "设置" in f.columns)
+    cells = [str(v) for row in diff.itertuples(index=False) for v in row]
+    assert "是" in cells and "否" in cells, cells  # spectral_norm True / False
+    assert not [w for c in [*cells, *scores.columns, *diff.columns] for w in english_words(c)], (cells, diff.columns)
+
+    at.sidebar.file_uploader(key="run_zip").upload("notarun.zip", b"not a zip at all", "application/zip")
+    at.run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("未导入：不是可读取的 zip 文件") for e in errors), errors
