@@ -145,3 +145,20 @@ def test_switching_back_and_forth_keeps_the_choices(page, streamlit_server):
                 raise
     option.click()
     expect(main.get_by_text("1 x 28 x 28")).to_be_visible(timeout=30_000)
+
+
+def test_the_training_form_with_every_section_open_in_chinese(page, streamlit_server):
+    """The option forms (h19-options): the page tests above see the sidebar's form with its sections closed;
+    here every section of the form is opened (model, regularisation, transfer learning with its uploader,
+    logging), as the 2-D lab draws it (the Train page's sidebar is the same form, ui/config_form.py)."""
+    page.goto(f"{streamlit_server['url']}/toy_lab?lang=zh")
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("模型选项").first).to_be_visible(timeout=90_000)
+    expect(page.locator(IDLE)).to_have_count(1, timeout=60_000)
+    for section in sidebar.get_by_test_id("stExpander").all():
+        section.locator("summary").click()
+    expect(sidebar.get_by_text("每 N 秒保存一次检查点")).to_be_visible(timeout=30_000)  # inside the last section
+    expect(sidebar.get_by_text("上传检查点（.safetensors）")).to_be_visible()
+    text = sidebar.evaluate_all(SHOWN_JS)
+    found = {w: line for line in text.splitlines() for w in english_words(line)}
+    assert not found, "English in the Chinese form: " + "; ".join(f"{w!r} in {t!r}" for w, t in found.items())
