@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from gan_core.errors import ConfigError
+from gan_core.messages import Msg
 from gan_core.registry import Registry
 
 __all__ = ["DEVICES", "GROUPS", "MONITORED", "OPTIONS", "PRESETS", "ConfigError", "Option", "Preset", "TrainConfig",
@@ -482,11 +483,11 @@ class TrainConfig:
         """Build from a dict (e.g. config.json); unknown keys and wrong types are refused. The values
         themselves are checked by `gan_core.checks.validate_config` (or use `checks.config_from_dict`)."""
         if not isinstance(d, dict):
-            raise ConfigError("config", f"expected a JSON object, got {type(d).__name__}")
+            raise ConfigError("config", Msg("expected a JSON object, got {type}", type=type(d).__name__))
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(d) - set(known))
         if unknown:
-            raise ConfigError(unknown[0], f"unknown field; allowed: {', '.join(known)}")
+            raise ConfigError(unknown[0], Msg("unknown field; allowed: {allowed}", allowed=", ".join(known)))
         kwargs: dict[str, Any] = {}
         defaults = cls()
         for name, value in d.items():
@@ -494,7 +495,7 @@ class TrainConfig:
             if want is float and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             if not isinstance(value, want) or isinstance(value, bool) and want is not bool:
-                raise ConfigError(name, f"expected {want.__name__}, got {value!r}")
+                raise ConfigError(name, Msg("expected {type}, got {value!r}", type=want.__name__, value=value))
             kwargs[name] = value
         return cls(**kwargs)
 
@@ -592,5 +593,6 @@ PRESETS: dict[str, Preset] = {
 def preset(name: str) -> TrainConfig:
     """The config of a named preset (each one is validated by tests/test_presets.py)."""
     if name not in PRESETS:
-        raise ConfigError("preset", f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
+        raise ConfigError("preset", Msg("unknown preset {name!r}; allowed: {allowed}", name=name,
+                                        allowed=", ".join(PRESETS)))
     return TrainConfig(**PRESETS[name].fields)

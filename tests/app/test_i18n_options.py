@@ -202,3 +202,18 @@ def test_a_device_without_a_gpu_is_explained_in_chinese(runs_root, zh, monkeypat
     assert not at.exception, at.exception
     said = [c.value for c in at.sidebar.caption if "CUDA" in c.value]
     assert said == [":red[选择了设备 'cuda'，但这里没有可用的 CUDA GPU；请选择 'auto' 或 'cpu']"], said
+
+
+def test_an_imported_config_is_refused_in_chinese(monkeypatch):
+    """A config.json read back (the Train page's import, a checkpoint's config): its refusals are Msgs too."""
+    from gan_core.checks import config_from_dict
+    from gan_core.config import ConfigError
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "language", lambda: "zh")
+    for d, said in (([1], "`config`：应为 JSON 对象，实际为 list"), ({"lr": 1}, "`lr`：未知的字段；允许：dataset, "),
+                    ({"steps": "10"}, "`steps`：应为 int 类型，实际为 '10'"),
+                    ({"loss": "gan"}, "`loss`：未知的值 'gan'；允许：ns, minimax")):
+        with pytest.raises(ConfigError) as e:
+            config_from_dict(d)
+        assert i18n.tr(e.value).startswith(said), (d, i18n.tr(e.value))
