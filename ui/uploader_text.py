@@ -5,8 +5,8 @@ per file • ZIP") come from Streamlit's frontend, in English only, with no para
 In another language this puts CSS on the page that hides those words (display: none, so they are
 neither seen nor read out) and writes the translation in their place (a ::after box). English pages
 get nothing. The limit is the server's (server.maxUploadSize, .streamlit/config.toml); the accepted
-file types stay in each uploader's own label. Not covered: the "Drag and drop a file here" hint that
-an uploader as wide as the main column also shows (the sidebar's uploaders do not).
+file types stay in each uploader's own label. Not covered: the "Drag and drop a file here" hint
+Streamlit shows only while a file is dragged over an uploader (not in the page otherwise).
 
 tests/e2e/test_i18n_browser.py checks what a browser then shows: the hidden English not, the
 translation yes.
