@@ -187,7 +187,8 @@ def _directions(ex: Explorable) -> tuple[Directions, list[str]] | None:
         d = random_directions(k, m.latent_dim, seed=seed)
         keys = [f"exk_amt_r{seed}_{i}" for i in range(int(k))]
     else:
-        d = pca_cached(ex.key, ex, PCA_K)
+        with st.spinner(_("Finding principal directions (GANSpace PCA)...")):  # (shown only if it takes a while)
+            d = pca_cached(ex.key, ex, PCA_K)
         top = min(MAX_SLIDERS, d.vectors.shape[0])
         _default(f"exk_npca{top}", min(4, top))  # one box per upper bound, as above
         k = _int_box(st, _("How many principal directions"), 1, top, f"exk_npca{top}")
