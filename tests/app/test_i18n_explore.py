@@ -261,3 +261,20 @@ def test_compare_tables_run_labels_and_an_import_refusal_in_chinese(runs_root, m
     assert not at.exception, at.exception
     errors = [e.value for e in at.error]
     assert any(e.startswith("未导入：不是可读取的 zip 文件") for e in errors), errors
+
+
+def test_a_run_checkpoint_on_explore_in_chinese(runs_root, monkeypatch):
+    """A run's checkpoint (not a shipped card): its title, facts and the run chooser in Chinese."""
+    from test_explore_page import _make_run
+
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "language", lambda: "zh")  # AppTest formats choices in its own thread (see above)
+    _make_run(runs_root, "20260101-000001-aaaaaa", arch="dcgan")
+    at = _page("app_pages/explore.py", "zh")
+    at.sidebar.radio(key="exk_source").set_value("Run checkpoint").run()
+    text = _no_english(at)
+    captions = [c.value for c in at.sidebar.caption]
+    assert "训练 20260101-000001-aaaaaa（digits 上的 dcgan）" in captions, captions
+    assert any("步数：1 / 1" in c and "样本形状：1 × 16 × 16" in c for c in captions), captions
+    assert any("20260101-000001-aaaaaa · digits 上的 dcgan · 已完成" in t for t in text), text
