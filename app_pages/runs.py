@@ -91,7 +91,7 @@ def _card(card: RunCard) -> None:
                 badge=badge, step=card.step, steps=card.steps, setup=card.setup))
             st.progress(card.progress)
             if card.error:
-                (st.error if state == "failed" else st.warning)(card.error)
+                (st.error if state == "failed" else st.warning)(tr(card.error))
             parent = read_parent(card.dir)
             if parent:
                 changed = ", ".join(f"{k} {old} → {new}" for k, (old, new) in parent.get("changed", {}).items())

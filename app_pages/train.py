@@ -15,15 +15,18 @@ import time
 
 import streamlit as st
 
+from ui.i18n import _, pgettext, tr
+
 # The title first: the first page after a server start imports PyTorch (2 to 7 s on a loaded
 # 2-core machine) before it can draw the form; the visitor sees the page and, after 0.5 s, why.
-st.title("Train a GAN")
-with st.spinner("Loading the training engine (PyTorch; only the first page after a server start waits)..."):
+st.title(_("Train a GAN"))
+with st.spinner(_("Loading the training engine (PyTorch; only the first page after a server start waits)...")):
     from gan_core.branch import branch_config, changes_between, remedy_actions, write_parent
     from gan_core.checkpoint import CheckpointError, read_sidecar
     from gan_core.checks import config_from_dict
-    from gan_core.config import ConfigError, TrainConfig
+    from gan_core.config import OPTIONS, ConfigError, TrainConfig
     from gan_core.manager import LimitError
+    from gan_core.messages import Msg, stored_text
     from gan_core.run import ACTIVE
     from gan_core.run_names import MAX_LEN, closest_preset, read_name, suggest_name, validate_name
     from gan_core.run_view import snapshot
@@ -32,6 +35,8 @@ with st.spinner("Loading the training engine (PyTorch; only the first page after
     from ui.config_form import KEY, config_form, load_into_form, lr_preview
     from ui.figures import lr_figure, metrics_figure, points_figure
     from ui.history import history_panel
+    from ui.metric_labels import label
+    from ui.run_cards import STATE_NAMES
     from ui.scores import alarm_banners, score_charts, score_settings
     from ui.session import add_run, get_manager, live_figures, my_run_ids, session_owner, valid_run_id
 
@@ -87,7 +92,8 @@ if _branch_request is not None:
         st.session_state.form_run, st.session_state.form_shows = current, None
         st.session_state.start_error = None
     except (ConfigError, CheckpointError) as e:
-        st.session_state.start_error = f"Cannot branch from {_branch_request}: {e}"
+        st.session_state.start_error = _("Cannot branch from {path}: {error}").format(path=_branch_request,
+                                                                                     error=tr(e))
 
 
 def _request_branch(run_id: str) -> None:
@@ -102,9 +108,12 @@ def _branch_now(run_id: str, changes: dict) -> None:
     """An alarm's remedy in one click: a branch from the run's checkpoint with these changes, started now."""
     try:
         cfg, info = branch_config(runs_root() / run_id, changes)
-        run = manager.submit(cfg, owner=owner, name=f"{_run_name(run_id)[:MAX_LEN - 9]} (branch)")
+        name = _("{name} (branch)").format(name=_run_name(run_id))  # a new name, in the reader's language
+        suffix = len(name) - len(_run_name(run_id))
+        run = manager.submit(cfg, owner=owner, name=_("{name} (branch)").format(
+            name=_run_name(run_id)[:MAX_LEN - suffix]))
     except (LimitError, ConfigError, CheckpointError) as e:
-        st.session_state.start_error = f"Cannot branch: {e}"
+        st.session_state.start_error = _("Cannot branch: {error}").format(error=tr(e))
         return
     write_parent(run.dir, info)
     st.session_state.start_error = None
@@ -120,14 +129,15 @@ def _import_config() -> None:
         return
     try:
         if up.size > MAX_CONFIG_BYTES:
-            raise ConfigError("file", f"{up.size:,} bytes; a config file is at most {MAX_CONFIG_BYTES:,} bytes")
+            raise ConfigError("file", Msg("{size:,} bytes; a config file is at most {most:,} bytes", size=up.size,
+                                          most=MAX_CONFIG_BYTES))
         try:
             doc = json.loads(up.getvalue().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ConfigError("file", f"not valid JSON ({e})") from e
+            raise ConfigError("file", Msg("not valid JSON ({error})", error=str(e))) from e
         cfg = config_from_dict(doc)
     except ConfigError as e:
-        st.session_state.import_error = f"Config not imported: {e}"
+        st.session_state.import_error = _("Config not imported: {error}").format(error=tr(e))
         return
     load_into_form(cfg)
     st.session_state.import_error = None
@@ -140,7 +150,7 @@ def _start(cfg: TrainConfig | None, name: str | None) -> None:
     try:
         run = manager.submit(cfg, owner=owner, name=name)
     except (LimitError, ConfigError) as e:
-        st.session_state.start_error = str(e)
+        st.session_state.start_error = tr(e)
         return
     if branch is not None and branch.get("checkpoint") == cfg.init_from:  # a branch: its parent on record
         write_parent(run.dir, branch)
@@ -149,6 +159,11 @@ def _start(cfg: TrainConfig | None, name: str | None) -> None:
     st.session_state.form_run = st.session_state.form_shows = run.id  # the form already shows its config
     st.session_state.started = run.id  # answered by start_box before the page is drawn again
     add_run(run.id)
+
+
+def _why(e: ConfigError) -> str:
+    """What a refused value's error says, without its field id (the page names the field), translated."""
+    return tr(getattr(e, "message", None) or str(e).removeprefix(f"{e.field}: "))
 
 
 def _label(run_id: str) -> str:
@@ -169,7 +184,7 @@ def _choose() -> None:
 def _refused(run_id: str) -> bool:
     if may_control(run_id):
         return False
-    st.session_state.start_error = REFUSED
+    st.session_state.start_error = tr(REFUSED)
     return True
 
 
@@ -196,7 +211,7 @@ def _rename(run_id: str) -> None:
         manager.rename(run_id, st.session_state[f"rename_{run_id}"])
         st.session_state.rename_error = None
     except (ConfigError, OSError) as e:
-        st.session_state.rename_error = f"Not renamed: run {e}"
+        st.session_state.rename_error = _("Not renamed: run name {error}").format(error=_why(e))
 
 
 def _continue(run_id: str, steps: int) -> None:
@@ -205,7 +220,7 @@ def _continue(run_id: str, steps: int) -> None:
     try:
         run = manager.resume(run_id, owner=owner, steps=steps)
     except (LimitError, ConfigError, CheckpointError) as e:
-        st.session_state.start_error = str(e)
+        st.session_state.start_error = tr(e)
         return
     st.session_state.start_error = None
     add_run(run.id)
@@ -219,16 +234,18 @@ def _continue_controls(run_id: str, status: dict) -> None:
     c = st.columns([1, 1, 2])
     default = max(int(status["steps"]), ck + 1)
     # no min/max on the box: a number out of range must reach this check and be refused visibly
-    steps = c[0].number_input("Train until step", value=default, step=500, key=f"more_{run_id}")
+    steps = c[0].number_input(_("Train until step"), value=default, step=500, key=f"more_{run_id}")
     bad = not ck + 1 <= steps <= 10_000_000
     if bad:
-        c[0].error(f"Train until step: {steps:,} is not allowed; enter a step from {ck + 1:,} (after the "
-                   "checkpoint) to 10,000,000.")
-    c[1].button("Continue from checkpoint", icon=":material/replay:", on_click=_continue, args=(run_id, int(steps)),
-                disabled=bad, help=f"Same config; starts at the checkpoint's step {ck:,}; metrics are appended.")
-    c[2].button("Continue with changes", icon=":material/call_split:", on_click=_request_branch, args=(run_id,),
-                help=f"A new run that starts from the checkpoint at step {ck:,} with settings you change in the "
-                "sidebar (learning rates, loss, regularisers, schedule, D steps, batch size, steps).")
+        c[0].error(_("Train until step: {steps:,} is not allowed; enter a step from {first:,} (after the "
+                     "checkpoint) to 10,000,000.").format(steps=steps, first=ck + 1))
+    c[1].button(_("Continue from checkpoint"), icon=":material/replay:", on_click=_continue,
+                args=(run_id, int(steps)), disabled=bad,
+                help=_("Same config; starts at the checkpoint's step {step:,}; metrics are appended.").format(step=ck))
+    c[2].button(_("Continue with changes"), icon=":material/call_split:", on_click=_request_branch, args=(run_id,),
+                help=_("A new run that starts from the checkpoint at step {step:,} with settings you change in the "
+                       "sidebar (learning rates, loss, regularisers, schedule, D steps, batch size, steps).").format(
+                    step=ck))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -248,12 +265,14 @@ def _remedy_buttons(run_id: str, status: dict, alarms: list) -> None:
             offered.setdefault(label, changes)
     if not offered:
         return
-    st.markdown(f"**Try a remedy:** a new run from the checkpoint at step {ck:,} with")
+    st.markdown(_("**Try a remedy:** a new run from the checkpoint at step {step:,} with").format(step=ck))
     cols = st.columns(min(3, len(offered)))
     for i, (label, changes) in enumerate(offered.items()):
-        what = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in changes.items())
-        cols[i % len(cols)].button(label, key=f"remedy_{run_id}_{i}", on_click=_branch_now, args=(run_id, changes),
-                                   icon=":material/call_split:", help=f"Branch with {what}; starts at once.")
+        what = ", ".join(f"{tr(OPTIONS.label(k))} {v:g}" if isinstance(v, float) else f"{tr(OPTIONS.label(k))} {v}"
+                           for k, v in changes.items())
+        cols[i % len(cols)].button(tr(label), key=f"remedy_{run_id}_{i}", on_click=_branch_now,
+                                   args=(run_id, changes), icon=":material/call_split:",
+                                   help=_("Branch with {changes}; starts at once.").format(changes=what))
 
 
 def _active_ids() -> frozenset[str]:
@@ -266,17 +285,22 @@ def _status_text(run_id: str, status: dict, live: bool) -> str:
     state = status.get("state", "unknown")
     step, steps = int(status.get("step") or 0), max(1, int(status.get("steps") or 1))
     if state == "queued" and live:
-        return f"Queued (position {manager.queue_position(run_id)}): starts by itself when a training slot frees."
+        return _("Queued (position {position}): starts by itself when a training slot frees.").format(
+            position=manager.queue_position(run_id))
     rate = status.get("steps_per_s") if live else None
     eta = status.get("eta_s") if live else None
-    rate_txt = f" · {rate:.1f} steps/s" if rate is not None else ""
-    eta_txt = f" · {time.strftime('%M:%S', time.gmtime(eta))} left" if eta is not None else ""
-    on = f" · on {status['device']}" if status.get("device") else ""
-    if on and (status.get("processes") or 1) > 1:  # a torchrun job (gan_core.distributed): one run, N processes
-        on += f" × {status['processes']} processes"
+    rate_txt = " · " + _("{rate:.1f} steps/s").format(rate=rate) if rate is not None else ""
+    eta_txt = " · " + _("{time} left").format(time=time.strftime("%M:%S", time.gmtime(eta))) if eta is not None else ""
+    on = ""
+    if status.get("device"):
+        processes = status.get("processes") or 1
+        on = " · " + (_("on {device}").format(device=status["device"]) if processes <= 1 else
+                      # a torchrun job (gan_core.distributed): one run, N processes
+                      _("on {device} × {n} processes").format(device=status["device"], n=processes))
+    word = tr(STATE_NAMES.get(state, Msg.literal(state)))
     if status.get("phase") == "compiling" and state in ACTIVE:  # before the first step (gan_core.run)
-        return f"{state} · compiling the networks (torch.compile: seconds to a minute){on}"
-    return f"{state} · step {step:,}/{steps:,}{rate_txt}{eta_txt}{on}"
+        return _("{state} · compiling the networks (torch.compile: seconds to a minute)").format(state=word) + on
+    return _("{state} · step {step:,}/{steps:,}").format(state=word, step=step, steps=steps) + rate_txt + eta_txt + on
 
 
 def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str | None = None,
@@ -292,7 +316,8 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
         manager.heartbeat(owner, my_run_ids())  # this session is still watching its runs
     snap = snapshot(run_id, manager)
     if snap is None:
-        st.warning(f"Run {run_id} is not on this server any more (no {runs_root() / run_id}/status.json).")
+        st.warning(_("Run {run_id} is not on this server any more (no {path}).").format(
+            run_id=run_id, path=runs_root() / run_id / "status.json"))
         return
     status = snap.status
     in_page_run = page_run is not None and page_run.pop("first", False)
@@ -305,30 +330,37 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
     state = status.get("state", "unknown")
     step, steps = int(status.get("step") or 0), max(1, int(status.get("steps") or 1))
     st.progress(min(1.0, step / steps), text=_status_text(run_id, status, snap.live))
+    error = stored_text(status, "error")  # the run's error with its template (translated), else its English
     if state == "finished":
         secs = status.get("train_seconds")
-        took = f" in {secs:.1f} s" if isinstance(secs, (int, float)) else ""
-        if status.get("stop_reason"):  # early stopping (--early-stop): the reason, and where the best model is
-            st.success(f"Finished at step {step:,} of {steps:,}{took}. {status['stop_reason']}")
+        took = _(" in {seconds:.1f} s").format(seconds=secs) if isinstance(secs, (int, float)) else ""
+        reason = stored_text(status, "stop_reason")
+        if isinstance(reason, Msg) and isinstance(reason.params.get("metric"), str):  # the score by its label
+            reason = Msg(reason.template, **{**reason.params, "metric": label(reason.params["metric"])})
+        if reason:  # early stopping (--early-stop): the reason, and where the best model is
+            st.success(_("Finished at step {step:,} of {steps:,}{took}. {reason}").format(
+                step=step, steps=steps, took=took, reason=tr(reason)))
         else:
-            st.success(f"Finished {steps:,} steps{took}. Checkpoint: {snap.dir / 'checkpoints' / 'last.safetensors'}")
+            st.success(_("Finished {steps:,} steps{took}. Checkpoint: {path}").format(
+                steps=steps, took=took, path=snap.dir / "checkpoints" / "last.safetensors"))
     elif state == "stopped":
-        st.info(f"Stopped at step {step:,}; checkpoint kept at step {status.get('last_checkpoint_step')}."
-                + (f" {status['error']}" if status.get("error") else ""))
+        st.info(_("Stopped at step {step:,}; checkpoint kept at step {checkpoint}.").format(
+            step=step, checkpoint=status.get("last_checkpoint_step")) + (" " + tr(error) if error else ""))
     elif state == "failed":
-        st.error(status.get("error") or "The run failed (no message was saved).")
-    elif status.get("error"):
-        st.warning(status["error"])
+        st.error(tr(error) if error else _("The run failed (no message was saved)."))
+    elif error:
+        st.warning(tr(error))
     best = status.get("best")
     if isinstance(best, dict) and isinstance(best.get("value"), (int, float)) and state != "failed":
-        st.caption(f"Best {best.get('metric')} so far: {best['value']:.4g} at step {best.get('step')} "
-                   f"({snap.dir / 'checkpoints' / 'best.safetensors'}; open it on Explore or Compare).")
+        st.caption(_("Best {metric} so far: {value:.4g} at step {step} ({path}; open it on Explore or "
+                     "Compare).").format(metric=label(str(best.get("metric"))), value=best["value"],
+                                         step=best.get("step"), path=snap.dir / "checkpoints" / "best.safetensors"))
     compile_error = (status.get("accel") or {}).get("compile_error")
     if compile_error:  # the run went on without torch.compile (gan_core.engine.warm_up_compile)
-        st.warning(f"torch.compile could not be used, so this run trains uncompiled: {compile_error}",
-                   icon=":material/build:")
+        st.warning(_("torch.compile could not be used, so this run trains uncompiled: {error}").format(
+            error=compile_error), icon=":material/build:")
     if run is None and state in ACTIVE:  # written by a server that is gone: nobody trains it now
-        st.caption("Nobody trains this run now: the server that was training it has stopped.")
+        st.caption(_("Nobody trains this run now: the server that was training it has stopped."))
     alarm_banners(snap.alarms)
     if not (run is not None and run.active) and not polling and may_control(run_id):
         _continue_controls(run_id, status)
@@ -343,17 +375,17 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
             score_charts(cols, snap.scores or None, key=run_id, class_names=snap.scores.get("class_names"),
                          kept=kept)
         else:
-            st.caption("Waiting for the first metrics..." if snap.live else "This run logged no metrics.")
+            st.caption(_("Waiting for the first metrics...") if snap.live else _("This run logged no metrics."))
     with right:
         sample = snap.sample
         if sample is None:
-            st.caption("Waiting for the first samples..." if snap.live else "This run saved no samples.")
+            st.caption(_("Waiting for the first samples...") if snap.live else _("This run saved no samples."))
         elif sample["kind"] == "points":
             st.plotly_chart(points_figure(sample["fake"], sample["real"], extent=sample.get("extent", 1.6)),
                             key=f"points_{run_id}")
-            st.caption(f"Real points (grey) and G(fixed z) (orange) at step {sample['step']:,}")
+            st.caption(_("Real points (grey) and G(fixed z) (orange) at step {step:,}").format(step=sample["step"]))
         else:
-            st.image(sample["png"], caption=f"G(fixed z) at step {sample['step']:,}")
+            st.image(sample["png"], caption=_("G(fixed z) at step {step:,}").format(step=sample["step"]))
 
 
 def _redraw_page(tick: dict) -> None:
@@ -375,7 +407,7 @@ def start_box(cfg: TrainConfig | None, name: str | None, blocked: bool, drawn: t
     is the form's. `drawn`: the runs the page showed; `page_run` is {"first": True} until the
     page's own call (fragment reruns get the same dict back)."""
     in_page_run = page_run.pop("first", False)
-    st.button("Start training", type="primary", disabled=blocked, icon=":material/play_arrow:", on_click=_start,
+    st.button(_("Start training"), type="primary", disabled=blocked, icon=":material/play_arrow:", on_click=_start,
               args=(cfg, name))
     if st.session_state.get("start_error"):
         st.error(st.session_state.start_error)
@@ -397,35 +429,36 @@ if ids or other is not None:
     if other is not None:
         chosen = other
         control = may_control(chosen)
-        st.info(f"Run **{_run_name(chosen)}** belongs to another session. "
-                + ("You unlocked the teacher's view: its controls work." if control else
-                   "You can watch it; only its owner (or the teacher) can pause, stop, rename or continue it. "
-                   "Start your own run from its settings in the sidebar."), icon=":material/visibility:")
+        st.info(_("Run **{name}** belongs to another session.").format(name=_run_name(chosen)) + " "
+                + (_("You unlocked the teacher's view: its controls work.") if control else
+                   _("You can watch it; only its owner (or the teacher) can pause, stop, rename or continue it. "
+                     "Start your own run from its settings in the sidebar.")), icon=":material/visibility:")
         if ids:
-            st.button("Back to your runs", icon=":material/arrow_back:", on_click=_watch_own, args=(ids[0],))
+            st.button(_("Back to your runs"), icon=":material/arrow_back:", on_click=_watch_own, args=(ids[0],))
     else:
         st.session_state.your_runs = current  # the URL decides (a new run, a reload, a link): the box follows
-        chosen = st.selectbox("Your runs", ids, format_func=_label, key="your_runs", on_change=_choose)
+        chosen = st.selectbox(_("Your runs"), ids, format_func=_label, key="your_runs", on_change=_choose)
         if chosen != st.query_params.get("run"):
             st.query_params["run"] = chosen
         control = may_control(chosen)
     run = manager.get(chosen)
     state_drawn = run.state if run is not None else None  # read once: every button follows the same state
-    why = None if control else "Only the run's owner or the teacher can do this."
+    why = None if control else _("Only the run's owner or the teacher can do this.")
     c = st.columns(5)
     if run is not None:
-        c[0].button("Pause", disabled=state_drawn not in ("running", "starting") or not control,
+        c[0].button(_("Pause"), disabled=state_drawn not in ("running", "starting") or not control,
                     icon=":material/pause:", on_click=_act, args=(run.id, "pause"), help=why)
-        c[1].button("Resume", disabled=state_drawn != "paused" or not control, icon=":material/play_arrow:",
+        c[1].button(_("Resume"), disabled=state_drawn != "paused" or not control, icon=":material/play_arrow:",
                     on_click=_act, args=(run.id, "resume"), help=why)
-        c[2].button("Step", disabled=state_drawn != "paused" or not control, icon=":material/skip_next:",
+        c[2].button(pgettext("button: train one step", "Step"), disabled=state_drawn != "paused" or not control,
+                    icon=":material/skip_next:",
                     on_click=_act, args=(run.id, "step_once"),
-                    help=why or "One training step (d_steps D updates and one G update), then pause again.")
-        c[3].button("Stop", disabled=state_drawn not in ACTIVE or not control, icon=":material/stop:",
-                    on_click=_stop, args=(run.id,), help=why or "End the run now; its checkpoint is written first.")
+                    help=why or _("One training step (d_steps D updates and one G update), then pause again."))
+        c[3].button(_("Stop"), disabled=state_drawn not in ACTIVE or not control, icon=":material/stop:",
+                    on_click=_stop, args=(run.id,), help=why or _("End the run now; its checkpoint is written first."))
     if control and (run is not None or (runs_root() / chosen / "status.json").is_file()):
-        with c[4].popover("Rename", icon=":material/edit:"):
-            st.text_input("New name", value=_run_name(chosen), key=f"rename_{chosen}", on_change=_rename,
+        with c[4].popover(_("Rename"), icon=":material/edit:"):
+            st.text_input(_("New name"), value=_run_name(chosen), key=f"rename_{chosen}", on_change=_rename,
                           args=(chosen,))
     if st.session_state.get("rename_error"):
         st.error(st.session_state.rename_error)
@@ -438,7 +471,7 @@ if ids or other is not None:
         live_panel(chosen, None)
     # Every saved grid, scrubbed in a fragment of its own (ui/history.py): it never reruns the live
     # view above, nor the live view it. Drawn only while open (a closed expander costs nothing).
-    hist = st.expander("History: every saved sample grid, and a time-lapse", key="hist_open", on_change="rerun",
+    hist = st.expander(_("History: every saved sample grid, and a time-lapse"), key="hist_open", on_change="rerun",
                        icon=":material/history:")
     if hist.open:
         with hist:
@@ -446,20 +479,20 @@ if ids or other is not None:
                                        _run_name(chosen))
 
 with st.sidebar:
-    st.header("Configuration")
+    st.header(_("Configuration"))
     if current is not None and st.session_state.get("form_shows") == current:
-        st.info(f"Settings of run **{_run_name(current)}**: change any and start a new run from them.",
-                icon=":material/visibility:")
+        st.info(_("Settings of run **{name}**: change any and start a new run from them.").format(
+            name=_run_name(current)), icon=":material/visibility:")
         from_run = st.container()  # its button needs the form's config: drawn below
     else:
         from_run = None
     branch_from = st.session_state.get("branch_from")
     if branch_from:
-        st.info(f"Branch of run **{_run_name(branch_from['run_id'])}** from its checkpoint at step "
-                f"{branch_from.get('step')}: G and D start from it. Change the training settings (learning rates, "
-                "loss, regularisers, schedule, D steps, batch size, steps) and press Start; the nets and the data "
-                "stay the parent's.", icon=":material/call_split:")
-        st.button("Cancel branch", on_click=_cancel_branch, icon=":material/close:")
+        st.info(_("Branch of run **{name}** from its checkpoint at step {step}: G and D start from it. Change the "
+                  "training settings (learning rates, loss, regularisers, schedule, D steps, batch size, steps) and "
+                  "press Start; the nets and the data stay the parent's.").format(
+            name=_run_name(branch_from["run_id"]), step=branch_from.get("step")), icon=":material/call_split:")
+        st.button(_("Cancel branch"), on_click=_cancel_branch, icon=":material/close:")
     cfg, form_error = config_form()
     st.session_state.branch_info = None
     if cfg is not None and branch_from:
@@ -467,14 +500,14 @@ with st.sidebar:
             cfg, st.session_state.branch_info = branch_config(
                 branch_from["checkpoint"], changes_between(read_sidecar(branch_from["checkpoint"])[0], cfg))
         except (ConfigError, CheckpointError) as e:
-            cfg, form_error = None, f"Branch: {e}"
+            cfg, form_error = None, _("Branch: {error}").format(error=tr(e))
     score_settings()  # score_every and tensorboard (the form reads their values)
-    with st.expander("Export / import config"):
+    with st.expander(_("Export / import config")):
         if cfg is not None:
-            st.download_button("Export config (JSON)", json.dumps(cfg.to_dict(), indent=2), "gan_config.json",
+            st.download_button(_("Export config (JSON)"), json.dumps(cfg.to_dict(), indent=2), "gan_config.json",
                                "application/json", icon=":material/download:")
-        st.file_uploader("Import config (JSON)", type=["json"], key="config_upload", on_change=_import_config,
-                         help="A config exported from this app or written by hand; every field is checked.")
+        st.file_uploader(_("Import config (JSON)"), type=["json"], key="config_upload", on_change=_import_config,
+                         help=_("A config exported from this app or written by hand; every field is checked."))
         if st.session_state.get("import_error"):
             st.error(st.session_state.import_error)
 
@@ -485,27 +518,27 @@ if suggestion and st.session_state.get("run_name", "") in ("", st.session_state.
     st.session_state.run_name = suggestion
 st.session_state.run_name_suggested = suggestion
 top = start_row.columns([1, 3])
-top[0].text_input("Run name", key="run_name", max_chars=None,
-                  help="Shown wherever runs are listed; suggested from the preset and what you changed.")
+top[0].text_input(_("Run name"), key="run_name", max_chars=None,
+                  help=_("Shown wherever runs are listed; suggested from the preset and what you changed."))
 try:
     run_name = validate_name(st.session_state.get("run_name", ""))
     name_error = None
 except ConfigError as e:
-    run_name, name_error = None, f"Run {e}"
+    run_name, name_error = None, _("Run name: {error}").format(error=_why(e))
     top[0].error(name_error)
 blocked = form_error or name_error
 if blocked:
-    start_row.error(f"Cannot start: {blocked}")
+    start_row.error(_("Cannot start: {why}").format(why=tr(blocked)))
 with top[0]:
     st.fragment(start_box)(cfg, run_name, bool(blocked), tuple(ids), {"first": True})
 if from_run is not None:
-    from_run.button("New run from this config", icon=":material/content_copy:", disabled=bool(blocked),
-                    on_click=_start, args=(cfg, run_name), help="Same as Start training: the form's settings.")
+    from_run.button(_("New run from this config"), icon=":material/content_copy:", disabled=bool(blocked),
+                    on_click=_start, args=(cfg, run_name), help=_("Same as Start training: the form's settings."))
 if cfg is not None:
     # Open by itself when there is a curve to see; the chart is made only while it is open: a first
     # page with a Plotly chart took the browser 2.6 s longer to be usable (bench/first_page.py).
     curve = cfg.schedule != "constant"
-    preview = top[1].expander("Learning-rate schedule preview", expanded=curve, key=f"lr_preview_open_{curve}",
+    preview = top[1].expander(_("Learning-rate schedule preview"), expanded=curve, key=f"lr_preview_open_{curve}",
                               on_change="rerun")
     if preview.open:
         with preview:
@@ -513,5 +546,5 @@ if cfg is not None:
             st.plotly_chart(lr_figure(s, g, d), key="lr_preview")
 
 if not ids:
-    start_row.info("Choose a configuration in the sidebar and press **Start training**. The ring of 8 Gaussians "
-                   "trains in under a minute on a laptop CPU.")
+    start_row.info(_("Choose a configuration in the sidebar and press **Start training**. The ring of 8 Gaussians "
+                     "trains in under a minute on a laptop CPU."))

@@ -29,6 +29,7 @@ from gan_core.checks import validate_config
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.init_from import MODEL_FIELDS, InitSource, preflight, resolve_init_path
 from gan_core.losses import LOSSES
+from gan_core.messages import Msg
 from gan_core.store import atomic_write_json, read_json
 
 __all__ = ["FIXED", "PARENT_FILE", "branch_config", "changes_between", "read_parent", "remedy_actions",
@@ -107,33 +108,34 @@ def read_parent(run_dir: str | Path) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------------------- the alarms' remedies as actions
-def _candidates(alarm: str, cfg: TrainConfig) -> list[tuple[str, dict[str, Any]]]:
+WGAN_GP = {"loss": "wgan-gp", "r1_weight": 0.0, "label_smoothing": 0.0, "label_flip": 0.0}
+
+
+def _candidates(alarm: str, cfg: TrainConfig) -> list[tuple[Msg, dict[str, Any]]]:
     bce = LOSSES.get(cfg.loss).bce
     half_both = {"lr_g": cfg.lr_g / 2, "lr_d": cfg.lr_d / 2}
     if alarm == "divergence":
-        return [("Both learning rates halved", half_both),
-                ("Gradient-norm clipping at 10", {"grad_clip": 10.0}),
-                ("WGAN-GP loss (gradient penalty)", {"loss": "wgan-gp", "r1_weight": 0.0, "label_smoothing": 0.0,
-                                                     "label_flip": 0.0})]
+        return [(Msg("Both learning rates halved"), half_both),
+                (Msg("Gradient-norm clipping at 10"), {"grad_clip": 10.0}),
+                (Msg("WGAN-GP loss (gradient penalty)"), dict(WGAN_GP))]
     if alarm == "mode_collapse":
-        return [("G's learning rate halved", {"lr_g": cfg.lr_g / 2}),
-                ("Two D steps per G step", {"d_steps": max(2, cfg.d_steps + 1)}),
-                ("Instance noise 0.1 on D's inputs", {"instance_noise": 0.1}),
-                *([("Label smoothing 0.1", {"label_smoothing": 0.1})] if bce else []),
-                ("WGAN-GP loss (gradient penalty)", {"loss": "wgan-gp", "r1_weight": 0.0, "label_smoothing": 0.0,
-                                                     "label_flip": 0.0})]
+        return [(Msg("G's learning rate halved"), {"lr_g": cfg.lr_g / 2}),
+                (Msg("Two D steps per G step"), {"d_steps": max(2, cfg.d_steps + 1)}),
+                (Msg("Instance noise 0.1 on D's inputs"), {"instance_noise": 0.1}),
+                *([(Msg("Label smoothing 0.1"), {"label_smoothing": 0.1})] if bce else []),
+                (Msg("WGAN-GP loss (gradient penalty)"), dict(WGAN_GP))]
     if alarm == "d_overpowering":
-        return [("D's learning rate halved", {"lr_d": cfg.lr_d / 2}),
-                *([("Label smoothing 0.1", {"label_smoothing": 0.1})] if bce else []),
-                ("Instance noise 0.1 on D's inputs", {"instance_noise": 0.1}),
-                *([("Non-saturating G loss", {"loss": "ns"})] if cfg.loss == "minimax" else [])]
+        return [(Msg("D's learning rate halved"), {"lr_d": cfg.lr_d / 2}),
+                *([(Msg("Label smoothing 0.1"), {"label_smoothing": 0.1})] if bce else []),
+                (Msg("Instance noise 0.1 on D's inputs"), {"instance_noise": 0.1}),
+                *([(Msg("Non-saturating G loss"), {"loss": "ns"})] if cfg.loss == "minimax" else [])]
     return []
 
 
 def remedy_actions(alarm: str, source: str | Path) -> list[tuple[str, dict[str, Any]]]:
-    """(label, changes) of the remedies of alarm `alarm` that a branch of `source` (a run directory or
-    checkpoint) accepts; a remedy that is already in place, or whose branch would be refused (WGAN-GP
-    where it would change D's normalisation layers), is left out."""
+    """(label (a Msg: the page translates it), changes) of the remedies of alarm `alarm` that a branch of
+    `source` (a run directory or checkpoint) accepts; a remedy that is already in place, or whose branch
+    would be refused (WGAN-GP where it would change D's normalisation layers), is left out."""
     try:
         parent, _meta = read_sidecar(_checkpoint(source))
     except (ConfigError, CheckpointError):

@@ -77,6 +77,7 @@ from torch import nn
 from gan_core.checks import config_from_dict
 from gan_core.data import load_dataset
 from gan_core.engine import Engine, Window, resolve_device
+from gan_core.messages import Msg
 from gan_core.run import TrainingRun
 
 __all__ = ["FollowerEngine", "GlobalBatchNorm1d", "GlobalBatchNorm2d", "LeaderEngine", "LeaderRun", "Process",
@@ -405,12 +406,14 @@ def finish(proc: Process, run: LeaderRun) -> int:
     terminated = _signals["terminated"]
     if terminated or (run.state == "failed" and not idle):
         ck = run.last_checkpoint_step
-        why = ("torchrun stopped this process (another process of the job ended)" if terminated
-               else f"a collective operation failed, another process of the job probably ended ({run.error})")
+        why = (Msg("torchrun stopped this process (another process of the job ended)") if terminated
+               else Msg("a collective operation failed, another process of the job probably ended ({error})",
+                        error=run.error))
         run.state = "interrupted" if terminated else "failed"
-        run.error = (f"Distributed training ended at step {run.step}: {why}. "
-                     + (f"Resume continues from its checkpoint at step {ck} (--resume {run.dir}), on any number of "
-                        "processes." if ck is not None else "No checkpoint had been written yet."))
+        then = (Msg("Resume continues from its checkpoint at step {step} (--resume {dir}), on any number of "
+                    "processes.", step=ck, dir=str(run.dir)) if ck is not None
+                else Msg("No checkpoint had been written yet."))
+        run.error = Msg("Distributed training ended at step {step}: {why}. {then}", step=run.step, why=why, then=then)
         run._write_status()
         print(f"error: {run.error}", file=sys.stderr)
     elif idle:

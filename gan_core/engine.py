@@ -152,7 +152,7 @@ def _total_grad_norm(params: list[torch.nn.Parameter]) -> torch.Tensor:
 def _finite_or_raise(values: dict[str, float], step: int) -> dict[str, float]:
     bad = [k for k, v in values.items() if not math.isfinite(v)]
     if bad:
-        raise Divergence(f"non-finite {', '.join(bad)} at step {step}")
+        raise Divergence(Msg("non-finite {names} at step {step}", names=", ".join(bad), step=step))
     return values
 
 

@@ -21,7 +21,8 @@ from gan_core.checkpoint import checkpoint_step
 from gan_core.checks import validate_config
 from gan_core.config import TrainConfig
 from gan_core.engine import resolve_device
-from gan_core.run import ACTIVE, TrainingRun
+from gan_core.messages import Msg, to_doc
+from gan_core.run import ACTIVE, TrainingRun, resumable
 from gan_core.run_names import write_name
 from gan_core.store import atomic_write_json, new_run_id, read_json, runs_root
 from gan_core.threads import share_cpu_threads
@@ -111,7 +112,8 @@ class RunManager:
         """Continue a stopped or interrupted run from its last checkpoint (same id and directory)."""
         existing = self.get(run_id)
         if existing is not None and existing.active:
-            raise LimitError(f"run {run_id} is still {existing.state}; stop it before resuming")
+            raise LimitError(Msg("run {run_id} is still {state}; stop it before resuming", run_id=run_id,
+                                 state=Msg.literal(existing.state)))
         self._check_owner_limit(owner)
         return self._enqueue(TrainingRun.resume_from(self.root / run_id, steps=steps, owner=owner))
 
@@ -120,8 +122,8 @@ class RunManager:
             return
         mine = [r for r in self.runs(owner) if r.active]
         if len(mine) >= self.per_owner:
-            raise LimitError(f"you already have {len(mine)} runs queued or training (the limit per session is "
-                             f"{self.per_owner}); stop one first")
+            raise LimitError(Msg("you already have {n} runs queued or training (the limit per session is {limit}); "
+                                 "stop one first", n=len(mine), limit=self.per_owner))
 
     def _enqueue(self, run: TrainingRun) -> TrainingRun:
         run._on_end.append(lambda _r: self._schedule())
@@ -225,8 +227,8 @@ class RunManager:
             orphans = [r for r in self._runs.values() if r.active and r.owner is not None
                        and now - self._last_seen(r, now) > self.orphan_timeout_s]
         for r in orphans:
-            r.error = (f"Stopped because no page showed it for {self.orphan_timeout_s:.0f} s (tab closed?). "
-                       "The checkpoint is kept; resume it from the Runs page.")
+            r.error = Msg("Stopped because no page showed it for {seconds:.0f} s (tab closed?). The checkpoint is "
+                          "kept; resume it from the Runs page.", seconds=self.orphan_timeout_s)
             r.stop()
         if orphans:
             self._schedule()
@@ -264,9 +266,9 @@ class RunManager:
                 st["last_checkpoint_step"] = ck
                 st["state"] = "interrupted"
                 st["eta_s"] = None
-                st["error"] = (f"The server stopped during this run at step {st.get('step')}. "
-                               + (f"Resume continues from its checkpoint at step {ck}." if ck is not None
-                                  else "No checkpoint had been written, so it cannot be resumed."))
+                error = Msg("The server stopped during this run at step {step}. {then}", step=st.get("step"),
+                            then=resumable(ck))
+                st["error"], st["error_msg"] = str(error), to_doc(error)
                 atomic_write_json(status_path, st)
                 marked.append(d.name)
         return marked

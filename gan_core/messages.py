@@ -41,3 +41,49 @@ class Msg(str):
 
 def _rebuild(template: str, params: dict[str, Any]) -> Msg:
     return Msg(template, **params)
+
+
+def to_doc(text: Any) -> dict[str, Any] | None:
+    """A Msg as JSON data, {"template": ..., "params": {...}} (a Msg parameter as such a dict too), to store
+    beside its English in a file a page reads later (a run's error in status.json): the page translates the
+    template then. None for anything that is not a Msg (an old run's plain sentence stays as it is)."""
+    if not isinstance(text, Msg):
+        return None
+    return {"template": text.template,
+            "params": {k: to_doc(v) if isinstance(v, Msg) else v for k, v in text.params.items()}}
+
+
+def from_doc(doc: Any) -> Msg | None:
+    """The Msg to_doc stored; None for anything else (no doc, a hand-edited or foreign file that does not
+    format: the caller shows the stored English instead)."""
+    if not (isinstance(doc, dict) and isinstance(doc.get("template"), str) and isinstance(doc.get("params"), dict)):
+        return None
+    params = {}
+    for k, v in doc["params"].items():
+        if isinstance(v, dict):
+            v = from_doc(v)
+            if v is None:
+                return None
+        params[k] = v
+    try:
+        return Msg(doc["template"], **params)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
+
+
+def message_of(error: BaseException) -> str:
+    """What an exception says: the Msg it was raised with (DataError(Msg(...))), so a page can still translate
+    it; else its text."""
+    if len(error.args) == 1 and isinstance(error.args[0], Msg):
+        return error.args[0]
+    return str(error)
+
+
+def stored_text(doc: dict[str, Any], key: str) -> str | None:
+    """The text a file keeps under `key` with its template under `key`_msg (to_doc): that Msg when it is there,
+    else the plain English (an older file), else None."""
+    msg = from_doc(doc.get(key + "_msg"))
+    if msg is not None:
+        return msg
+    text = doc.get(key)
+    return text if isinstance(text, str) else None

@@ -27,6 +27,7 @@ from gan_core.checks import config_from_dict, validate_config
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import DATASETS, DataError, load_dataset, load_raw
 from gan_core.engine import Divergence, Engine, resolve_device
+from gan_core.messages import Msg, message_of, to_doc
 from gan_core.metrics.classifier import has_classifier, no_classifier_message
 from gan_core.metrics.monitor import Monitor
 from gan_core.monitored import IMAGE_SCORES, LOSSES, Watch, resolve
@@ -48,6 +49,13 @@ from gan_core.store import (
 __all__ = ["ACTIVE", "DONE", "STATUS_EVERY_S", "RunLog", "TrainingRun", "check_can_start", "release_accelerator_memory"]
 
 STATUS_EVERY_S = 1.0  # status.json / metrics.jsonl are written at most this often
+
+
+def resumable(checkpoint_step: int | None) -> Msg:
+    """What continuing an interrupted run can do: from its checkpoint, or nothing without one."""
+    if checkpoint_step is None:
+        return Msg("No checkpoint had been written, so it cannot be resumed.")
+    return Msg("Resume continues from its checkpoint at step {step}.", step=checkpoint_step)
 
 
 class TrainingRun:
@@ -73,7 +81,7 @@ class TrainingRun:
             resume and read_name(self.dir) or suggest_name(self.cfg))
         self.log = RunLog()
         self.state = "queued"
-        self.error: str | None = None
+        self.error: str | None = None  # a Msg when written here: status.json keeps its template too (error_msg)
         self.step = 0
         self.device_used: str | None = None
         self.gpu: int | None = None  # the CUDA GPU the manager placed this run on (None: the current one)
@@ -199,7 +207,7 @@ class TrainingRun:
         left = self.cfg.steps - self.step
         return {
             "id": self.id, "name": self.name, "state": self.state, "step": self.step, "steps": self.cfg.steps,
-            "error": self.error, "device": self.device_used, "created": self.created,
+            "error": self.error, "error_msg": to_doc(self.error), "device": self.device_used, "created": self.created,
             "train_seconds": round(self.train_seconds, 3), "steps_per_s": round(rate, 2) if running else None,
             "eta_s": _eta(left / rate if rate > 0 else None, self.cfg.time_limit, self.train_seconds - self._time_base)
             if running else None,
@@ -207,6 +215,7 @@ class TrainingRun:
             "last_checkpoint_step": self.last_checkpoint_step, "dataset": self.cfg.dataset,
             "arch": self.cfg.arch, "loss": self.cfg.loss, "alarms": list(self.alarms),
             "phase": self.phase, "accel": self.accel, "best": self.best, "stop_reason": self.stop_reason,
+            "stop_reason_msg": to_doc(self.stop_reason),
             "owner": owner_digest(self.owner) if self.owner is not None else self._owner_on_disk,
         }
 
@@ -223,26 +232,27 @@ class TrainingRun:
             engine, real_preview = self._start()
             self._loop(engine, real_preview, on_progress)
         except Divergence as e:
-            kept = (f"The last good checkpoint is kept (step {self.last_checkpoint_step})" if self.last_checkpoint_step
-                    is not None else "No checkpoint had been written yet (the first comes after checkpoint_every_s)")
-            self.error = f"Training diverged: {e}. {kept}. Try a lower learning rate, WGAN-GP, or more D steps."
+            why = message_of(e)
+            kept = (Msg("The last good checkpoint is kept (step {step})", step=self.last_checkpoint_step)
+                    if self.last_checkpoint_step is not None else
+                    Msg("No checkpoint had been written yet (the first comes after checkpoint_every_s)"))
+            self.error = Msg("Training diverged: {why}. {kept}. Try a lower learning rate, WGAN-GP, or more D steps.",
+                             why=why, kept=kept)
             if self._monitor is not None:
-                self._monitor.on_divergence(self.step, str(e))
+                self._monitor.on_divergence(self.step, why)
             self.state = "failed"
         except DataError as e:
-            self.error = str(e)
+            self.error = message_of(e)
             self.state = "failed"
         except KeyboardInterrupt:
             ck = self.last_checkpoint_step
-            self.error = (f"Interrupted (Ctrl-C) at step {self.step}. "
-                          + (f"Resume continues from its checkpoint at step {ck}." if ck is not None
-                             else "No checkpoint had been written, so it cannot be resumed."))
+            self.error = Msg("Interrupted (Ctrl-C) at step {step}. {then}", step=self.step, then=resumable(ck))
             self.state = "interrupted"
             raise
         except Exception as e:
-            msg = f"{type(e).__name__}: {e}"
+            msg = Msg("{kind}: {error}", kind=type(e).__name__, error=message_of(e))
             if "out of memory" in str(e).lower():
-                msg = f"Out of memory: {e}. Try a smaller batch size or model width."
+                msg = Msg("Out of memory: {error}. Try a smaller batch size or model width.", error=message_of(e))
             self.error = msg
             self.state = "failed"
             traceback.print_exc()
@@ -425,10 +435,11 @@ class TrainingRun:
         n = self.cfg.early_stop
         if n <= 0 or self._watch is None or self._watch.best is None or self._watch.since_best < n:
             return False
-        what = "scorings" if self._watch.metric not in LOSSES else "logged windows"
-        self.stop_reason = (f"Early stopping at step {self.step}: {self._watch.metric} has not improved for {n} "
-                            f"{what} (best {self._watch.best:.4g} at step {self._watch.best_step}, kept in "
-                            "checkpoints/best.safetensors).")
+        what = Msg("scorings") if self._watch.metric not in LOSSES else Msg("logged windows")
+        self.stop_reason = Msg("Early stopping at step {step}: {metric} has not improved for {n} {what} (best "
+                               "{best:.4g} at step {best_step}, kept in checkpoints/best.safetensors).",
+                               step=self.step, metric=self._watch.metric, n=n, what=what, best=self._watch.best,
+                               best_step=self._watch.best_step)
         return True
 
     def _log_row(self, row: dict[str, Any]) -> None:
@@ -486,7 +497,7 @@ class TrainingRun:
         """checkpoints/last.safetensors, or (`best`) best.safetensors: the same format, the best one with the
         monitored score's value in its meta ("best")."""
         if not engine.weights_finite():  # never replace the last good checkpoint with NaN weights
-            raise Divergence(f"non-finite weights at step {engine.step}")
+            raise Divergence(Msg("non-finite weights at step {step}", step=engine.step))
         meta = {"step": engine.step, "train_seconds": round(self.train_seconds, 3), "device": self.device_used,
                 "run_id": self.id, "sample_shape": list(engine.x.shape[1:])}
         if self._watch is not None:

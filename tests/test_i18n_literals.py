@@ -34,6 +34,11 @@ TRANSLATED = [  # one file a line, under its area (so branches converting two ar
     "app_pages/lessons.py",
     "ui/ab_charts.py",
     # train page (h19-train)
+    "app_pages/train.py",
+    "ui/scores.py",
+    "ui/figures.py",
+    "ui/score_figures.py",
+    "ui/metric_labels.py",
     #
     # option forms (h19-options)
     "ui/config_form.py",
@@ -56,7 +61,7 @@ TRANSLATED = [  # one file a line, under its area (so branches converting two ar
     #
 ]
 
-TRANSLATORS = {"_", "tr", "ngettext"}
+TRANSLATORS = {"_", "tr", "ngettext", "pgettext"}
 DISPLAY = {  # method -> positional indices a person reads
     "title": (0,), "header": (0,), "subheader": (0,), "caption": (0,), "markdown": (0,), "write": (0,), "text": (0,),
     "info": (0,), "warning": (0,), "error": (0,), "success": (0,), "exception": (), "toast": (0,),
@@ -127,8 +132,8 @@ def problems(source: str, filename: str = "<page>") -> list[str]:
         if not isinstance(node, ast.Call):
             continue
         if _is_translator(node):
-            literal_args = node.args[:2] if node.func.id == "ngettext" else node.args[:1]
-            if node.func.id in ("_", "ngettext") and not all(
+            literal_args = node.args[:2] if node.func.id in ("ngettext", "pgettext") else node.args[:1]
+            if node.func.id in ("_", "ngettext", "pgettext") and not all(
                     isinstance(a, ast.Constant) and isinstance(a.value, str) for a in literal_args):
                 out.append(f"{filename}:{node.lineno}: {node.func.id}() of a non-literal (Babel cannot extract it)")
             continue

@@ -1,4 +1,8 @@
-"""Plotly figure builders: pure functions, arrays in, go.Figure out (no Streamlit here)."""
+"""Plotly figure builders: pure functions, arrays in, go.Figure out (no Streamlit calls here).
+
+Titles, legends and hovers are in the session's language (ui.i18n): the panel constants are Msg, marked
+for the catalogue, and translated with tr() when a figure is built; a figure kept between polls carries the
+language in its signature, so a switch builds it again."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from gan_core.messages import Msg
+from ui.i18n import _, language, tr
 from ui.metric_labels import hover, label
 
 MAX_POINTS = 2000  # charts are downsampled to at most this many points per trace
@@ -26,10 +32,10 @@ def downsample(x: Sequence[float], y: Sequence[float], max_points: int = MAX_POI
 # (title, ((column, legend name), ...)) in display order. The legend names are short because each
 # legend sits with its own panel, under the panel's title; hovers give the full label (metric_labels).
 PANELS = (
-    ("Losses", (("d_loss", "D loss"), ("g_loss", "G loss"))),
-    ("D outputs (mean)", (("d_real", "D(x), real"), ("d_fake", "D(G(z)), generated"))),
-    ("Gradient norms (log scale)", (("grad_norm_d", "D"), ("grad_norm_g", "G"))),
-    ("Learning rates", (("lr_d", "D"), ("lr_g", "G"))),
+    (Msg("Losses"), (("d_loss", Msg("D loss")), ("g_loss", Msg("G loss")))),
+    (Msg("D outputs (mean)"), (("d_real", Msg("D(x), real")), ("d_fake", Msg("D(G(z)), generated")))),
+    (Msg("Gradient norms (log scale)"), (("grad_norm_d", "D"), ("grad_norm_g", "G"))),
+    (Msg("Learning rates"), (("lr_d", "D"), ("lr_g", "G"))),
 )
 FONT = 14  # px: charts are read from the back of a classroom
 LOG_PANEL = 2  # the gradient norms span decades
@@ -45,14 +51,14 @@ def metric_traces(cols: dict[str, list[float]],
     for i, (_title, series) in enumerate(PANELS):
         for key, name in series:
             if key in cols:
-                out.append((i, key, name, *downsample(xs, cols[key])))
+                out.append((i, key, tr(name), *downsample(xs, cols[key])))
     return out
 
 
 def signature(traces: list[tuple]) -> list[str]:
-    """What fixes a live figure's layout: which trace goes into which panel. Stored in the
-    figure's `layout.meta`, so a later poll can tell whether the figure can be reused."""
-    return [f"{t[0]}:{t[1]}" for t in traces]
+    """What fixes a live figure's layout: which trace goes into which panel, and the language of its
+    words. Stored in the figure's `layout.meta`, so a later poll can tell whether the figure can be reused."""
+    return [f"{t[0]}:{t[1]}" for t in traces] + [f"lang:{language()}"]
 
 
 def reusable(fig: go.Figure | None, sig: list[str]) -> bool:
@@ -158,11 +164,11 @@ def metrics_figure(cols: dict[str, list[float]], x_key: str = "step", height: in
             swap_data(reuse, traces)
             _metrics_axes(reuse, traces, cols)
         return reuse
-    fig = make_subplots(rows=2, cols=2, subplot_titles=[p[0] for p in PANELS], vertical_spacing=0.2,
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[tr(p[0]) for p in PANELS], vertical_spacing=0.2,
                         horizontal_spacing=0.1)
     colours = ("#1f77b4", "#ff7f0e")
     for i, key, name, x, y in traces:
-        colour = colours[[k for k, _ in PANELS[i][1]].index(key)]
+        colour = colours[[k for k, _n in PANELS[i][1]].index(key)]
         fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines", line={"color": colour, "width": 2},
                                  legend=legend_name(i), hovertemplate=hover(key, x_key)),
                       row=i // 2 + 1, col=i % 2 + 1)
@@ -182,9 +188,9 @@ def points_figure(fake: np.ndarray, real: np.ndarray | None = None, extent: floa
     """Real and generated 2-D points in one scatter, on fixed axes so motion is visible."""
     fig = go.Figure()
     if real is not None:
-        fig.add_trace(go.Scattergl(x=real[:, 0], y=real[:, 1], mode="markers", name="real",
+        fig.add_trace(go.Scattergl(x=real[:, 0], y=real[:, 1], mode="markers", name=_("real"),
                                    marker={"size": 4, "color": "rgba(120,120,120,0.45)"}))
-    fig.add_trace(go.Scattergl(x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated (fixed z)",
+    fig.add_trace(go.Scattergl(x=fake[:, 0], y=fake[:, 1], mode="markers", name=_("generated (fixed z)"),
                                marker={"size": 4, "color": "#ff7f0e"}))
     fig.update_layout(height=height, margin={"l": 30, "r": 10, "t": 30, "b": 30},
                       legend={"orientation": "h", "y": -0.1},
@@ -205,6 +211,6 @@ def lr_figure(steps: Sequence[int], lr_g: Sequence[float], lr_d: Sequence[float]
                              line={"dash": "dash"}, hovertemplate=hover("lr_d")))
     fig.update_layout(height=height, margin={"l": 30, "r": 10, "t": 10, "b": 30},
                       legend={"orientation": "h", "y": -0.3},
-                      xaxis_title="step", font={"size": FONT - 1})
+                      xaxis_title=_("step"), font={"size": FONT - 1})
     fig.update_yaxes(tickformat=".1e", rangemode="tozero")
     return fig

@@ -88,6 +88,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(language()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """The translation of an English text in a context: one English word that means two things ("Step",
+    the Train page's button that trains one step, and "Step", the axis) gets one entry per context."""
+    return translations(language()).pgettext(context, message)
+
+
 def tr(text: Any) -> str:
     """Text from the core in the session's language: a Msg is looked up by its template and formatted
     with its parameters (those that are Msgs translated too; names and paths stay as they are); a plain

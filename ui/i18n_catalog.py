@@ -7,8 +7,8 @@
              one) in a catalogue. tests/test_i18n_catalog.py runs the same check.
 
 Messages come from two places, both through Babel's API:
-- the source: `_("...")`, `ngettext("...", "...", n)` in the app (app.py, app_pages/, ui/) and
-  `Msg("...")` in gan_core (Babel's Python extractor, with those names as keywords);
+- the source: `_("...")`, `ngettext("...", "...", n)`, `pgettext("context", "...")` in the app (app.py,
+  app_pages/, ui/) and `Msg("...")` in gan_core (Babel's Python extractor, with those names as keywords);
 - registries whose text the UI shows as it is: the datasets' labels and help, the labels and help of
   every training option (gan_core.config) and of every choice of the component registries (losses,
   architectures, normalisations, conditioning, noise, DiffAugment, optimisers, schedules), the presets'
@@ -37,23 +37,24 @@ LOCALES_DIR = ROOT / "ui" / "locales"
 POT = LOCALES_DIR / "messages.pot"
 TRANSLATED = ("zh",)  # every language but the source language (English)
 SOURCES = ("app.py", "app_pages/**/*.py", "ui/**/*.py", "gan_core/**/*.py")
-KEYWORDS = {"_": None, "ngettext": (1, 2), "Msg": None}
+KEYWORDS = {"_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "Msg": None}
 # The file that declares each component registry's entries (their place in the catalogue).
 REGISTRY_FILES = {"arch": "gan_core/models", "norm": "gan_core/models", "conditioning": "gan_core/models",
                   "noise": "gan_core/noise.py", "loss": "gan_core/losses.py", "diffaug": "gan_core/regularizers.py",
                   "optimiser": "gan_core/optim.py", "schedule": "gan_core/optim.py"}
 
 
-def source_messages() -> Iterator[tuple[str | tuple[str, str], str, int, list[str]]]:
-    """(message or (singular, plural), file, line, translator comments) of every marked string in the code."""
+def source_messages() -> Iterator[tuple[str | tuple[str, str], str, int, list[str], str | None]]:
+    """(message or (singular, plural), file, line, translator comments, context) of every marked string in the
+    code; the context is pgettext's (one English word for two things), else None."""
     for pattern in SOURCES:
         for path in sorted(ROOT.glob(pattern)):
             rel = path.relative_to(ROOT).as_posix()
-            for lineno, message, comments, _context in extract_from_file(
+            for lineno, message, comments, context in extract_from_file(
                     "python", path, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
                 if isinstance(message, tuple) and message[0] is None:
                     continue  # Msg(template_variable, ...): no literal to extract (its parts are their own Msgs)
-                yield message, rel, lineno, comments
+                yield message, rel, lineno, comments, context
 
 
 def registry_messages() -> Iterator[tuple[str, str, str]]:
@@ -123,8 +124,8 @@ def lesson_messages() -> Iterator[tuple[str, str, str]]:
 def extract() -> Catalog:
     """The template catalogue: every message of the code and of the registries."""
     cat = Catalog(project="gan-playground", version="", domain="messages", fuzzy=False)
-    for message, rel, lineno, comments in source_messages():
-        cat.add(message, locations=[(rel, lineno)], auto_comments=comments)
+    for message, rel, lineno, comments, context in source_messages():
+        cat.add(message, locations=[(rel, lineno)], auto_comments=comments, context=context)
     for order, (text, where, path) in enumerate(registry_messages()):
         if text:
             existing = cat.get(text)
@@ -199,7 +200,7 @@ def missing(lang: str, template: Catalog | None = None) -> list[str]:
     for m in template:
         if not m.id:
             continue  # the header
-        t = cat.get(m.id)
+        t = cat.get(m.id, context=m.context)
         strings = t.string if t is not None and isinstance(t.string, tuple) else (t.string if t else "",)
         if t is None or t.fuzzy or not all(strings):
             out.append(m.id if isinstance(m.id, str) else m.id[0])

@@ -3,6 +3,8 @@
 The core writes short keys (`grad_norm_d`, `kid_clf_std`, `n_fake`) into metrics.jsonl,
 scores.jsonl and the model cards; those stay in files and JSON. On a projector they mean nothing,
 so every page shows `label(key)` (with `unit`), and `help` where there is room (hover, captions).
+label(), label_with_unit(), better_text() and hover() answer in the session's language (ui.i18n: the labels
+and help are registry messages of the catalogue); `metric(key)` keeps the English entry.
 tests/test_figures_readable.py checks that every key the core writes has an entry here.
 """
 
@@ -11,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from ui.i18n import _, tr
 
 
 @dataclass(frozen=True)
@@ -90,18 +94,18 @@ def metric(key: str) -> Metric:
 
 
 def label(key: str) -> str:
-    return metric(key).label
+    return tr(metric(key).label)
 
 
 def label_with_unit(key: str) -> str:
     """'Training time (s)', 'High-quality samples (%)'; the label alone when there is no unit."""
     m = metric(key)
-    return f"{m.label} ({m.unit})" if m.unit else m.label
+    return f"{tr(m.label)} ({m.unit})" if m.unit else tr(m.label)
 
 
 def better_text(key: str) -> str:
     b = metric(key).better
-    return f"{b} is better" if b else ""
+    return {"lower": _("lower is better"), "higher": _("higher is better")}.get(b, "")
 
 
 def format_value(key: str, value: Any) -> str:
@@ -117,7 +121,9 @@ def format_value(key: str, value: Any) -> str:
 
 
 def hover(key: str, x_label: str = "step") -> str:
-    """A Plotly hovertemplate: the readable label, the x value and the y value, no trace box."""
+    """A Plotly hovertemplate: the readable label, the x value and the y value, no trace box.
+    `x_label`: "step" or "time" (the x axis), or a word of the caller's, shown as it is."""
     y = "%{y:,d}" if metric(key).integer else "%{y:.4g}"
     x = "%{x:,}" if x_label == "step" else "%{x:.1f} s"
-    return f"{label_with_unit(key)}<br>{x_label} {x}: {y}<extra></extra>"
+    word = {"step": _("step"), "time": _("time")}.get(x_label, x_label)
+    return f"{label_with_unit(key)}<br>{word} {x}: {y}<extra></extra>"

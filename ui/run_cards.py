@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gan_core.messages import Msg
+from gan_core.messages import Msg, stored_text
 from gan_core.store import ACTIVE
 from gan_core.timelapse import newest_grid
 from ui.metric_labels import format_value, label, metric
@@ -43,7 +43,7 @@ class RunCard:
     step: int
     steps: int
     setup: str  # "fashion-mnist · dcgan · hinge"
-    error: str  # the failure or stop reason, in full ("" when none)
+    error: str  # the failure or stop reason, in full ("" when none); a Msg when stored with its template
     checkpoint_step: int | None  # step of checkpoints/last.safetensors, None without one
     thumbnail: Path | None = None  # newest samples/step_*.png
     thumbnail_step: int | None = None
@@ -121,7 +121,7 @@ def run_card(status: dict[str, Any], with_files: bool = True) -> RunCard:
         ck = _int(status.get("step"))
     card = RunCard(id=run_id, dir=d, name=name if isinstance(name, str) and name.strip() else run_id,
                    state=str(status.get("state") or "unknown"), step=_int(status.get("step")),
-                   steps=_int(status.get("steps")), setup=setup, error=str(status.get("error") or ""),
+                   steps=_int(status.get("steps")), setup=setup, error=stored_text(status, "error") or "",
                    checkpoint_step=_int(ck) if ck is not None else None)
     if with_files:
         card.thumbnail = newest_sample(d)

@@ -1,4 +1,5 @@
-"""Plotly builders for the quality scores: pure functions, columns in, go.Figure out (no Streamlit)."""
+"""Plotly builders for the quality scores: pure functions, columns in, go.Figure out (no Streamlit calls).
+Their words are in the session's language (ui.i18n), as in ui/figures.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from gan_core.messages import Msg
 from ui.figures import (
     FONT,
     axis_name,
@@ -20,22 +22,23 @@ from ui.figures import (
     signature,
     swap_data,
 )
-from ui.metric_labels import LABELS, hover, label, label_with_unit, metric
+from ui.i18n import _, tr
+from ui.metric_labels import LABELS, hover, label_with_unit, metric
 
 # (title, ((column, legend name), ...), better) in display order; panels without data are left out.
 # Legend names are short: each legend sits under its own panel's title; hovers carry the full label.
+LOWER, HIGHER = Msg("lower is better"), Msg("higher is better")
 SCORE_PANELS = (
-    ("Fréchet distance (classifier features)", (("fd_clf", "FD"),), "lower is better"),
-    ("KID (classifier features)", (("kid_clf", "KID"),), "lower is better"),
-    ("Precision and recall", (("precision", "precision"), ("recall", "recall")), "higher is better"),
-    ("Classes covered", (("classes_covered", "classes"),), "higher is better"),
-    ("Modes covered (PacGAN)", (("modes_covered", "modes"),), "higher is better"),
-    ("High-quality samples (%)", (("hq_pct", "within 3 std"),), "higher is better"),
-    ("KL and JS of grid histograms", (("kl", "KL(real ‖ G)"), ("js", "JS")), "lower is better"),
-    ("Fréchet distance (points)", (("fd", "FD"),), "lower is better"),
-    ("Diversity of the fixed-noise batch", (("diversity", "real = 1"),), "falls on collapse"),
+    (Msg("Fréchet distance (classifier features)"), (("fd_clf", "FD"),), LOWER),
+    (Msg("KID (classifier features)"), (("kid_clf", "KID"),), LOWER),
+    (Msg("Precision and recall"), (("precision", Msg("precision")), ("recall", Msg("recall"))), HIGHER),
+    (Msg("Classes covered"), (("classes_covered", Msg("classes")),), HIGHER),
+    (Msg("Modes covered (PacGAN)"), (("modes_covered", Msg("modes")),), HIGHER),
+    (Msg("High-quality samples (%)"), (("hq_pct", Msg("within 3 std")),), HIGHER),
+    (Msg("KL and JS of grid histograms"), (("kl", Msg("KL(real ‖ G)")), ("js", "JS")), LOWER),
+    (Msg("Fréchet distance (points)"), (("fd", "FD"),), LOWER),
+    (Msg("Diversity of the fixed-noise batch"), (("diversity", Msg("real = 1")),), Msg("falls on collapse")),
 )
-SCORE_LABELS = {key: label(key) for _title, series, _ in SCORE_PANELS for key, _name in series}
 LOWER_IS_BETTER = {k for k, m in LABELS.items() if m.better == "lower"}
 
 
@@ -59,7 +62,7 @@ def score_traces(cols: dict[str, list], x_key: str = "step") -> tuple[list[tuple
     xs = cols.get(x_key, [])
     panels, traces = [], []
     for title, series, better in SCORE_PANELS:
-        mine = [(key, name, *_points(xs, cols[key])) for key, name in series if key in cols]
+        mine = [(key, tr(name), *_points(xs, cols[key])) for key, name in series if key in cols]
         mine = [t for t in mine if len(t[2])]
         if mine:
             traces += [(len(panels), *t) for t in mine]
@@ -71,7 +74,7 @@ def _score_axes(fig: go.Figure, panels: list[tuple], traces: list[tuple]) -> Non
     """Whole-number axes for the counts (classes and modes covered): ticks at 9 and 9.5 read as
     nonsense. Data-dependent, so applied on a fresh build and on a refreshed figure alike."""
     for i, (_title, series, _better) in enumerate(panels):
-        if all(metric(k).integer for k, _ in series):
+        if all(metric(k).integer for k, _n in series):
             top = max((float(np.max(t[-1])) for t in traces if t[0] == i and len(t[-1])), default=1.0)
             fig.layout[axis_name("yaxis", i)].update(integer_axis(top))
 
@@ -91,13 +94,14 @@ def score_figure(cols: dict[str, list], x_key: str = "step", height_per_row: int
         return reuse
     ncols = 2 if len(panels) > 1 else 1
     nrows = -(-len(panels) // ncols)
-    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=[f"{t} ({b})" for t, _, b in panels],
+    titles = [_("{title} ({better})").format(title=tr(t), better=tr(b)) for t, _s, b in panels]
+    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=titles,
                         vertical_spacing=min(0.3, 0.6 / nrows), horizontal_spacing=0.12)
     colours = ("#2ca02c", "#d62728")
     with_legend = [i for i, (_t, series, _b) in enumerate(panels) if len(series) > 1]
     for i, key, name, x, y in traces:
         series = panels[i][1]
-        colour = colours[[k for k, _ in series].index(key)]
+        colour = colours[[k for k, _n in series].index(key)]
         shown = i in with_legend
         fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines+markers", marker={"size": 6},
                                  line={"color": colour, "width": 2}, showlegend=shown,
@@ -118,9 +122,9 @@ def histogram_figure(counts: Sequence[int], names: Sequence[str] | None = None, 
     """Bar chart of the predicted classes (or nearest modes) of the generated samples."""
     names = list(names) if names and len(names) == len(counts) else [str(i) for i in range(len(counts))]
     fig = go.Figure(go.Bar(x=names, y=list(counts), marker_color="#ff7f0e",
-                           hovertemplate="%{x}: %{y:,d} samples<extra></extra>"))
+                           hovertemplate=_("{x}: {n} samples").format(x="%{x}", n="%{y:,d}") + "<extra></extra>"))
     fig.update_layout(height=height, margin={"l": 50, "r": 10, "t": 40 if title else 10, "b": 30},
-                      title=title or None, yaxis_title="samples", font={"size": FONT - 1},
+                      title=title or None, yaxis_title=_("samples"), font={"size": FONT - 1},
                       xaxis={"type": "category"})
     fig.update_yaxes(integer_axis(max(counts, default=1)))
     return fig
@@ -131,7 +135,7 @@ def overlay_figure(series: dict[str, tuple[Sequence[float], Sequence[Any]]], met
     """One metric of several runs on one chart: {run label: (x, y)}. The legend (run labels)
     is this chart's only one, under it; the y axis and hovers use the metric's readable label."""
     fig = go.Figure()
-    x_hover = "step" if x_title == "step" else "time"
+    x_hover = "step" if x_title == "step" else "time"  # hover() says it in the session's language
     for run_label, (x, y) in series.items():
         px, py = _points(x, y)
         if len(px):
@@ -139,7 +143,8 @@ def overlay_figure(series: dict[str, tuple[Sequence[float], Sequence[Any]]], met
                                      marker={"size": 6}, line={"width": 2},
                                      hovertemplate="<b>%{fullData.name}</b><br>"
                                      + hover(metric_key, x_hover).replace("<extra></extra>", "") + "<extra></extra>"))
-    fig.update_layout(height=height, margin={"l": 50, "r": 10, "t": 30, "b": 40}, xaxis_title=x_title,
+    fig.update_layout(height=height, margin={"l": 50, "r": 10, "t": 30, "b": 40},
+                      xaxis_title=_("step") if x_title == "step" else x_title,
                       yaxis_title=label_with_unit(metric_key), legend={"orientation": "h", "y": -0.2},
                       showlegend=True,  # even for one run: the legend says which run it is
                       uirevision=metric_key, font={"size": FONT})

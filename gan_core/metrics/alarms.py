@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from statistics import median
 from typing import Any
 
+from gan_core.messages import Msg, to_doc
+
 # --- mode collapse
 COVERAGE_DROP = 0.6  # fires when classes/modes covered fall below 60% of the best seen so far
 DIVERSITY_DROP = 0.5  # ... or the fixed-noise batch's diversity falls below half its best
@@ -36,40 +38,42 @@ G_GRAD_TINY_ABS = 1e-3  # ... (or under this absolute value) ...
 OVERPOWER_WINDOWS = 5  # ... for at least this many consecutive windows ...
 OVERPOWER_STEPS = 100  # ... spanning at least this many steps
 
+# The texts are Msg: a page shows them translated (ui.scores.alarm_banners); files and the CLI keep the English.
 REMEDIES = {
     "mode_collapse": [
-        "Use WGAN-GP (Wasserstein loss with gradient penalty): its critic keeps giving G useful gradients "
-        "towards the modes it misses.",
-        "Add noise to D's inputs or label noise / smoothing, so D cannot single out the few samples G makes.",
-        "Lower G's learning rate, or train D more steps per G step, so G cannot hop from mode to mode.",
-        "Several discriminators (or a packed D, PacGAN) see many samples at once and punish sameness.",
-        "Early stopping: go back to the checkpoint from before the collapse.",
+        Msg("Use WGAN-GP (Wasserstein loss with gradient penalty): its critic keeps giving G useful gradients "
+            "towards the modes it misses."),
+        Msg("Add noise to D's inputs or label noise / smoothing, so D cannot single out the few samples G makes."),
+        Msg("Lower G's learning rate, or train D more steps per G step, so G cannot hop from mode to mode."),
+        Msg("Several discriminators (or a packed D, PacGAN) see many samples at once and punish sameness."),
+        Msg("Early stopping: go back to the checkpoint from before the collapse."),
     ],
     "divergence": [
-        "Lower the learning rates (both, or D's), and use Adam with beta1 = 0.5.",
-        "Clip gradients, or use WGAN-GP, whose gradient penalty keeps the critic's gradients bounded.",
-        "Batch normalisation in G (and in D, except with WGAN-GP) keeps activations in range.",
-        "Resume from the last good checkpoint with the changed settings.",
+        Msg("Lower the learning rates (both, or D's), and use Adam with beta1 = 0.5."),
+        Msg("Clip gradients, or use WGAN-GP, whose gradient penalty keeps the critic's gradients bounded."),
+        Msg("Batch normalisation in G (and in D, except with WGAN-GP) keeps activations in range."),
+        Msg("Resume from the last good checkpoint with the changed settings."),
     ],
     "d_overpowering": [
-        "Use the non-saturating G loss (-log D(G(z))): its gradient is largest exactly when D rejects G's samples.",
-        "Weaken D: a lower D learning rate, fewer D steps per G step, or a smaller D.",
-        "Add noise to D's inputs or use label smoothing (real labels 0.9), so D cannot be certain.",
-        "Use WGAN-GP: the critic does not saturate, so G's gradient does not vanish.",
+        Msg("Use the non-saturating G loss (-log D(G(z))): its gradient is largest exactly when D rejects G's "
+            "samples."),
+        Msg("Weaken D: a lower D learning rate, fewer D steps per G step, or a smaller D."),
+        Msg("Add noise to D's inputs or use label smoothing (real labels 0.9), so D cannot be certain."),
+        Msg("Use WGAN-GP: the critic does not saturate, so G's gradient does not vanish."),
     ],
 }
 TITLES = {
-    "mode_collapse": "Mode collapse",
-    "divergence": "Training diverged",
-    "d_overpowering": "Discriminator overpowering: the generator's gradient vanishes",
+    "mode_collapse": Msg("Mode collapse"),
+    "divergence": Msg("Training diverged"),
+    "d_overpowering": Msg("Discriminator overpowering: the generator's gradient vanishes"),
 }
 EXPLAIN = {
-    "mode_collapse": "G has found a few outputs that fool D and makes little else: the samples lose variety even "
-                     "if each one looks fine.",
-    "divergence": "The losses left any useful range, so further steps cannot recover the run. It stops itself and "
-                  "keeps its last good checkpoint.",
-    "d_overpowering": "D separates real from generated samples almost perfectly, and the signal it passes back to G "
-                      "has become too small for G to learn from.",
+    "mode_collapse": Msg("G has found a few outputs that fool D and makes little else: the samples lose variety "
+                         "even if each one looks fine."),
+    "divergence": Msg("The losses left any useful range, so further steps cannot recover the run. It stops itself "
+                      "and keeps its last good checkpoint."),
+    "d_overpowering": Msg("D separates real from generated samples almost perfectly, and the signal it passes back "
+                          "to G has become too small for G to learn from."),
 }
 
 
@@ -77,7 +81,7 @@ EXPLAIN = {
 class Alarm:
     name: str  # mode_collapse | divergence | d_overpowering | notice
     step: int
-    message: str  # what was seen, with numbers
+    message: str  # what was seen, with numbers (a Msg when fired here: to_dict stores its template too)
     level: str = "warning"  # warning | error (the run stopped) | info
     title: str = ""
     explanation: str = ""
@@ -90,10 +94,14 @@ class Alarm:
             self.remedies = list(REMEDIES.get(self.name, []))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The alarm as stored (alarms.jsonl, status.json): its English, and `message_msg`, the message's
+        template and numbers (gan_core.messages.to_doc), so a page shows it in its reader's language."""
+        d = asdict(self)
+        d["message_msg"] = to_doc(self.message)
+        return d
 
 
-def divergence_alarm(step: int, message: str) -> Alarm:
+def divergence_alarm(step: int, message: str | Msg) -> Alarm:
     return Alarm("divergence", step, message, level="error")
 
 
@@ -148,13 +156,15 @@ class AlarmDetector:
         for k in ("d_loss", "g_loss"):
             v = row.get(k)
             if isinstance(v, (int, float)) and not math.isfinite(v):
-                self.diverged = divergence_alarm(step, f"{k} is {v} at step {step}")
+                self.diverged = divergence_alarm(step, Msg("{key} is {value} at step {step}", key=k, value=str(v),
+                                                           step=step))
                 return self.diverged
             if not _finite(v):
                 continue
             if abs(v) > EXPLODE_HARD:
-                self.diverged = divergence_alarm(step, f"exploding loss: |{k}| = {abs(v):.3g} at step {step} "
-                                                       f"(beyond {EXPLODE_HARD:.0e})")
+                self.diverged = divergence_alarm(step, Msg(
+                    "exploding loss: |{key}| = {value:.3g} at step {step} (beyond {limit:.0e})", key=k,
+                    value=abs(v), step=step, limit=EXPLODE_HARD))
                 return self.diverged
             ref = self._ref(k)
             if ref is not None and len(self._early[k]) >= 3 and abs(v) > EXPLODE_FACTOR * max(ref, 1.0):
@@ -162,9 +172,10 @@ class AlarmDetector:
         self._explode_run = self._explode_run + 1 if worst else 0
         if worst and self._explode_run >= EXPLODE_WINDOWS:
             k, v, ref = worst
-            self.diverged = divergence_alarm(step, f"exploding loss: |{k}| = {v:.3g} at step {step}, "
-                                                   f"{v / ref:.0f}x its "
-                                                   f"early level ({ref:.3g}) for {EXPLODE_WINDOWS} logged windows")
+            self.diverged = divergence_alarm(step, Msg(
+                "exploding loss: |{key}| = {value:.3g} at step {step}, {ratio:.0f}x its early level ({ref:.3g}) "
+                "for {windows} logged windows", key=k, value=v, step=step, ratio=v / ref, ref=ref,
+                windows=EXPLODE_WINDOWS))
             return self.diverged
         return None
 
@@ -187,34 +198,36 @@ class AlarmDetector:
         span = self._over_run[-1] - self._over_run[0]
         if not self._over_fired and len(self._over_run) >= OVERPOWER_WINDOWS and span >= OVERPOWER_STEPS:
             self._over_fired = True
-            ref_txt = f" (early level {ref:.3g})" if ref is not None else ""
-            return Alarm("d_overpowering", step,
-                         f"D(x) = {r:.3f}, D(G(z)) = {f:.3f} and |grad G| = {g:.2e}{ref_txt} since step "
-                         f"{self._over_run[0]} ({span} steps)")
+            numbers = dict(d_real=r, d_fake=f, grad=g, since=self._over_run[0], span=span)
+            return Alarm("d_overpowering", step, Msg(
+                "D(x) = {d_real:.3f}, D(G(z)) = {d_fake:.3f} and |grad G| = {grad:.2e} (early level {ref:.3g}) "
+                "since step {since} ({span} steps)", ref=ref, **numbers) if ref is not None else Msg(
+                "D(x) = {d_real:.3f}, D(G(z)) = {d_fake:.3f} and |grad G| = {grad:.2e} since step {since} "
+                "({span} steps)", **numbers))
         return None
 
     # ------------------------------------------------------------------ mode collapse
     def _collapse(self, step: int, row: dict[str, Any]) -> Alarm | None:
         reasons = []
         seen = False
-        for key, what in (("classes_covered", "classes covered"), ("modes_covered", "modes covered")):
+        for key, what in (("classes_covered", Msg("classes covered")), ("modes_covered", Msg("modes covered"))):
             v = row.get(key)
             if not _finite(v):
                 continue
             seen = True
             best = self._best.get(key, v)
             if best >= 2 and v < COVERAGE_DROP * best:
-                reasons.append(f"{what} fell from {best:g} to {v:g}")
+                reasons.append(Msg("{what} fell from {best:g} to {value:g}", what=what, best=best, value=v))
             self._best[key] = max(best, v)
         v = row.get("diversity")
         if _finite(v):
             seen = True
             best = self._best.get("diversity", v)
             if v < DIVERSITY_DROP * best:
-                reasons.append(f"the fixed-noise batch's diversity fell to {v:.2f} of the real data's "
-                               f"(best {best:.2f})")
+                reasons.append(Msg("the fixed-noise batch's diversity fell to {value:.2f} of the real data's "
+                                   "(best {best:.2f})", value=v, best=best))
             elif v < DIVERSITY_FLOOR and self._best.get("_scored", 0) >= 2:
-                reasons.append(f"the fixed-noise batch's diversity is {v:.3f} of the real data's")
+                reasons.append(Msg("the fixed-noise batch's diversity is {value:.3f} of the real data's", value=v))
             self._best["diversity"] = max(best, v)
         if not seen:  # not a scored window: no news either way
             return None
@@ -226,7 +239,10 @@ class AlarmDetector:
         self._collapse_run += 1
         if self._collapse_run >= COLLAPSE_CONFIRM and not self._collapse_fired:
             self._collapse_fired = True
-            return Alarm("mode_collapse", step, "; ".join(reasons) + f" (step {step})")
+            seen_all = reasons[0]
+            for r in reasons[1:]:  # "a; b" as a Msg of Msgs, so each reason is translated on its own
+                seen_all = Msg("{first}; {then}", first=seen_all, then=r)
+            return Alarm("mode_collapse", step, Msg("{reasons} (step {step})", reasons=seen_all, step=step))
         return None
 
 

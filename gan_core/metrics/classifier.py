@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save
 from torch import nn
 
+from gan_core.messages import Msg
 from gan_core.store import PRETRAINED_DIR, atomic_write_bytes, atomic_write_json
 
 FEATURE_DIM = 128
@@ -137,16 +138,18 @@ def has_classifier(dataset: str, directory: str | Path | None = None) -> bool:
     return classifier_path(dataset, directory).is_file()
 
 
-def no_classifier_message(dataset: str) -> str:
+def no_classifier_message(dataset: str) -> Msg:
     key = dataset.split(":", 1)[0]
     if key in ("mnist", "kmnist", "cifar10"):
-        why = (f"none is shipped because {key} could not be downloaded where the shipped classifiers were trained; "
-               f"with the data present, `python -m gan_core train-classifier --dataset {key}` makes one")
+        why = Msg("none is shipped because {key} could not be downloaded where the shipped classifiers were trained; "
+                  "with the data present, `python -m gan_core train-classifier --dataset {key}` makes one", key=key)
     elif ":" in dataset:
-        why = "classifier-based scores exist for the named labelled datasets (digits, fashion-mnist), not for own files"
+        why = Msg("classifier-based scores exist for the named labelled datasets (digits, fashion-mnist), not for "
+                  "own files")
     else:
-        why = f"train one with `python -m gan_core train-classifier --dataset {key}` if it has labels"
-    return f"no classifier for this dataset ({dataset}): {why}. Loss curves and samples still work."
+        why = Msg("train one with `python -m gan_core train-classifier --dataset {key}` if it has labels", key=key)
+    return Msg("no classifier for this dataset ({dataset}): {why}. Loss curves and samples still work.",
+               dataset=dataset, why=why)
 
 
 _CACHE: dict[tuple[str, str], Classifier] = {}
@@ -157,7 +160,7 @@ def load_classifier(dataset: str, directory: str | Path | None = None,
     """The shipped (or user-trained) classifier for `dataset`; ClassifierError when there is none."""
     path = classifier_path(dataset, directory)
     if not path.is_file():
-        raise ClassifierError(no_classifier_message(dataset))
+        raise ClassifierError(no_classifier_message(dataset))  # a Msg: the Train page's notice translates it
     key = (str(path.resolve()), str(device))
     if key in _CACHE:
         return _CACHE[key]

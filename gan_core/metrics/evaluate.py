@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from gan_core.eval_mode import eval_mode
+from gan_core.messages import message_of
 from gan_core.metrics.classifier import ClassifierError, load_classifier
 from gan_core.metrics.scores import TOY_SAMPLES, image_scores, points_scores
 from gan_core.noise import sample_noise
@@ -61,7 +62,7 @@ class Scorer:
             try:
                 self.clf = load_classifier(dataset, classifier_dir, device=self.device)
             except ClassifierError as e:
-                self.unavailable = str(e)
+                self.unavailable = message_of(e)  # a Msg when it is one: the Train page translates it
             if self.clf is not None:
                 idx = torch.randperm(n_data, generator=g)[: (n_real or LIVE_REAL_IMAGES)]
                 self.real = data.x[idx.to(data.x.device)].to(self.device)

@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from gan_core.messages import Msg
 from gan_core.metrics.alarms import Alarm, AlarmDetector, divergence_alarm
 from gan_core.metrics.evaluate import Scorer
 from gan_core.metrics.scores import diversity, preload
@@ -27,7 +28,7 @@ from gan_core.store import append_jsonl, atomic_write_bytes, read_jsonl
 
 SCORE_KEYS = ("fd_clf", "kid_clf", "precision", "recall", "classes_covered", "class_entropy",
               "modes_covered", "hq_pct", "kl", "js", "fd", "diversity")
-TENSORBOARD_HELP = "TensorBoard logging needs the tensorboard package: pip install tensorboard"
+TENSORBOARD_HELP = Msg("TensorBoard logging needs the tensorboard package: pip install tensorboard")
 
 
 def tensorboard_available() -> bool:
@@ -67,8 +68,8 @@ class Monitor:
                                  noise=cfg.noise)
             preload()  # the libraries' import time belongs to the set-up, not to the first scoring
             if not self.scorer.available:
-                self._fire(Alarm("notice", engine.step, f"Scores: {self.scorer.unavailable}", level="info",
-                                 title="No quality scores for this dataset"))
+                self._fire(Alarm("notice", engine.step, Msg("Scores: {why}", why=self.scorer.unavailable),
+                                 level="info", title=Msg("No quality scores for this dataset")))
             # the real data's diversity at the size of the fixed batch: the 1.0 of the diversity score
             g = torch.Generator().manual_seed(cfg.seed + 3)
             idx = torch.randperm(data.x.shape[0], generator=g)[: max(2, min(cfg.n_fixed, 512))]
@@ -82,8 +83,9 @@ class Monitor:
 
                 self.tb = SummaryWriter(log_dir=str(self.dir / "tensorboard"), purge_step=engine.step or None)
             except ImportError:
-                self._fire(Alarm("notice", engine.step, TENSORBOARD_HELP + " (the run trains without it)",
-                                 level="info", title="TensorBoard not installed"))
+                self._fire(Alarm("notice", engine.step, Msg("{help} (the run trains without it)",
+                                                            help=TENSORBOARD_HELP),
+                                 level="info", title=Msg("TensorBoard not installed")))
 
     # ------------------------------------------------------------------ hooks
     def on_window(self, engine, row: dict[str, Any], final: bool = False) -> dict[str, Any]:
@@ -120,7 +122,7 @@ class Monitor:
 
             raise Divergence(self._raise.message)
 
-    def on_divergence(self, step: int, message: str) -> None:
+    def on_divergence(self, step: int, message: str | Msg) -> None:
         """Record a divergence found elsewhere (NaN/Inf in Engine.flush, non-finite weights)."""
         if not any(a["name"] == "divergence" for a in self.alarms[-1:]):
             self._fire(divergence_alarm(step, message))

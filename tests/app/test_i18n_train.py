@@ -1,0 +1,152 @@
+"""The Train page in Chinese (issue 19): a finished run with scores, an alarm and an early stop, a run the
+server lost (its error stored as a template by gan_core.manager.recover) and a run from before the templates;
+no English word in what the page shows (outside tests/i18n_words.py's proper names, ids and paths), the
+core's messages (alarm, stop reason, run error) translated with their numbers, the charts' titles,
+legends and hovers in Chinese."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from apptest import APP, TRAIN
+from i18n_words import english_words
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+from test_i18n_pages import _fields
+
+from gan_core.config import TrainConfig
+from gan_core.messages import Msg, to_doc
+from gan_core.metrics.alarms import detect
+from gan_core.store import append_jsonl, atomic_write_bytes, atomic_write_json
+
+DONE = "20261203-000003-done"
+LOST = "20261203-000002-lost"
+OLD = "20261203-000001-oldr"
+
+
+def _run(root, run_id: str, status: dict, rows: list[dict] | None = None, **files) -> None:
+    d = root / run_id
+    atomic_write_json(d / "config.json", TrainConfig(dataset="ring8", steps=300).to_dict())
+    atomic_write_json(d / "status.json", {"id": run_id, "steps": 300, "dataset": "ring8", "arch": "mlp",
+                                          "loss": "ns", **status})
+    (d / "samples").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (16, 16), (200, 10, 10)).save(d / "samples" / "step_0000300.png")
+    atomic_write_bytes(d / "checkpoints" / "last.safetensors", b"weights")
+    if rows:
+        append_jsonl(d / "metrics.jsonl", rows)
+    for name, lines in files.items():
+        append_jsonl(d / f"{name}.jsonl", lines)
+
+
+@pytest.fixture
+def runs(tmp_path, monkeypatch):
+    """Three runs on disk, written before the manager starts (it marks the 'running' one interrupted)."""
+    from ui import i18n
+    from ui.session import get_manager
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("GAN_RUNS_DIR", str(root))
+    # AppTest formats widget values with the page's format functions in the test's own thread, outside the
+    # session (where ui.i18n answers English): Chinese in every thread for these tests
+    monkeypatch.setattr(i18n, "language", lambda: "zh")
+    rows = [{"step": s, "d_loss": 1.2, "g_loss": 0.9, "d_real": 0.6, "d_fake": 0.4, "grad_norm_d": 0.5,
+             "grad_norm_g": 0.3, "lr_d": 2e-4, "lr_g": 2e-4} for s in range(50, 301, 50)]
+    for r, (modes, div) in zip(rows[1:], [(8, 1.0), (8, 0.95), (3, 0.4), (2, 0.3), (2, 0.3)]):
+        r.update(modes_covered=modes, diversity=div, hq_pct=80.0, kl=0.3, js=0.1, fd=0.2)
+    alarms = [a.to_dict() for a in detect(rows)]  # the core's own alarm: mode collapse, with its template
+    assert [a["name"] for a in alarms] == ["mode_collapse"]
+    stop = Msg("Early stopping at step {step}: {metric} has not improved for {n} {what} (best {best:.4g} at step "
+               "{best_step}, kept in checkpoints/best.safetensors).", step=300, metric="fd", n=3,
+               what=Msg("scorings"), best=0.2, best_step=150)
+    _run(root, DONE, {"name": "ring8 环", "state": "finished", "step": 300, "last_checkpoint_step": 300,
+                      "train_seconds": 12.5, "stop_reason": str(stop), "stop_reason_msg": to_doc(stop),
+                      "best": {"metric": "fd", "value": 0.2, "step": 150}, "alarms": alarms}, rows,
+         alarms=alarms, scores=[{"step": 300, "modes_covered": 2, "mode_hist": [9, 0, 0, 7, 0, 0, 0, 0]}])
+    _run(root, LOST, {"name": "丢失的训练", "state": "running", "step": 120, "last_checkpoint_step": None})
+    _run(root, OLD, {"name": "旧训练", "state": "failed", "step": 80,
+                     "error": "Training diverged: non-finite d_loss at step 80."})  # before the templates
+    get_manager.clear()
+    yield root
+    get_manager().stop_all()
+    get_manager.clear()
+
+
+def _open(run_id: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = "zh"
+    at.query_params["run"] = run_id
+    at.switch_page(TRAIN).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _main_text(at: AppTest) -> list[str]:
+    """What the page's main area shows (the sidebar's configuration form is the option helper's part), the
+    charts' subplot titles and legend names included."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "ListFields"):
+            _fields(proto, out)
+            spec = getattr(proto, "spec", None)
+            if isinstance(spec, str) and spec:
+                fig = json.loads(spec)
+                out.extend(a.get("text", "") for a in fig.get("layout", {}).get("annotations", []))
+                out.extend(t.get("name", "") for t in fig.get("data", []))
+                out.append(str((fig.get("layout", {}).get("title") or {}).get("text", "")))
+        for child in (getattr(node, "children", None) or {}).values():
+            walk(child)
+
+    walk(at.main)
+    return [t for t in out if isinstance(t, str) and t]
+
+
+def _no_english(texts: list[str]) -> None:
+    english = {w: t for t in texts for w in english_words(t)}
+    assert not english, "English on the Chinese page: " + "; ".join(f"{w!r} in {t!r}" for w, t in english.items())
+
+
+def test_a_finished_run_with_scores_and_an_alarm_in_chinese(runs):
+    at = _open(DONE)
+    assert at.title[0].value == "训练一个 GAN"
+    text = _main_text(at)
+    _no_english(text)
+    joined = "\n".join(text)
+    # the alarm: title, message with its numbers, explanation, remedies
+    assert ("**模式崩溃**（第 250 步）：覆盖的模式数从 8 降到 2；固定噪声批次的多样性降到真实数据的 0.30"
+            "（最好时为 1.00）（第 250 步）") in joined, joined
+    assert "可以尝试的办法（来自训练教程）" in joined and "使用 WGAN-GP" in joined
+    # the stop reason (a Msg with a Msg inside), the best checkpoint's metric by its label
+    assert "在第 300 步提前停止：弗雷歇距离（点）已连续 3 次评分没有改善" in joined
+    assert "目前最好的弗雷歇距离（点）：0.2，在第 150 步" in joined
+    # controls, progress, charts
+    assert {"开始训练", "从检查点继续", "修改设置后继续"} <= {b.label for b in at.button}, [b.label for b in at.button]
+    assert at.get("progress")[0].proto.text == "已完成 · 第 300/300 步"
+    for title in ("损失函数", "判别器输出（均值）", "梯度范数（对数坐标）", "覆盖的模式数（PacGAN）（越高越好）",
+                  "每个模式的高质量样本，第 300 步"):
+        assert title in text, title
+    assert any("判别器损失<br>步数" in t for t in text), text  # a hover: label and x axis in Chinese
+
+
+def test_a_stored_run_error_is_shown_translated(runs):
+    """The run the server lost: gan_core.manager.recover stored its error with the template (error_msg), so the
+    page shows it in Chinese; the Runs page too. A run from before the templates shows its English as it is."""
+    at = _open(LOST)
+    status = json.loads((runs / LOST / "status.json").read_text())  # written by recover() as the manager started
+    assert status["state"] == "interrupted" and status["error"].startswith("The server stopped during this run")
+    assert status["error_msg"]["template"] == "The server stopped during this run at step {step}. {then}"
+    shown = [w.value for w in at.warning]
+    assert "服务器在这次训练的第 120 步时停止了。还没有写入检查点，因此无法恢复。" in shown, shown
+    _no_english(_main_text(at))
+
+    runs_page = AppTest.from_file(APP, default_timeout=120)
+    runs_page.query_params["lang"] = "zh"
+    runs_page.switch_page("app_pages/runs.py").run()
+    assert any("服务器在这次训练的第 120 步时停止了" in w.value for w in runs_page.warning), \
+        [w.value for w in runs_page.warning]
+
+    old = _open(OLD)
+    assert [e.value for e in old.error] == ["Training diverged: non-finite d_loss at step 80."]
+
