@@ -513,7 +513,7 @@ with st.sidebar:
 
 
 # The run's name: the suggestion follows the form until the user types a name of their own.
-suggestion = suggest_name(cfg, st.session_state.get("preset")) if cfg is not None else None
+suggestion = suggest_name(cfg, st.session_state.get("preset"), say=tr) if cfg is not None else None
 if suggestion and st.session_state.get("run_name", "") in ("", st.session_state.get("run_name_suggested")):
     st.session_state.run_name = suggestion
 st.session_state.run_name_suggested = suggestion

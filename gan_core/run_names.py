@@ -7,13 +7,18 @@ update; a rename rewrites the file atomically), so the Runs and Compare pages re
 `read_name(run_dir)` without loading anything else. Names are text a person typed: 1 to
 `MAX_LEN` printable characters, refused with a clear error otherwise (never trimmed silently
 beyond surrounding whitespace).
+
+The short words of a suggestion ("lr", "bs", "steps", "no ...") are Msg, so a page can suggest a name in
+its reader's language (`suggest_name(..., say=ui.i18n.tr)`); the CLI's names stay English.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from gan_core.config import PRESETS, ConfigError, TrainConfig
+from gan_core.messages import Msg
 from gan_core.store import atomic_write_json, read_json
 
 MAX_LEN = 60
@@ -21,16 +26,18 @@ SEP = " · "
 
 # Key settings in order of interest, with the short label a name shows for each.
 _KEY_FIELDS: tuple[tuple[str, str], ...] = (
-    ("loss", ""), ("lr", "lr"), ("batch_size", "bs"), ("d_steps", "D steps"), ("schedule", ""),
-    ("conditioning", "cond"), ("spectral_norm", "SN"), ("r1_weight", "R1"), ("pac", "pac"), ("ema_decay", "EMA"),
-    ("width", "width"), ("latent_dim", "z"), ("opt_g", "G"), ("opt_d", "D"), ("steps", "steps"), ("seed", "seed"),
+    ("loss", ""), ("lr", Msg("lr")), ("batch_size", Msg("bs")), ("d_steps", Msg("D steps")), ("schedule", ""),
+    ("conditioning", Msg("cond")), ("spectral_norm", "SN"), ("r1_weight", "R1"), ("pac", "pac"), ("ema_decay", "EMA"),
+    ("width", Msg("width")), ("latent_dim", "z"), ("opt_g", "G"), ("opt_d", "D"), ("steps", Msg("steps")),
+    ("seed", Msg("seed")),
 )
+Say = Callable[[str], str]  # a suggestion's words in a reader's language (ui.i18n.tr); str: English
 
 
-def _num(v: float) -> str:
+def _num(v: float, say: Say = str) -> str:
     """1e-3 -> '1e-3', 0.0002 -> '2e-4', 1.0 -> '1', 32 -> '32', 20000 -> '20k' (short, for a select box)."""
     if isinstance(v, bool):
-        return "on" if v else "off"
+        return say(Msg("on")) if v else say(Msg("off"))
     if isinstance(v, int) or float(v).is_integer():
         n = int(v)
         if abs(n) >= 10_000 and n % 1000 == 0:  # steps 20k, 1M
@@ -42,21 +49,22 @@ def _num(v: float) -> str:
     return f"{v:.3g}"
 
 
-def _lr(cfg: TrainConfig) -> str:
+def _lr(cfg: TrainConfig, say: Say = str) -> str:
     if cfg.lr_g == cfg.lr_d:
-        return f"lr {_num(cfg.lr_g)}"
-    return f"lr G {_num(cfg.lr_g)} D {_num(cfg.lr_d)}"
+        return f"{say(Msg('lr'))} {_num(cfg.lr_g)}"
+    return f"{say(Msg('lr'))} G {_num(cfg.lr_g)} D {_num(cfg.lr_d)}"
 
 
-def _setting(cfg: TrainConfig, field: str, label: str) -> str:
+def _setting(cfg: TrainConfig, field: str, label: str, say: Say = str) -> str:
     if field == "lr":
-        return _lr(cfg)
+        return _lr(cfg, say)
     v = getattr(cfg, field)
+    label = say(label) if label else label
     if isinstance(v, str):
         return f"{label} {v}" if label else v
     if isinstance(v, bool):
-        return label if v else f"no {label}"
-    return f"{label} {_num(v)}"
+        return label if v else say(Msg("no {setting}", setting=label))
+    return f"{label} {_num(v, say)}"
 
 
 def _dataset_label(cfg: TrainConfig) -> str:
@@ -89,10 +97,10 @@ def closest_preset(cfg: TrainConfig) -> str | None:
     return best[1] if best else None
 
 
-def suggest_name(cfg: TrainConfig, preset: str | None = None) -> str:
+def suggest_name(cfg: TrainConfig, preset: str | None = None, say: Say = str) -> str:
     """A name of at most MAX_LEN characters: the preset (when `cfg` still has its dataset and
     architecture) plus the key settings that differ from it, else dataset, architecture, loss and
-    learning rate."""
+    learning rate. `say`: how its words read (ui.i18n.tr on a page; English by default)."""
     base_cfg = None
     if preset in PRESETS:
         base_cfg = preset_config(preset)
@@ -103,10 +111,10 @@ def suggest_name(cfg: TrainConfig, preset: str | None = None) -> str:
         extra = [(f, lab) for f, lab in _KEY_FIELDS if not _same(cfg, base_cfg, f)]
     else:
         parts = [f"{_dataset_label(cfg)} {cfg.arch}"]
-        extra = [("loss", ""), ("lr", "lr")] + [(f, lab) for f, lab in _KEY_FIELDS[2:]
+        extra = [("loss", ""), ("lr", Msg("lr"))] + [(f, lab) for f, lab in _KEY_FIELDS[2:]
                                                 if not _same(cfg, TrainConfig(), f)]
     for field, label in extra:
-        part = _setting(cfg, field, label)
+        part = _setting(cfg, field, label, say)
         if len(SEP.join([*parts, part])) > MAX_LEN:
             break
         parts.append(part)

@@ -25,6 +25,7 @@ TITLES = {  # page -> its heading in English and Chinese; one page a line, under
     # lessons (h19-lessons)
     "app_pages/lessons.py": ("Lessons", "课程"),
     # train page (h19-train)
+    "app_pages/train.py": ("Train a GAN", "训练一个 GAN"),
     #
     # option forms (h19-options)
     #

@@ -81,9 +81,9 @@ def _open(run_id: str) -> AppTest:
     return at
 
 
-def _main_text(at: AppTest) -> list[str]:
-    """What the page's main area shows (the sidebar's configuration form is the option helper's part), the
-    charts' subplot titles and legend names included."""
+def _shown(at: AppTest) -> list[str]:
+    """What the page shows, the sidebar's configuration form of the watched run included, and the charts'
+    subplot titles and legend names."""
     out: list[str] = []
 
     def walk(node) -> None:
@@ -99,7 +99,7 @@ def _main_text(at: AppTest) -> list[str]:
         for child in (getattr(node, "children", None) or {}).values():
             walk(child)
 
-    walk(at.main)
+    walk(at._tree)
     return [t for t in out if isinstance(t, str) and t]
 
 
@@ -110,8 +110,8 @@ def _no_english(texts: list[str]) -> None:
 
 def test_a_finished_run_with_scores_and_an_alarm_in_chinese(runs):
     at = _open(DONE)
-    assert at.title[0].value == "训练一个 GAN"
-    text = _main_text(at)
+    assert at.title[0].value == "训练一个 GAN" and at.sidebar.header[0].value == "设置"
+    text = _shown(at)
     _no_english(text)
     joined = "\n".join(text)
     # the alarm: title, message with its numbers, explanation, remedies
@@ -139,7 +139,7 @@ def test_a_stored_run_error_is_shown_translated(runs):
     assert status["error_msg"]["template"] == "The server stopped during this run at step {step}. {then}"
     shown = [w.value for w in at.warning]
     assert "服务器在这次训练的第 120 步时停止了。还没有写入检查点，因此无法恢复。" in shown, shown
-    _no_english(_main_text(at))
+    _no_english(_shown(at))
 
     runs_page = AppTest.from_file(APP, default_timeout=120)
     runs_page.query_params["lang"] = "zh"
@@ -150,3 +150,38 @@ def test_a_stored_run_error_is_shown_translated(runs):
     old = _open(OLD)
     assert [e.value for e in old.error] == ["Training diverged: non-finite d_loss at step 80."]
 
+
+
+def _progress(at: AppTest) -> str:
+    bars = at.get("progress")
+    return bars[0].proto.text if bars else ""
+
+
+def test_a_live_run_its_controls_and_a_queued_run_in_chinese(runs, monkeypatch):
+    """A run started on the page in Chinese: the status line while it trains (rate, state), the controls,
+    the status after Pause, a second run waiting for the training slot ("Queued (position k)"), and Stop."""
+    from apptest import rerun_until
+
+    from ui.session import get_manager
+
+    monkeypatch.setenv("GAN_MAX_RUNS_CPU", "1")  # one training slot: a second run queues
+    at = _open(DONE)
+    manager = get_manager()
+    at.sidebar.number_input(key="cfg_steps").set_value(100_000).run()
+    next(b for b in at.button if b.label == "开始训练").click().run()
+    first = at.query_params["run"]
+    assert rerun_until(at, lambda a: "每秒" in _progress(a) and "训练中 · 第 " in _progress(a)), _progress(at)
+    labels = [b.label for b in at.button]
+    assert ["暂停", "恢复", "单步", "停止"] == [x for x in labels if x in ("暂停", "恢复", "单步", "停止")], labels
+    _no_english(_shown(at))
+    next(b for b in at.button if b.label == "暂停").click().run()
+    assert rerun_until(at, lambda a: _progress(a).startswith("已暂停 · 第 ")), _progress(at)
+
+    next(b for b in at.button if b.label == "开始训练").click().run()  # the slot is taken: queued
+    second = at.query_params["run"]
+    assert second != first and manager.get(second).state == "queued"
+    assert rerun_until(at, lambda a: _progress(a) == "排队中（第 1 位）：有空闲的训练名额时会自动开始。"), _progress(at)
+    _no_english(_shown(at))
+    for run_id in (second, first):
+        manager.stop(run_id)
+        manager.get(run_id).join(10)

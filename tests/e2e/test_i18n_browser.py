@@ -28,6 +28,7 @@ PAGES = {  # one page a line, under its area
     # lessons (h19-lessons)
     "lessons": "课程",
     # train page (h19-train)
+    "train": "训练一个 GAN",
     #
     # option forms (h19-options)
     #
