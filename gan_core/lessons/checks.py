@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Mapping
 
 from gan_core.lessons.format import RunResult, Verdict
-from gan_core.messages import Msg
+from gan_core.messages import Msg, stored_text
 
 
 def series(run: RunResult, key: str) -> list[tuple[int, float]]:
@@ -48,15 +48,9 @@ def alarm(run: RunResult, name: str) -> dict | None:
 
 
 def alarm_message(al: dict) -> str:
-    """An alarm's message for a verdict: the Msg its stored template rebuilds (so the page translates it),
-    else the stored English."""
-    doc = al.get("message_msg")
-    if isinstance(doc, dict) and isinstance(doc.get("template"), str) and isinstance(doc.get("params"), dict):
-        try:
-            return Msg(doc["template"], **doc["params"])
-        except (KeyError, IndexError, ValueError, TypeError):
-            pass
-    return str(al.get("message", ""))
+    """An alarm's message for a verdict: the Msg its stored template rebuilds (`message_msg`,
+    gan_core.metrics.alarms), so the page translates it, else the stored English (an older file)."""
+    return stored_text(al, "message") or ""
 
 
 def _short(runs: Mapping[str, RunResult], need: int) -> Verdict | None:
@@ -192,7 +186,10 @@ def d_less_sure(runs: Mapping[str, RunResult]) -> Verdict:
 def stopped_early(runs: Mapping[str, RunResult]) -> Verdict:
     """Early stopping: the run ended itself before its step target (status stop_reason)."""
     run = runs["A"]
-    if run.status.get("stop_reason"):  # the run's own sentence (English, in status.json): told again as a Msg
+    reason = stored_text(run.status, "stop_reason")
+    if isinstance(reason, Msg):  # the run's own sentence, with its template (status.json's stop_reason_msg)
+        return Verdict(True, reason)
+    if reason:  # an older status.json keeps the English only: the figures it has, told as a Msg
         step = int(run.status.get("step") or last_step(run))
         best = run.status.get("best") or {}
         if best.get("metric") and best.get("value") is not None and best.get("step") is not None:
