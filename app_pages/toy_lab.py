@@ -39,7 +39,7 @@ from ui.components.lab_canvas import lab_canvas
 from ui.config_form import config_form, load_into_form
 from ui.data_form import use_drawing
 from ui.draw_points import drawing_dialog, open_drawing
-from ui.i18n import _, tr
+from ui.i18n import _, pgettext, tr
 from ui.toy_figures import LAYERS, encode_frame, lab_charts, layer_label
 
 LAB_PRESET = "ring8-lab"  # what the lab starts with
@@ -137,7 +137,7 @@ c[0].button(_("Pause") if playing else _("Play"), type="primary",
             on_click=_set_play, args=(not playing,), key="lab_play",
             disabled=lab.error is not None or (lab.finished and not playing),
             help=_("Train continuously (whole iterations; in slow motion one half-iteration every 2 s)."))
-c[1].button(_("One step"), icon=":material/skip_next:", on_click=_step, args=("both",),
+c[1].button(pgettext("button: train one step", "Step"), icon=":material/skip_next:", on_click=_step, args=("both",),
             disabled=playing or bool(lab.error), key="lab_step",
             help=_("One iteration: the D phase (**{d_steps}** updates of D), then the G phase (one G update).").format(
                 d_steps=tr(OPTIONS.label("d_steps"))))

@@ -85,6 +85,7 @@ def _english(texts) -> dict[str, str]:
 def test_the_lab_in_chinese_after_steps_shows_no_english(zh):
     at = _open("zh")
     assert at.title[0].value == "二维实验室：一步一步看对抗博弈"
+    assert at.button(key="lab_step").label == "单步"
     at.button(key="lab_step").click().run()
     at.button(key="lab_step_d").click().run()
     assert not at.exception, at.exception
@@ -106,6 +107,7 @@ def test_the_lab_in_chinese_after_steps_shows_no_english(zh):
 
 def test_the_lab_in_english_reads_as_before(runs_root):
     at = _open("en")
+    assert at.button(key="lab_step").label == "Step"
     at.button(key="lab_step").click().run()
     assert any(i.value.startswith("**One iteration**: 1 D update, then one G update.") for i in at.info)
     assert view_words(at)["real"] == "real" and view_words(at)["heat"] == "P(real)"
@@ -139,6 +141,11 @@ def test_a_diverged_game_is_explained_in_chinese(monkeypatch):
     monkeypatch.setattr(i18n, "language", lambda: "zh")
     assert i18n.tr(lab.error).startswith("博弈发散了（non-finite d_loss at step 3）。请重置实验室")
     assert i18n.tr(lab.step_g().text) == i18n.tr(lab.error)  # a stopped game answers every step with why
+    lab = ToyLab(_ring8())
+    lab._diverged(Divergence(Msg("non-finite {names} at step {step}", names="d_loss", step=3)))  # the engine's
+    assert lab.error == "The game diverged (non-finite d_loss at step 3). Reset the lab, and try a lower learning " \
+        "rate, a gradient penalty (WGAN-GP, R1) or more D steps."
+    assert not english_words(i18n.tr(lab.error)), i18n.tr(lab.error)  # its reason translated too
 
 
 def test_the_end_of_the_game_is_explained_in_chinese(zh):
