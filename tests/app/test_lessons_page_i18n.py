@@ -62,7 +62,8 @@ def test_a_link_opens_the_step_in_chinese(app):
 
 def test_the_verdict_is_shown_in_chinese_with_its_figures(app):
     """Two finished runs of the conditional lesson (B clearly ahead): the check's Msg reaches the page
-    translated, its numbers formatted as in English; in English the same page says it in English."""
+    translated, its numbers formatted as in English, and nothing else on the page is English; in English the
+    same page says it in English."""
     at, root = app
     _run_dir(root, "ra", fd=[71.0, 55.4], classes=[10, 10])
     _run_dir(root, "rb", fd=[36.0, 31.1], classes=[10, 10])
@@ -73,6 +74,8 @@ def test_the_verdict_is_shown_in_chinese_with_its_figures(app):
     assert verdict, [s.value for s in at.success]
     assert "覆盖的类别数 10（A）和 10（B，共 10 个）" in verdict[0] and "FD_clf 55.4 和 31.1" in verdict[0]
     assert "第 400 步" in verdict[0] and not english_words(verdict[0]), verdict[0]
+    english = _english(shown_text(at))  # and the runs' panels: progress, sample grids, charts, scores
+    assert not english, "; ".join(f"{w!r} in {t!r}" for w, t in english.items())
 
     at.query_params["lang"] = "en"
     at.session_state["lang"] = "en"
