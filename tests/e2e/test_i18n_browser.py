@@ -148,11 +148,13 @@ def test_switching_back_and_forth_keeps_the_choices(page, streamlit_server):
     expect(main.get_by_text("1 x 28 x 28")).to_be_visible(timeout=30_000)
 
 
-def test_the_training_form_with_every_section_open_in_chinese(page, streamlit_server):
+@pytest.mark.parametrize("path", ["train", "toy_lab"])
+def test_the_training_form_with_every_section_open_in_chinese(page, streamlit_server, path):
     """The option forms (h19-options): the page tests above see the sidebar's form with its sections closed;
-    here every section of the form is opened (model, regularisation, transfer learning with its uploader,
-    logging), as the 2-D lab draws it (the Train page's sidebar is the same form, ui/config_form.py)."""
-    page.goto(f"{streamlit_server['url']}/toy_lab?lang=zh")
+    here every section of the sidebar is opened (model, regularisation, transfer learning with its uploader,
+    logging; on the Train page also scores and export/import), on both pages that draw the form
+    (ui/config_form.py)."""
+    page.goto(f"{streamlit_server['url']}/{path}?lang=zh")
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("模型选项").first).to_be_visible(timeout=90_000)
     expect(page.locator(IDLE)).to_have_count(1, timeout=60_000)
