@@ -96,28 +96,28 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="mode-collapse-pacgan",
         title="Mode collapse on the ring, and PacGAN as a remedy",
-        goal=("With G learning 10x faster than D, a plain GAN hops between a few of the 8 modes; PacGAN (D sees "
-              "4 samples at once) covers more."),
+        goal=("With G learning 100x faster than D, a plain GAN collapses onto a blob that covers almost none of the 8 "
+              "modes; PacGAN (D sees 4 samples at once), at the same rates, keeps several of them."),
         explanation=(
             "G can fool D with a few outputs: nothing in $-\\mathbb{E}[\\log D(G(z))]$ rewards variety. PacGAN "
             "gives D $m$ samples concatenated, $D(x_1,\\dots,x_m)$, so a batch of near-identical samples is "
-            "easy to reject and G is pushed to spread out. Here G learns 10x faster than D ($\\eta_G = 5\\cdot"
-            "10^{-3}$, $\\eta_D = 5\\cdot10^{-4}$, Adam $\\beta_1=0.5$): G rushes to wherever D currently says "
-            "'real' faster than D can follow, which is how collapse and mode hopping start."),
-        setups=(Setup("A", "plain, G 10x faster than D", "ring8-mlp", _HOP),
-                Setup("B", "PacGAN, pac 4, the same rates", "ring8-pacgan", _HOP)),
+            "easy to reject and G is pushed to spread out. Here G learns 100x faster than D ($\\eta_G = "
+            "10^{-2}$, $\\eta_D = 10^{-4}$, Adam $\\beta_1=0.5$): G rushes to wherever D currently says "
+            "'real' faster than D can follow, which is how collapse starts (the lesson `mode-collapse-lr` shows the "
+            "plain GAN's side of it). B keeps those rates and only packs D's inputs."),
+        setups=(Setup("A", "plain, G 100x faster than D", "ring8-mlp", _RUSH),
+                Setup("B", "PacGAN, pac 4, the same rates", "ring8-pacgan", _RUSH)),
         knobs=("pac", "lr_g", "lr_d", "seed"),
         steps=(
             Step("Press **Run**.", "run"),
-            Step("Watch the samples: A's points gather on a few modes.", "samples"),
+            Step("Watch the samples: A's points gather into a blob that hops about; B's spread over several "
+                 "modes.", "samples"),
             Step("Compare the modes covered.", "scores"),
             Step("Read the check's verdict.", "verdict"),
         ),
         expected="A ends with at least 2 modes fewer than B (or A raises the mode-collapse alarm and B does not).",
         check=checks.fewer_modes,
-        try_next=("Try another seed; collapse is a matter of luck as much as of settings (bench/lessons.py saw it "
-                  "on 2 of 5 seeds: this lesson does not meet the 4-of-5 rule yet, see the README)."),
-        draft="bench/lessons.py detected it on 2 of 5 seeds (3 Dec); the rule is 4 of 5.",
+        try_next="Try another seed, or a larger pac (6 or 8).",
         questions=(
             Question("Why does PacGAN help?",
                      "D sees m samples jointly, so it can measure their variety: a collapsed G produces packs that "
