@@ -345,7 +345,7 @@ def watch_websocket(sess: Session) -> None:
 async def setup_page(sess: Session, url: str, steps: int, timeout_ms: int) -> None:
     page = sess.page
     watch_websocket(sess)
-    await page.goto(url + "/", timeout=timeout_ms)
+    await page.goto(url + "/train", timeout=timeout_ms)  # "/" is the Lessons page
     main = page.get_by_test_id("stMainBlockContainer")
     start = main.get_by_role("button", name="Start training")
     await start.wait_for(state="visible", timeout=timeout_ms)
@@ -487,6 +487,17 @@ def run_states(runs_dir: Path) -> dict[str, str]:
     return out
 
 
+def start_py_spy(pid: int, out: str, seconds: float) -> subprocess.Popen:
+    """Sample the server's Python stacks (every thread, idle ones too: a thread waiting for the
+    GIL shows where it waits) for `seconds`, in py-spy's raw format (one line per stack, with the
+    thread and its sample count; `grep` and `sort` read it)."""
+    if shutil.which("py-spy") is None:
+        raise SystemExit("--profile needs py-spy (pip install py-spy)")
+    return subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--rate", "200", "--duration",
+                             str(max(1, round(seconds))), "--format", "raw", "--threads", "--idle", "--output", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 # ---------------------------------------------------------------------------- the test
 def pct(values: list[float], q: float) -> float:
     if not values:
@@ -521,6 +532,7 @@ async def load_test(args: argparse.Namespace) -> int:
     sampler = Sampler(server.pid)
     sampler.start()
     sessions: list[Session] = []
+    spy = None
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -540,6 +552,7 @@ async def load_test(args: argparse.Namespace) -> int:
             sampler.mark_cpu()
 
             # ---- every session clicks "Start training" at the same moment
+            spy = start_py_spy(server.pid, args.profile, args.profile_s) if args.profile else None
             t_go = time.monotonic() + 0.5
             clicks = await asyncio.gather(*(click_start(s, t_go, timeout_ms) for s in sessions), return_exceptions=True)
             for s, r in zip(sessions, clicks):  # a page that did not react in time is a failure, not the end
@@ -589,6 +602,9 @@ async def load_test(args: argparse.Namespace) -> int:
     finally:
         await sampler.stop()
         server.stop()
+        if spy is not None:
+            spy.wait()
+            print(f"py-spy samples of the server from 0.5 s before the clicks: {args.profile}")
 
     # ---------------------------------------------------------------- report
     states = run_states(runs_dir)
@@ -629,11 +645,11 @@ async def load_test(args: argparse.Namespace) -> int:
     print(f"click -> visible reaction: median {pct(all_react, 0.5):.2f} s, "
           f"worst {max(all_react, default=float('nan')):.2f} s")
     to_sent = [s.ws_sent - s.armed_at for s in sessions if s.ws_sent and s.armed_at]
-    server = [s.ws_status - s.ws_sent for s in sessions if s.ws_status and s.ws_sent]
+    answered = [s.ws_status - s.ws_sent for s in sessions if s.ws_status and s.ws_sent]
     drawn = [s.armed_at + s.react_s - s.ws_status for s in sessions if s.ws_status and s.react_s is not None]
     print(f"  of which (medians, from the pages' websockets): click -> rerun request sent {pct(to_sent, 0.5):.2f} s "
-          f"(worst {max(to_sent, default=float('nan')):.2f}), request -> status received {pct(server, 0.5):.2f} s "
-          f"(worst {max(server, default=float('nan')):.2f}), received -> visible {pct(drawn, 0.5):.2f} s "
+          f"(worst {max(to_sent, default=float('nan')):.2f}), request -> status received {pct(answered, 0.5):.2f} s "
+          f"(worst {max(answered, default=float('nan')):.2f}), received -> visible {pct(drawn, 0.5):.2f} s "
           f"(worst {max(drawn, default=float('nan')):.2f})")
     print(f"full-page rerun while training (Device switch -> caption): n={len(all_probes)}, median "
           f"{pct(all_probes, 0.5):.2f} s, p90 {pct(all_probes, 0.9):.2f} s, "
@@ -711,6 +727,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-react-s", type=float, default=1.0,
                     help="fail when a click on Start is not answered on its page within this (issue 15: 1 s)")
     ap.add_argument("--max-rss-growth-mb", type=float, default=100.0, help="fail when RSS grows more than this")
+    ap.add_argument("--profile", default=None, metavar="FILE",
+                    help="record the server with py-spy around the clicks into FILE (raw stacks, every thread)")
+    ap.add_argument("--profile-s", type=float, default=6.0, help="seconds --profile records (from 0.5 s before)")
     ap.add_argument("--port", type=int, default=None)
     ap.add_argument("--keep", action="store_true", help="keep the temporary runs directory and server log")
     args = ap.parse_args(argv)

@@ -39,6 +39,20 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+def train_nice() -> int:
+    """$GAN_TRAIN_NICE: how much lower than the server's page scripts its training threads run
+    (0 to 19; default 10). See gan_core.threads.lower_thread_priority."""
+    raw = os.environ.get("GAN_TRAIN_NICE", "10")
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 19:
+        raise ValueError(f"GAN_TRAIN_NICE must be a whole number from 0 (training at the pages' priority) "
+                         f"to 19 (lowest), not {raw!r}")
+    return value
+
+
 def gpu_count() -> int:
     """The CUDA GPUs this process may use: those CUDA_VISIBLE_DEVICES lists (all when unset), numbered from 0."""
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
@@ -92,6 +106,7 @@ class RunManager:
                        **(limits or {})}
         self.per_owner = per_owner or _env_int("GAN_MAX_RUNS_PER_SESSION", 3)
         self.orphan_timeout_s = orphan_timeout_s or float(_env_int("GAN_ORPHAN_TIMEOUT_S", 300))
+        self.train_nice = train_nice()
         self._runs: dict[str, TrainingRun] = {}
         self._queue: list[str] = []
         self._seen: dict[str, float] = {}  # owner -> last heartbeat (monotonic)
@@ -176,7 +191,7 @@ class RunManager:
                 if self._place(run, busy, gpu_load):
                     self._queue.remove(run_id)
                     run.state = "starting"
-                    run.start()
+                    run.start(nice=self.train_nice)
 
     # ------------------------------------------------------------------ sessions
     @property

@@ -45,6 +45,7 @@ from gan_core.store import (
     read_json,
     read_jsonl,
 )
+from gan_core.threads import lower_thread_priority
 
 __all__ = ["ACTIVE", "DONE", "STATUS_EVERY_S", "RunLog", "TrainingRun", "check_can_start", "release_accelerator_memory"]
 
@@ -151,10 +152,15 @@ class TrainingRun:
             self.log.append(r)
 
     # ------------------------------------------------------------------ controls (any thread)
-    def start(self) -> None:
-        """Train in a background daemon thread."""
-        self._thread = threading.Thread(target=self.run, name=f"train-{self.id}", daemon=True)
+    def start(self, nice: int = 0) -> None:
+        """Train in a background daemon thread, `nice` below the process's priority (the server's
+        pages answer first on a busy CPU: gan_core.threads.lower_thread_priority)."""
+        self._thread = threading.Thread(target=self._background, args=(nice,), name=f"train-{self.id}", daemon=True)
         self._thread.start()
+
+    def _background(self, nice: int) -> None:
+        lower_thread_priority(nice)
+        self.run()
 
     def pause(self) -> None:
         """Pause before the next step (a run still starting pauses as soon as it is ready)."""

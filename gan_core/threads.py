@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 
 import torch
@@ -69,3 +70,23 @@ def share_cpu_threads(concurrent_runs: int) -> None:
     per_run = max(1, cpu_cores() // max(1, concurrent_runs))
     if torch.get_num_threads() > per_run:
         torch.set_num_threads(per_run)
+
+
+def lower_thread_priority(nice: int) -> int | None:
+    """Run the calling OS thread (and the OpenMP workers it starts later, which inherit it) at
+    `nice` more than the process; return the thread's new nice value, or None where the OS has no
+    per-thread priority.
+
+    Linux keeps the nice value per thread, so a server's training threads can yield the CPU to
+    its page scripts and event loop while a class clicks, and still take every cycle nobody else
+    wants (nice only matters when the cores are contended). Only ever lowers the priority:
+    raising it back needs privileges."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return None
+    try:
+        tid = threading.get_native_id()
+        value = min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+        os.setpriority(os.PRIO_PROCESS, tid, value)
+        return os.getpriority(os.PRIO_PROCESS, tid)
+    except OSError:
+        return None

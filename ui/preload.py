@@ -7,7 +7,16 @@ form: the first page after a server start was usable after 6 to 8 s, the next on
 visitor, the first included, gets the warm figure; the server takes that much longer to start
 (it prints the seconds) and a teacher starts it before the class arrives.
 
-Only imports: nothing is built, no thread is started, nothing is read from the runs directory.
+It also imports what the first *run* would otherwise import inside its training thread
+(warm_first_run): torch.optim's first optimizer step pulls in torch._dynamo (about 900 modules,
+sympy and mpmath among them) and the live scores pull in torchmetrics, torchvision and scipy
+(about 1,300 more): 5.5 s and 6.7 s at load 7 on this machine. Imports hold the GIL, so when ten
+students press Start together, the first two runs spent those seconds importing while every
+page waited for its "Queued"/"starting" answer (py-spy of bench/load_test.py). Importing them
+here also starts scipy's OpenBLAS thread pool in this worker thread, not in a run's.
+
+Nothing is read from the runs directory and no thread of ours is started; the only thing built is
+a one-parameter network and its optimizer, stepped once and dropped.
 """
 
 from __future__ import annotations
@@ -40,10 +49,33 @@ def import_engine(modules: tuple[str, ...] = ENGINE_MODULES) -> float:
     return time.perf_counter() - t0
 
 
+def warm_first_run() -> float:
+    """Import what a run's first steps import lazily (see the module docstring); return the seconds."""
+    t0 = time.perf_counter()
+    try:
+        import torch
+
+        from gan_core.metrics.scores import preload
+
+        preload()  # torchmetrics (FID, KID), torch-fidelity (precision/recall): the live scores
+        net = torch.nn.Linear(2, 1)
+        opt = torch.optim.Adam(net.parameters())  # every optimizer shares torch.optim's lazy imports
+        net(torch.zeros(1, 2)).sum().backward()
+        opt.step()
+    except Exception as e:  # broad on purpose: the first run then imports them itself, and reports errors
+        _LOG.warning("preload: the first run's libraries did not load (%s: %s)", type(e).__name__, e)
+    return time.perf_counter() - t0
+
+
+def load_all() -> float:
+    """import_engine, then warm_first_run: the seconds of both."""
+    return import_engine() + warm_first_run()
+
+
 @asynccontextmanager
 async def preload_engine(_app: Any) -> AsyncIterator[None]:
     """st.App lifespan: import the engine in a worker thread before the server answers."""
     print("  Loading the training engine (PyTorch) before the first page...", flush=True)
-    seconds = await asyncio.to_thread(import_engine)
+    seconds = await asyncio.to_thread(load_all)
     print(f"  Training engine loaded in {seconds:.1f} s: the app is ready.", flush=True)
     yield
