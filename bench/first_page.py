@@ -1,4 +1,4 @@
-"""First impression: how long the first page (Train, the default) takes to be usable.
+"""First impression: how long the Train page takes to be usable after a server start.
 
     python bench/first_page.py               # one cold server, one page load, then a second load
     python bench/first_page.py --repeat 3    # three cold servers (median printed)
@@ -8,7 +8,8 @@ until /_stcore/health answers ("the server has started"), then opens the page in
 Debian chromium (Playwright, /usr/bin/chromium; nothing downloaded) and measures from the
 navigation:
 
-- title: the page's h1 ("Train a GAN") is visible;
+- title: the page's h1 ("Train a GAN") is visible (the page is opened at /train: since 3 Dec the
+  default page, /, is Lessons);
 - usable: the "Start training" button is visible and enabled, and the script run is over (no
   "Running..." status widget), i.e. a click would be answered;
 - a second page load in a fresh browser context on the same server (what the next student sees).
@@ -109,7 +110,7 @@ def _load(browser, url: str, shot: Path | None = None) -> tuple[float, float]:
     page = ctx.new_page()
     try:
         t0 = time.perf_counter()
-        page.goto(url, wait_until="commit")
+        page.goto(url + "/train", wait_until="commit")
         page.get_by_role("heading", name="Train a GAN").first.wait_for(state="visible", timeout=120_000)
         t_title = time.perf_counter() - t0
         page.wait_for_function(

@@ -16,7 +16,8 @@ on "Start training" leave together), and measures:
 - the longest gap between two changes of the live progress text of a running run (the polling
   fragment must keep answering);
 - queue drain time (first click -> every status.json says finished) and the largest number of
-  runs seen training at once (must not exceed the concurrency limit);
+  runs seen training at once (must not exceed the concurrency limit; a `train-*` thread whose
+  status.json already says its run ended is not counted: it is starting the next queued run);
 - the server's threads from /proc/<pid>/task/*/comm before, during and after. CPython 3.11 does
   not give OS threads the Python thread's name, so the server is started through a small launcher
   that names each OS thread after its Python thread (prctl PR_SET_NAME, 15 characters: a run's
@@ -243,9 +244,10 @@ class Server:
 class Sampler:
     """Server RSS and threads every `period` seconds, in a background asyncio task."""
 
-    def __init__(self, pid: int, period: float = 0.5):
-        self.pid, self.period = pid, period
+    def __init__(self, pid: int, period: float = 0.5, runs_dir: Path | None = None):
+        self.pid, self.period, self.runs_dir = pid, period, runs_dir
         self.samples: list[tuple[float, float, int, set[str]]] = []  # (t, rss MB, n threads, train-* names)
+        self.training: list[set[str]] = []  # per sample: the train-* threads whose run has not ended
         self._task: asyncio.Task | None = None
         self.cpu_mark: dict[str, tuple[str, float]] = {}  # per-thread CPU at mark_cpu()
         self.cpu_last: dict[str, tuple[str, float]] = {}  # the latest reading of every thread seen since
@@ -269,7 +271,20 @@ class Sampler:
         names = thread_names(self.pid)
         s = (time.monotonic(), rss_mb(self.pid), len(names), {n for n in names if n.startswith("train-")})
         self.samples.append(s)
+        self.training.append({n for n in s[3] if not self._ended(n)})
         return s
+
+    def _ended(self, name: str) -> bool:
+        """A run's thread starts the next queued run from its last lines, after its status.json
+        says it ended: for a moment both threads exist, and only one of them trains."""
+        if self.runs_dir is None:
+            return False
+        for st in self.runs_dir.glob(f"*{name[len('train-'):]}/status.json"):
+            try:
+                return json.loads(st.read_text())["state"] in ("finished", "failed", "stopped")
+            except (OSError, ValueError, KeyError):
+                return False
+        return False
 
     async def _loop(self) -> None:
         while True:
@@ -291,7 +306,7 @@ class Sampler:
         return max((s[1] for s in self.samples if s[0] >= since), default=float("nan"))
 
     def max_concurrent_runs(self) -> int:
-        return max((len(s[3]) for s in self.samples), default=0)
+        return max((len(t) for t in self.training), default=0)
 
 
 # ---------------------------------------------------------------------------- one browser session
@@ -529,7 +544,7 @@ async def load_test(args: argparse.Namespace) -> int:
     t_server = time.monotonic()
     rss_boot = rss_mb(server.pid)
     threads_boot = thread_names(server.pid)
-    sampler = Sampler(server.pid)
+    sampler = Sampler(server.pid, runs_dir=runs_dir)
     sampler.start()
     sessions: list[Session] = []
     spy = None
