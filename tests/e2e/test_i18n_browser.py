@@ -165,3 +165,32 @@ def test_the_training_form_with_every_section_open_in_chinese(page, streamlit_se
     text = sidebar.evaluate_all(SHOWN_JS)
     found = {w: line for line in text.splitlines() for w in english_words(line)}
     assert not found, "English in the Chinese form: " + "; ".join(f"{w!r} in {t!r}" for w, t in found.items())
+
+
+def test_switching_keeps_the_training_form(page, streamlit_server):
+    """The option forms (h19-options): a choice made in the form (the loss) and untouched ones (the preset,
+    the schedule) stay what they were through two switches, shown under the new language's labels."""
+    page.goto(f"{streamlit_server['url']}/train?lang=en")
+    sidebar = page.get_by_test_id("stSidebar")
+    loss = sidebar.get_by_role("combobox", name="Loss", exact=True)
+    expect(loss).to_be_visible(timeout=90_000)
+    for attempt in range(3):  # a redraw of the loaded page may close the open list (as above)
+        expect(page.locator(IDLE)).to_have_count(1, timeout=60_000)
+        loss.click()
+        try:
+            expect(page.get_by_role("option", name="Least squares (LSGAN)")).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+    page.get_by_role("option", name="Least squares (LSGAN)").click()
+    expect(loss).to_have_value("Least squares (LSGAN)", timeout=30_000)
+    for lang, shown in (("简体中文", {"损失函数": "最小二乘（LSGAN）", "学习率调度": "恒定",
+                                      "预设": "8 个高斯分布组成的环，多层感知机（在 CPU 上很快）"}),
+                        ("English", {"Loss": "Least squares (LSGAN)", "LR schedule": "Constant",
+                                     "Preset": "Ring of 8 Gaussians, MLP (fast on a CPU)"})):
+        expect(page.locator(IDLE)).to_have_count(1, timeout=60_000)
+        sidebar.get_by_text(lang, exact=True).click()
+        for label, value in shown.items():
+            expect(sidebar.get_by_role("combobox", name=label, exact=True)).to_have_value(value, timeout=30_000)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
