@@ -29,7 +29,7 @@ PROPER_NAMES = {
     # the lessons' names: optimisers, concepts named after people, authors cited (Kynkäänniemi: the word regex
     # splits at the ä), files and libraries
     "adam", "rmsprop", "ttur", "lipschitz", "wasserstein", "fd", "freezed", "radford", "salimans", "ioffe",
-    "szegedy", "miyato", "koyama", "kynk", "nniemi", "mo", "readme", "torch", "white",
+    "szegedy", "miyato", "koyama", "kynk", "nniemi", "mo", "readme", "torch", "white", "brock",
     # Explore, Compare, the gallery export: number and file formats, units, methods and their authors (h19-explore)
     "float16", "bfloat16", "json", "safetensors", "pca", "ganspace", "harkonen", "shoemake", "mb", "utc",
     # the switch's own bilingual label

@@ -8,6 +8,7 @@ bench/lessons.py measures how often each lesson's check fires over seeds and the
 from __future__ import annotations
 
 import gan_core.lessons.checks as checks
+from gan_core.lessons.batch import BATCH_LESSONS
 from gan_core.lessons.format import Lesson, Question, Setup, Step
 from gan_core.lessons.images import IMAGE_LESSONS
 from gan_core.lessons.walks import WALK_LESSONS
@@ -376,6 +377,7 @@ LESSONS: tuple[Lesson, ...] = (
 
 
 LESSONS = LESSONS + IMAGE_LESSONS  # the image lessons (gan_core/lessons/images.py)
+LESSONS = LESSONS + BATCH_LESSONS  # batch size (gan_core/lessons/batch.py)
 LESSONS = LESSONS + WALK_LESSONS  # walks through a shipped model, nothing trained (gan_core/lessons/walks.py)
 
 
