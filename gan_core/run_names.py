@@ -125,14 +125,15 @@ def validate_name(name: object) -> str:
     """The name without surrounding whitespace; ConfigError('name', ...) when it is not 1 to
     MAX_LEN printable characters."""
     if not isinstance(name, str):
-        raise ConfigError("name", f"must be text, got {type(name).__name__}")
+        raise ConfigError("name", Msg("must be text, got {type}", type=type(name).__name__))
     text = name.strip()
     if not text:
-        raise ConfigError("name", f"must not be empty; allowed: 1 to {MAX_LEN} printable characters")
+        raise ConfigError("name", Msg("must not be empty; allowed: 1 to {most} printable characters", most=MAX_LEN))
     if len(text) > MAX_LEN:
-        raise ConfigError("name", f"is {len(text)} characters long; allowed: 1 to {MAX_LEN}")
+        raise ConfigError("name", Msg("is {n} characters long; allowed: 1 to {most}", n=len(text), most=MAX_LEN))
     if not text.isprintable():
-        raise ConfigError("name", "contains a control character (tab, newline, ...); allowed: printable characters")
+        raise ConfigError("name", Msg("contains a control character (tab, newline, ...); allowed: printable "
+                                      "characters"))
     return text
 
 

@@ -148,3 +148,13 @@ def test_a_live_run_its_controls_and_a_queued_run_in_chinese(runs, monkeypatch):
     for run_id in (second, first):
         manager.stop(run_id)
         manager.get(run_id).join(10)
+
+
+def test_a_refused_run_name_is_explained_in_chinese(runs):
+    """gan_core.run_names refuses a name with a Msg: the page says why in Chinese, and Start waits."""
+    at = _open(DONE)
+    at.text_input(key="run_name").input(" ").run()
+    errors = [e.value for e in at.error]
+    assert "训练名称：不能为空；允许 1 到 60 个可打印字符" in errors, errors
+    assert "无法开始：训练名称：不能为空；允许 1 到 60 个可打印字符" in errors, errors
+    _no_english(_shown(at))
