@@ -44,6 +44,17 @@ def test_fires_when_lerps_short_middle_is_more_average():
     assert "great circle" in v.message and "T-shirt/top -> Pullover (class changes: 1)" in v.message
 
 
+def test_the_class_names_along_the_walk_are_translated_on_the_page(monkeypatch):
+    """The verdict keeps the class names as catalogue words: a Chinese page reads 套头衫, not "Pullover"."""
+    from ui import i18n
+
+    runs = {"linear": path(lerp_norm, lambda t: 0.6 - 0.1 * math.sin(math.pi * t)),
+            "slerp": path(flat(10.0), flat(0.6), classes=[0] * 8 + [2] * 8)}
+    monkeypatch.setattr(i18n, "language", lambda: "zh")
+    shown = i18n.tr(lerp_fades(runs).message)
+    assert "T恤/上衣 -> 套头衫" in shown and "Pullover" not in shown, shown
+
+
 def test_quiet_when_the_images_do_not_change_with_the_norm():
     """A G that ignores |z| (StyleGAN's pixel norm): lerp's middle is short, its images are not more average."""
     runs = {"linear": path(lerp_norm, flat(0.6)), "slerp": path(flat(10.0), flat(0.6))}

@@ -46,14 +46,21 @@ def _avg(xs: list[float]) -> float:
 
 
 def _classes(run: RunResult) -> tuple[str, int]:
-    """The classifier's class along the path, repeats merged ("Shirt -> Pullover"), and how often it changed."""
+    """The classifier's class along the path, repeats merged ("Shirt -> Pullover"), and how often it changed.
+
+    The path is a Msg whose parts are the class names as catalogue words (Msg.literal: "Pullover" is
+    looked up as it is), so the Lessons page shows them in the reader's language; its template is built
+    here ("{c0} -> {c1}"), so it has no catalogue entry of its own and reads the same in every language."""
     names = list(run.status.get("class_names") or [])
     seen: list[str] = []
     for _, c in series(run, "class"):
         name = names[int(c)] if 0 <= int(c) < len(names) else str(int(c))
         if not seen or seen[-1] != name:
             seen.append(name)
-    return " -> ".join(seen), max(len(seen) - 1, 0)
+    if not seen:
+        return "", 0
+    template = " -> ".join(f"{{c{i}}}" for i in range(len(seen)))
+    return Msg(template, **{f"c{i}": Msg.literal(n) for i, n in enumerate(seen)}), len(seen) - 1
 
 
 def lerp_fades(runs: Mapping[str, RunResult]) -> Verdict:
