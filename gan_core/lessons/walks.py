@@ -59,8 +59,8 @@ def _classes(run: RunResult) -> tuple[str, int]:
             seen.append(name)
     if not seen:
         return "", 0
-    template = " -> ".join(f"{{c{i}}}" for i in range(len(seen)))
-    return Msg(template, **{f"c{i}": Msg.literal(n) for i, n in enumerate(seen)}), len(seen) - 1
+    template = " -> ".join("{c" + str(i) + "}" for i in range(len(seen)))
+    return Msg(template, **{"c" + str(i): Msg.literal(n) for i, n in enumerate(seen)}), len(seen) - 1
 
 
 def lerp_fades(runs: Mapping[str, RunResult]) -> Verdict:
