@@ -172,7 +172,8 @@ def _start() -> None:
         for setup in lesson.setups:
             cfg = setup.config(seed=int(st.session_state.lesson_seed),
                                steps=int(st.session_state[f"lesson_steps_{lesson.id}"]))
-            run = manager.submit(cfg, owner=owner, name=f"Lesson {lesson.id} {setup.label}")
+            name = _("Lesson {id} {label}").format(id=lesson.id, label=setup.label)  # in the starter's language
+            run = manager.submit(cfg, owner=owner, name=name)
             started.append(run.id)
             add_run(run.id)
     except (LimitError, ConfigError) as e:

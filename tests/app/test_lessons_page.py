@@ -77,6 +77,24 @@ def test_run_starts_a_and_b_with_the_same_seed(app):
     assert [r.cfg.loss for r in runs] == ["minimax", "ns"] and {r.cfg.seed for r in runs} == {7}
     assert all(r.owner == at.session_state["owner"] for r in runs)
     assert any("A**: saturating" in m.value for m in at.markdown)
+    assert [r.name for r in runs] == ["Lesson saturating-loss A", "Lesson saturating-loss B"]
+
+
+def test_a_chinese_session_names_its_lesson_runs_in_chinese(app):
+    """A run's name is chosen when it starts, in the language of the session that starts it (the Runs page
+    lists it so); a zh session's lesson run is not named "Lesson ..." in English."""
+    from ui.session import get_manager
+
+    app.query_params["lesson"] = "the-game"
+    app.query_params["lang"] = "zh"
+    at = app.run()
+    at.button(key="lesson_run").click().run()
+    assert not at.exception
+    raw = at.query_params["lesson_runs"]
+    runs = [get_manager().get(i) for i in (raw[0] if isinstance(raw, list) else raw).split(",")]
+    for r in runs:
+        r.stop()
+    assert [r.name for r in runs] == ["课程 the-game A"]
 
 
 def test_lessons_is_the_default_page(tmp_path, monkeypatch):
