@@ -437,7 +437,8 @@ if ids or other is not None:
             st.button(_("Back to your runs"), icon=":material/arrow_back:", on_click=_watch_own, args=(ids[0],))
     else:
         st.session_state.your_runs = current  # the URL decides (a new run, a reload, a link): the box follows
-        chosen = st.selectbox(_("Your runs"), ids, format_func=_label, key="your_runs", on_change=_choose)
+        chosen = st.selectbox(_("Your runs"), ids, format_func=_label, key="your_runs", on_change=_choose,
+                              placeholder=_("Choose an option"))
         if chosen != st.query_params.get("run"):
             st.query_params["run"] = chosen
         control = may_control(chosen)

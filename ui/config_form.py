@@ -65,7 +65,7 @@ def config_form(key: str = KEY, *, default_preset: str = DEFAULT_PRESET,
     the user switches pages.) `presets`: the preset names offered (all by default). The error is
     in the session's language (the core's ConfigError, a Msg, translated here)."""
     _init(key, default_preset)
-    st.selectbox(_("Preset"), presets or list(PRESETS), key=_preset_key(key),
+    st.selectbox(_("Preset"), presets or list(PRESETS), key=_preset_key(key), placeholder=_("Choose an option"),
                  format_func=lambda k: tr(PRESETS[k].label), on_change=_on_preset, args=(key,),
                  help=_("Known-good settings; choosing one fills the form, and every field stays editable."))
     data_values, data_error = dataset_form(key, st.session_state.get(key + "data_dir", "data"))

@@ -86,5 +86,5 @@ def transfer_form(key: str) -> None:
         sources[current] = _("file: {path}").format(path=current)
     opts = all_options()
     st.selectbox(tr(opts.label("init_from")), list(sources), format_func=sources.get, key=k,
-                 help=tr(opts.help("init_from")))
+                 help=tr(opts.help("init_from")), placeholder=_("Choose an option"))
     option_group("transfer", key, skip=("init_from",))

@@ -94,7 +94,7 @@ def option_widget(field: str, key: str, container: Any = st, **kw: Any) -> str |
         st.session_state[k] = float(st.session_state[k])  # a preset may write 1 for 1.0
     if opt.choices is not None:
         chosen = st.session_state.get(k, getattr(DEFAULTS, field))
-        container.selectbox(label, choice_names(field), key=k, help=help_text,
+        container.selectbox(label, choice_names(field), key=k, help=help_text, placeholder=_("Choose an option"),
                             **{"format_func": partial(choice_text, field), **kw})
         if choice_help(field, chosen):
             container.caption(tr(choice_help(field, chosen)))
