@@ -215,7 +215,11 @@ def test_the_file_uploaders_own_words_are_replaced_in_chinese_only(monkeypatch):
     from ui import i18n
     from ui.uploader_text import uploader_css
 
-    assert uploader_css() == ""  # outside a session: English
+    # the language is set, not taken from the process: after another AppTest in this process the thread may
+    # still look like a session (the test failed after tests/app/test_train_page.py in one process)
+    monkeypatch.setattr(i18n, "language", lambda: "en")
+    monkeypatch.setattr("ui.uploader_text.language", lambda: "en")
+    assert uploader_css() == ""
     monkeypatch.setattr(i18n, "language", lambda: "zh")
     monkeypatch.setattr("ui.uploader_text.language", lambda: "zh")
     css = uploader_css()
