@@ -35,7 +35,7 @@ def three_gpus(monkeypatch):
     """A server with three GPUs, where starting a run only marks it as training."""
     monkeypatch.setattr(manager_mod, "gpu_count", lambda: 3)
     monkeypatch.setattr(manager_mod, "resolve_device", lambda choice: torch.device("cuda"))
-    monkeypatch.setattr(TrainingRun, "start", lambda self: setattr(self, "state", "running"))
+    monkeypatch.setattr(TrainingRun, "start", lambda self, **kw: setattr(self, "state", "running"))
 
 
 def test_runs_spread_over_the_gpus_and_queue_beyond_the_per_gpu_limit(three_gpus, tmp_path):
@@ -50,7 +50,7 @@ def test_runs_spread_over_the_gpus_and_queue_beyond_the_per_gpu_limit(three_gpus
 
 def test_cpu_runs_keep_their_own_limit(monkeypatch, tmp_path):
     monkeypatch.setattr(manager_mod, "gpu_count", lambda: 3)
-    monkeypatch.setattr(TrainingRun, "start", lambda self: setattr(self, "state", "running"))
+    monkeypatch.setattr(TrainingRun, "start", lambda self, **kw: setattr(self, "state", "running"))
     m = RunManager(tmp_path / "runs", limits={"cpu": 1})
     a, b = (m.submit(TrainConfig(device="cpu", steps=10)) for _ in range(2))
     assert (a.state, a.gpu, b.state) == ("running", None, "queued")
