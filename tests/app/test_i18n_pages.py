@@ -83,8 +83,9 @@ def _fields(msg, out: list[str]) -> None:
             out.extend(val if fd.is_repeated else [val])
 
 
-def shown_text(at: AppTest) -> list[str]:
-    """Every text the page shows: bodies, labels, help, placeholders, options, captions, chart titles."""
+def shown_text(at: AppTest, root=None) -> list[str]:
+    """Every text the page shows (or `root`, e.g. at.main, shows): bodies, labels, help, placeholders, options,
+    captions, chart titles."""
     out: list[str] = []
 
     def walk(node) -> None:
@@ -94,7 +95,7 @@ def shown_text(at: AppTest) -> list[str]:
         for child in (getattr(node, "children", None) or {}).values():
             walk(child)
 
-    walk(at._tree)
+    walk(at._tree if root is None else root)
     return [t for t in out if isinstance(t, str) and t]
 
 

@@ -16,7 +16,7 @@ import torch
 from apptest import APP
 from i18n_words import english_words
 from streamlit.testing.v1 import AppTest
-from test_i18n_pages import _fields
+from test_i18n_pages import shown_text
 
 from gan_core.config import TrainConfig
 from gan_core.engine import Divergence
@@ -46,17 +46,7 @@ def _open(lang: str) -> AppTest:
 
 def main_text(at: AppTest) -> list[str]:
     """Every text the main area shows (bodies, labels, help, options, captions, Plotly axis titles and hover)."""
-    out: list[str] = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None and hasattr(proto, "ListFields"):
-            _fields(proto, out)
-        for child in (getattr(node, "children", None) or {}).values():
-            walk(child)
-
-    walk(at.main)
-    return [t for t in out if isinstance(t, str) and t]
+    return shown_text(at, at.main)
 
 
 def chart_text(at: AppTest) -> list[str]:
