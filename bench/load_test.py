@@ -45,6 +45,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -84,6 +85,34 @@ SIDEBAR_HAS_JS = """(needles) => {
   for (const el of els) { const t = el.innerText || ''; if (needles.some(n => t.includes(n))) return true; }
   return false;
 }"""
+# In each page before its scripts: the user's click on Start and the moment its answer is on the
+# page, both on the page's own clock. The click's time is the trusted event's timeStamp (when the
+# browser took the input, before any of the page's handlers); the answer's is the first DOM change
+# that shows it (a MutationObserver) and the next animation frame after it (when it is painted).
+# Playwright's own steps around a click (scrolling into view, waiting for the button to be
+# stable, a hit test) and its polling of the page are then not counted: a person's click has none.
+TIMING_JS = r"""(() => {
+  window.__gan = {click: null, answer: null, paint: null, text: null};
+  const isAnswer = (t) => t.includes('Queued (position') || t.startsWith('starting') || t.startsWith('running');
+  document.addEventListener('click', (e) => {
+    const b = e.target && e.target.closest ? e.target.closest('button') : null;
+    if (b && window.__gan.click === null && (b.innerText || '').includes('Start training')) {
+      window.__gan.click = e.timeStamp;
+    }
+  }, true);
+  new MutationObserver(() => {
+    const g = window.__gan;
+    if (g.click === null || g.answer !== null) return;
+    const el = document.querySelector(
+      '[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stProgress"]');
+    const t = el ? (el.innerText || '') : '';
+    if (!isAnswer(t)) return;
+    g.answer = performance.now();
+    g.text = t;
+    requestAnimationFrame(() => { g.paint = performance.now(); });
+  }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
+                        attributeFilter: ['data-stale']});
+})();"""
 PROGRESS_JS = """() => {
   const el = document.querySelector(
     '[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stProgress"]');
@@ -157,6 +186,24 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
     except (OSError, IndexError, ValueError):
         return float("nan")
+
+
+def browser_cpu_seconds() -> float:
+    """CPU seconds (user + system) of every running chromium process: the test's own browsers,
+    which a real class runs on the students' machines, not on the server."""
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if not os.readlink(d / "exe").startswith("/usr/lib/chromium"):
+                continue
+            f = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(f[11]) + int(f[12])) / hz
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
 
 
 def machine_busy() -> tuple[float, float]:
@@ -315,7 +362,8 @@ class Session:
     i: int
     page: object
     context: object
-    react_s: float | None = None  # click -> progress text or "Queued"
+    react_s: float | None = None  # click -> progress text or "Queued" (the harness's view: Playwright's click)
+    page_react_s: float | None = None  # the same on the page's clock: input event -> answer painted (TIMING_JS)
     reaction: str = ""
     # where the click's time goes, from the page's websocket: the first message the page sends
     # after the click (the rerun request) and the first it receives that holds the run's status
@@ -330,6 +378,9 @@ class Session:
     disk_done_at: float | None = None  # when status.json first said the run ended
     runs_dir: Path | None = None
     errors: list[str] = field(default_factory=list)
+    frames: deque = field(default_factory=lambda: deque(maxlen=300))  # (t, "sent"/"recv", bytes) of the websocket
+    page_errors: list[str] = field(default_factory=list)  # uncaught exceptions and console errors of the page
+    shots: list[str] = field(default_factory=list)  # screenshots taken when something went wrong
     reopened: int = 0  # Device lists that a rerun closed before the click, chosen again (set_device)
 
 
@@ -340,11 +391,13 @@ def watch_websocket(sess: Session) -> None:
     """Time the click's rerun request leaving the page and its status arriving (see Session)."""
 
     def on_ws(ws) -> None:
-        def sent(_payload) -> None:
+        def sent(payload) -> None:
+            sess.frames.append((time.monotonic(), "sent", payload if isinstance(payload, bytes) else payload.encode()))
             if sess.armed_at is not None and sess.ws_sent is None:
                 sess.ws_sent = time.monotonic()
 
         def received(payload) -> None:
+            sess.frames.append((time.monotonic(), "recv", payload if isinstance(payload, bytes) else payload.encode()))
             if sess.armed_at is None or sess.ws_status is not None:
                 return
             data = payload if isinstance(payload, bytes) else payload.encode()
@@ -357,9 +410,49 @@ def watch_websocket(sess: Session) -> None:
     sess.page.on("websocket", on_ws)
 
 
+def watch_errors(sess: Session) -> None:
+    """Keep the page's uncaught exceptions and console errors (a crashed frontend shows no error
+    on the page itself: its elements stop updating)."""
+    def on_error(e) -> None:
+        sess.page_errors.append(f"{time.monotonic():.1f} pageerror: {e}"[:400])
+        dump_frames(sess, f"pageerror{len(sess.page_errors)}")
+
+    sess.page.on("pageerror", on_error)
+    sess.page.on("console", lambda m: sess.page_errors.append(f"{time.monotonic():.1f} console.{m.type}: "
+                                                              f"{m.text}"[:400])
+                 if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+
+
+def dump_frames(sess: Session, why: str) -> None:
+    """The page's last websocket frames (Streamlit's ForwardMsg/BackMsg protobufs) into a file, for
+    bench/decode_frames.py: what the server sent just before the page broke."""
+    if sess.runs_dir is None:
+        return
+    path = sess.runs_dir.parent / f"session{sess.i}-{why}.frames"
+    with open(path, "wb") as f:
+        for t, way, data in list(sess.frames):
+            head = f"{t:.3f} {way} {len(data)}\n".encode()
+            f.write(head + data + b"\n")
+    sess.shots.append(str(path))
+
+
+async def screenshot(sess: Session, why: str) -> None:
+    """The page as it is now, next to the server log (kept when a check fails)."""
+    if sess.runs_dir is None:
+        return
+    path = sess.runs_dir.parent / f"session{sess.i}-{len(sess.shots)}-{why}.png"
+    try:
+        await sess.page.screenshot(path=str(path), full_page=True, timeout=30_000)
+        sess.shots.append(str(path))
+    except Exception as e:  # a hung renderer cannot even be photographed: say so
+        sess.errors.append(f"screenshot ({why}) failed: {type(e).__name__}")
+
+
 async def setup_page(sess: Session, url: str, steps: int, timeout_ms: int) -> None:
     page = sess.page
     watch_websocket(sess)
+    watch_errors(sess)
+    await page.add_init_script(TIMING_JS)
     await page.goto(url + "/train", timeout=timeout_ms)  # "/" is the Lessons page
     main = page.get_by_test_id("stMainBlockContainer")
     start = main.get_by_role("button", name="Start training")
@@ -394,6 +487,10 @@ async def click_start(sess: Session, t_go: float, timeout_ms: int) -> None:
         polling=50, timeout=timeout_ms)
     sess.react_s = time.monotonic() - t0
     sess.reaction = (await handle.json_value()).split(":")[0].split(" · ")[0]
+    timing = await page.wait_for_function("() => window.__gan && window.__gan.paint !== null && window.__gan",
+                                          timeout=timeout_ms)
+    g = await timing.json_value()
+    sess.page_react_s = (g["paint"] - g["click"]) / 1000
     sess.run_id = parse_qs(urlparse(page.url).query).get("run", [None])[0]
 
 
@@ -435,6 +532,7 @@ async def probe_session(sess: Session, interact_every: float, offset: float, sto
             sess.interactions.append(await set_device(sess.page, device, min(timeout_ms, 60_000), sess))
         except Exception as e:
             sess.errors.append(f"interaction: {type(e).__name__}: {str(e)[:200]}")
+            await screenshot(sess, "probe-timeout")
             return
         try:
             await asyncio.wait_for(stop.wait(), interact_every)
@@ -473,6 +571,7 @@ async def watch_session(sess: Session, t_click: float, steps: int, interact_ever
                 sess.disk_done_at = now
             if sess.disk_done_at is not None and now - sess.disk_done_at > 90:
                 sess.errors.append(f"page still shows {text[:60]!r} 90 s after its run ended (stale page)")
+                await screenshot(sess, "stale")
                 return
             await asyncio.sleep(0.1)
     finally:
@@ -564,6 +663,7 @@ async def load_test(args: argparse.Namespace) -> int:
             threads_before = thread_names(server.pid)
             busy0, total0 = machine_busy()
             cpu0 = cpu_seconds(server.pid)
+            browser0 = browser_cpu_seconds()
             sampler.mark_cpu()
 
             # ---- every session clicks "Start training" at the same moment
@@ -599,6 +699,7 @@ async def load_test(args: argparse.Namespace) -> int:
                     s.errors.append(f"watch: {type(r).__name__}: {str(r)[:300]}")
             busy1, total1 = machine_busy()
             cpu1 = cpu_seconds(server.pid)
+            browser1 = browser_cpu_seconds()
             sampler.sample()
             cpu_groups = sampler.cpu_by_group()
             t_peak_end = time.monotonic()
@@ -628,22 +729,25 @@ async def load_test(args: argparse.Namespace) -> int:
     for st in runs_dir.glob("*/status.json"):
         statuses[st.parent.name] = json.loads(st.read_text())
     print()
-    print(f"{'sess':>4} {'run id':<24} {'click->react':>12} {'reaction':<22} {'->running':>9} {'->finished UI':>13} "
-          f"{'probes':>6} {'probe med':>9} {'probe max':>9} {'max gap':>8} {'train s':>8} errors")
-    all_probes, all_gaps, all_react = [], [], []
+    print(f"{'sess':>4} {'run id':<24} {'on page':>8} {'harness':>8} {'reaction':<22} {'->running':>9} "
+          f"{'->finished UI':>13} {'probes':>6} {'probe med':>9} {'probe max':>9} {'max gap':>8} {'train s':>8} errors")
+    all_probes, all_gaps, all_react, page_react = [], [], [], []
     for s in sessions:
         st = statuses.get(s.run_id or "", {})
         all_probes += s.interactions
         all_gaps += s.progress_gaps
         if s.react_s is not None:
             all_react.append(s.react_s)
-        print(f"{s.i:>4} {s.run_id or '-':<24} {s.react_s or float('nan'):>11.2f}s {s.reaction[:22]:<22} "
+        if s.page_react_s is not None:
+            page_react.append(s.page_react_s)
+        print(f"{s.i:>4} {s.run_id or '-':<24} {s.page_react_s or float('nan'):>7.2f}s "
+              f"{s.react_s or float('nan'):>7.2f}s {s.reaction[:22]:<22} "
               f"{s.first_running_s or float('nan'):>8.1f}s {s.finished_ui_s or float('nan'):>12.1f}s "
               f"{len(s.interactions):>6} {pct(s.interactions, 0.5):>8.2f}s "
               f"{max(s.interactions, default=float('nan')):>8.2f}s "
               f"{max(s.progress_gaps, default=float('nan')):>7.2f}s {st.get('train_seconds', float('nan')):>8.1f} "
               f"{'; '.join(s.errors)[:160]}")
-        if s.react_s is None:
+        if s.react_s is None or s.page_react_s is None:
             failures.append(f"session {s.i}: no reaction to the click")
         if s.finished_ui_s is None:
             failures.append(f"session {s.i}: never showed 'Finished'")
@@ -657,8 +761,10 @@ async def load_test(args: argparse.Namespace) -> int:
     print(f"runs finished: {n_finished}/{args.sessions} (states: {sorted(set(states.values()))})")
     print(f"queue drain time (clicks -> last status.json finished): {drain:.1f} s; sum of runs' train_seconds "
           f"{train_total:.1f} s; most runs training at once: {sampler.max_concurrent_runs()} (limit {limit})")
-    print(f"click -> visible reaction: median {pct(all_react, 0.5):.2f} s, "
-          f"worst {max(all_react, default=float('nan')):.2f} s")
+    print(f"click -> answer on the page (input event -> answer painted, the page's clock): median "
+          f"{pct(page_react, 0.5):.2f} s, worst {max(page_react, default=float('nan')):.2f} s")
+    print(f"click -> visible reaction as the harness sees it (Playwright's click call -> its poll finds the answer): "
+          f"median {pct(all_react, 0.5):.2f} s, worst {max(all_react, default=float('nan')):.2f} s")
     to_sent = [s.ws_sent - s.armed_at for s in sessions if s.ws_sent and s.armed_at]
     answered = [s.ws_status - s.ws_sent for s in sessions if s.ws_status and s.ws_sent]
     drawn = [s.armed_at + s.react_s - s.ws_status for s in sessions if s.ws_status and s.react_s is not None]
@@ -687,7 +793,9 @@ async def load_test(args: argparse.Namespace) -> int:
           f"({rss_closed - rss_before:+.0f})")
     print(f"CPU during the runs: machine {machine:.0f}% busy of {os.cpu_count()} CPUs, "
           f"server process {server_cpu:.0f}% "
-          f"of the machine ({cpu1 - cpu0:.0f} CPU s in {t_peak_end - t_go:.0f} s); load average after: {loadavg()}")
+          f"of the machine ({cpu1 - cpu0:.0f} CPU s in {t_peak_end - t_go:.0f} s), the test's browsers "
+          f"{100 * (browser1 - browser0) / max(1e-9, total1 - total0):.0f}% ({browser1 - browser0:.0f} CPU s); "
+          f"load average after: {loadavg()}")
     print("  server CPU seconds by thread: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu_groups.items())))
 
     if n_finished != args.sessions:
@@ -696,9 +804,9 @@ async def load_test(args: argparse.Namespace) -> int:
         failures.append(f"training threads survived their runs: {sorted(train_after | train_closed)}")
     if sampler.max_concurrent_runs() > limit:
         failures.append(f"{sampler.max_concurrent_runs()} runs trained at once, limit {limit}")
-    worst_react = max(all_react, default=0.0)
+    worst_react = max(page_react, default=0.0)
     if worst_react > args.max_react_s:
-        failures.append(f"click -> visible reaction took {worst_react:.2f} s on the slowest page "
+        failures.append(f"click -> answer on the page took {worst_react:.2f} s on the slowest page "
                         f"> {args.max_react_s} s")
     worst = max(all_react + all_probes + all_gaps, default=0.0)
     if worst > args.max_response_s:
@@ -706,13 +814,16 @@ async def load_test(args: argparse.Namespace) -> int:
     growth = rss_closed - rss_before
     if growth > max(args.max_rss_growth_mb, 0.25 * rss_before):
         failures.append(f"RSS after closing grew {growth:.0f} MB over the level before the clicks")
+    for s in sessions:
+        if s.page_errors or s.shots:
+            print(f"session {s.i}: page errors {s.page_errors[:8]}; screenshots {s.shots}")
     if failures:
         print("\nFAILED:\n  " + "\n  ".join(failures))
         print(f"server log tail:\n{server.tail(2000)}")
     else:
         print("\nall checks passed")
-    if args.keep:
-        print(f"kept {tmp}")
+    if args.keep or failures:
+        print(f"kept {tmp}" + ("" if args.keep else " (a check failed: the server log and screenshots are there)"))
     else:
         shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failures else 0
