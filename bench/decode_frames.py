@@ -55,6 +55,8 @@ def describe_kind(m: ForwardMsg, kind: str | None, path: list[int]) -> str:
         return f"stop_auto_rerun {[f[:8] for f in m.stop_auto_rerun.fragment_ids]}"
     if kind == "script_finished":
         return f"script_finished {ForwardMsg.ScriptFinishedStatus.Name(m.script_finished)}"
+    if kind == "ref_hash":  # a message the page has cached, sent again by its hash
+        return f"ref_hash {path} {m.ref_hash[:8]}"
     if kind == "auto_rerun":
         return f"auto_rerun fragment={m.auto_rerun.fragment_id[:8]} every {m.auto_rerun.interval} s"
     return kind or "?"

@@ -381,6 +381,7 @@ class Session:
     frames: deque = field(default_factory=lambda: deque(maxlen=300))  # (t, "sent"/"recv", bytes) of the websocket
     page_errors: list[str] = field(default_factory=list)  # uncaught exceptions and console errors of the page
     shots: list[str] = field(default_factory=list)  # screenshots taken when something went wrong
+    server_pid: int | None = None  # for a py-spy dump of the server's threads when the page stops answering
     reopened: int = 0  # Device lists that a rerun closed before the click, chosen again (set_device)
 
 
@@ -436,10 +437,25 @@ def dump_frames(sess: Session, why: str) -> None:
     sess.shots.append(str(path))
 
 
+def dump_server_stacks(sess: Session, why: str) -> None:
+    """Every thread's Python stack in the server now (py-spy dump), when py-spy is installed: a page
+    that stops answering may wait for a script run that hangs."""
+    if sess.runs_dir is None or sess.server_pid is None or shutil.which("py-spy") is None:
+        return
+    path = sess.runs_dir.parent / f"session{sess.i}-{why}.stacks"
+    with open(path, "w") as f:
+        subprocess.run(["py-spy", "dump", "--pid", str(sess.server_pid)], stdout=f, stderr=subprocess.STDOUT,
+                       timeout=60, check=False)
+    sess.shots.append(str(path))
+
+
 async def screenshot(sess: Session, why: str) -> None:
-    """The page as it is now, next to the server log (kept when a check fails)."""
+    """The page as it is now, next to the server log (kept when a check fails), with the page's
+    last websocket frames and the server's stacks."""
     if sess.runs_dir is None:
         return
+    dump_frames(sess, why)
+    dump_server_stacks(sess, why)
     path = sess.runs_dir.parent / f"session{sess.i}-{len(sess.shots)}-{why}.png"
     try:
         await sess.page.screenshot(path=str(path), full_page=True, timeout=30_000)
@@ -653,7 +669,7 @@ async def load_test(args: argparse.Namespace) -> int:
             for i in range(args.sessions):
                 ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
                 ctx.set_default_timeout(timeout_ms)
-                sessions.append(Session(i, await ctx.new_page(), ctx, runs_dir=runs_dir))
+                sessions.append(Session(i, await ctx.new_page(), ctx, runs_dir=runs_dir, server_pid=server.pid))
             t0 = time.monotonic()
             await asyncio.gather(*(setup_page(s, server.url, args.steps, timeout_ms) for s in sessions))
             print(f"{args.sessions} pages loaded and set up in {time.monotonic() - t0:.1f} s "

@@ -82,8 +82,35 @@ def _record_answer_frames(page) -> dict:
     return rec
 
 
+def _count_references(page) -> dict:
+    """Count the messages that reach the page as a reference to one it cached (ForwardMsg.ref_hash).
+
+    The app turns Streamlit's message cache off (.streamlit/config.toml, global.minCachedMessageSize):
+    with it, a fragment poll starting right after a page run could leave the page a reference to a
+    chart inside containers it never got, and the page went white (bench/load_test.py)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    seen = {"messages": 0, "references": 0}
+
+    def on_ws(ws):
+        def received(payload):
+            msg = ForwardMsg()
+            try:
+                msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+            except Exception:  # not a Streamlit message
+                return
+            seen["messages"] += 1
+            seen["references"] += msg.WhichOneof("type") == "ref_hash"
+
+        ws.on("framereceived", received)
+
+    page.on("websocket", on_ws)
+    return seen
+
+
 def test_train_ring8_live_stop_and_reattach(page, streamlit_server):
     answer = _record_answer_frames(page)
+    refs = _count_references(page)
     page.goto(streamlit_server["url"] + "/train")
     # the app's own elements (the header's status widget has a "Stop" button of its own while a
     # script run is in progress)
@@ -173,6 +200,8 @@ def test_train_ring8_live_stop_and_reattach(page, streamlit_server):
     assert _run_id(page.url) == run_id
 
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    # every chart was sent whole, never as a reference to a cached copy (the white-page crash)
+    assert refs["messages"] > 100 and refs["references"] == 0, refs
 
     # ---- the run was written under GAN_RUNS_DIR, not into the repository
     assert (streamlit_server["runs_dir"] / run_id / "status.json").is_file()
