@@ -15,6 +15,7 @@ import asyncio
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -92,7 +93,7 @@ def test_protocol_client_sends_what_the_page_sends(page, streamlit_server):
     def run_client() -> None:  # its own thread and event loop, beside Playwright's sync API
         async def go() -> None:
             s = WsSession(0, streamlit_server["url"], runs_dir=streamlit_server["runs_dir"])
-            s.frames = __import__("collections").deque()  # keep every frame
+            s.frames = deque()  # keep every frame
             try:
                 await s.setup(STEPS, 60)
                 await s.click_start(time.monotonic(), 60)
