@@ -563,7 +563,6 @@ async def probe_session(sess: Session, interact_every: float, offset: float, sto
             sess.interactions.append(await set_device(sess.page, device, min(timeout_ms, 60_000), sess))
         except Exception as e:
             sess.errors.append(f"interaction: {type(e).__name__}: {str(e)[:200]}")
-            dump_frames(sess, "probe-timeout")  # what the server sent while the caption did not follow
             await screenshot(sess, "probe-timeout")
             return
         try:

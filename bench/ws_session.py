@@ -25,9 +25,9 @@ own code for auto reruns and widget states, streamlit/static):
   rerun with `is_auto_rerun` every `interval` seconds; all timers end when a full run starts (the
   script registers them again) and on `stop_auto_rerun`.
 
-What it does not do: draw, answer the `cached_message_hashes` cache (the server then sends every
-message whole: a little more work than for a browser, not less), fetch the static files, send
-app heartbeats, or upload files.
+What it does not do: draw, list `cached_message_hashes` (the app turns Streamlit's message cache
+off, .streamlit/config.toml, so the server sends browsers every message whole too), fetch the
+static files, send app heartbeats, or upload files.
 """
 
 from __future__ import annotations
@@ -376,6 +376,8 @@ class WsSession:
                 self.interactions.append(await self.set_device(device, min(timeout_s, 60.0)))
             except Exception as e:
                 self.errors.append(f"interaction: {type(e).__name__}: {str(e)[:200]}")
+                if self.on_error is not None:
+                    self.on_error(self, "probe-timeout")
                 return
             try:
                 await asyncio.wait_for(stop.wait(), interact_every)
@@ -402,6 +404,8 @@ class WsSession:
                 if self.disk_done_at is not None and now - self.disk_done_at > 90:
                     self.errors.append(f"session still shows {self.progress_text[:60]!r} 90 s after its run "
                                        "ended (stale page)")
+                    if self.on_error is not None:
+                        self.on_error(self, "stale")
                     return
                 await asyncio.sleep(0.1)
         finally:
