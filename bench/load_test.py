@@ -393,7 +393,7 @@ class Session:
     disk_done_at: float | None = None  # when status.json first said the run ended
     runs_dir: Path | None = None
     errors: list[str] = field(default_factory=list)
-    frames: deque = field(default_factory=lambda: deque(maxlen=300))  # (t, "sent"/"recv", bytes) of the websocket
+    frames: deque = field(default_factory=lambda: deque(maxlen=5000))  # (t, "sent"/"recv", bytes) of the websocket
     page_errors: list[str] = field(default_factory=list)  # uncaught exceptions and console errors of the page
     shots: list[str] = field(default_factory=list)  # screenshots taken when something went wrong
     server_pid: int | None = None  # for a py-spy dump of the server's threads when the page stops answering

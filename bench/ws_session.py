@@ -143,7 +143,7 @@ class WsSession:
         self.shots: list[str] = []
         self.reopened = 0
         self.auto_reruns_sent = 0
-        self.frames: deque = deque(maxlen=300)
+        self.frames: deque = deque(maxlen=5000)
 
     # ------------------------------------------------------------------ the socket
     async def open(self) -> None:
