@@ -16,9 +16,7 @@ import time
 import streamlit as st
 
 from ui.i18n import _, pgettext, tr
-from ui.page_runs import page_finished, page_started, redraw_if_cut_short
 
-page_started()  # with page_finished() at the end: a poll redraws a page run that was cut short
 # The title first: the first page after a server start imports PyTorch (2 to 7 s on a loaded
 # 2-core machine) before it can draw the form; the visitor sees the page and, after 0.5 s, why.
 st.title(_("Train a GAN"))
@@ -329,8 +327,6 @@ def live_panel(run_id: str, polling_for: frozenset[str] | None, state_drawn: str
     # next poll, a second later, sees the change instead.
     if polling and not in_page_run and (_active_ids() != polling_for or status["state"] != state_drawn):
         st.rerun()
-    if polling and not in_page_run:
-        redraw_if_cut_short()  # the page's last full run stopped before its end (ui/page_runs.py)
     state = status.get("state", "unknown")
     step, steps = int(status.get("step") or 0), max(1, int(status.get("steps") or 1))
     st.progress(min(1.0, step / steps), text=_status_text(run_id, status, snap.live))
@@ -553,5 +549,3 @@ if cfg is not None:
 if not ids:
     start_row.info(_("Choose a configuration in the sidebar and press **Start training**. The ring of 8 Gaussians "
                      "trains in under a minute on a laptop CPU."))
-
-page_finished()  # the last line: the whole page was drawn (ui/page_runs.py)
