@@ -62,7 +62,7 @@ from urllib.parse import parse_qs, urlparse
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ws_session import WsSession  # noqa: E402  (bench/ is not a package)
+from ws_session import WsSession, device_captions, probe_device, run_ended  # noqa: E402  (bench/ is not a package)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -544,33 +544,15 @@ async def set_device(page, choice: str, timeout_ms: int, sess: Session | None = 
                 sess.reopened += 1
             await page.keyboard.press("Escape")
     t0 = time.monotonic()
-    needles = ["will run on cpu"] if choice == "cpu" else ["cuda' was chosen", "will run on cuda"]
-    await page.wait_for_function(SIDEBAR_HAS_JS, arg=needles, polling=50, timeout=timeout_ms)
+    await page.wait_for_function(SIDEBAR_HAS_JS, arg=device_captions(choice), polling=50, timeout=timeout_ms)
     return time.monotonic() - t0
 
 
 async def probe_session(sess: Session, interact_every: float, offset: float, stop: asyncio.Event,
                         timeout_ms: int) -> None:
     """Every `interact_every` s until `stop`: switch the Device select box and time the rerun."""
-    device = "cpu"
-    try:
-        await asyncio.wait_for(stop.wait(), offset)
-    except asyncio.TimeoutError:
-        pass
-    while not stop.is_set():
-        device = "cuda" if device == "cpu" else "cpu"
-        try:
-            sess.interactions.append(await set_device(sess.page, device, min(timeout_ms, 60_000), sess))
-        except Exception as e:
-            sess.errors.append(f"interaction: {type(e).__name__}: {str(e)[:200]}")
-            await screenshot(sess, "probe-timeout")
-            return
-        try:
-            await asyncio.wait_for(stop.wait(), interact_every)
-        except asyncio.TimeoutError:
-            pass
-    if device != "cpu":
-        await set_device(sess.page, "cpu", timeout_ms)
+    await probe_device(lambda device: set_device(sess.page, device, min(timeout_ms, 60_000), sess), interact_every,
+                       offset, stop, sess.interactions, sess.errors, lambda: screenshot(sess, "probe-timeout"))
 
 
 async def watch_session(sess: Session, t_click: float, steps: int, interact_every: float, offset: float,
@@ -598,7 +580,7 @@ async def watch_session(sess: Session, t_click: float, steps: int, interact_ever
                 last_text, last_change = text, now
             if text.startswith("finished"):
                 break
-            if sess.run_id and sess.disk_done_at is None and run_state(sess) in ("finished", "failed", "stopped"):
+            if sess.disk_done_at is None and run_ended(sess.runs_dir, sess.run_id):
                 sess.disk_done_at = now
             if sess.disk_done_at is not None and now - sess.disk_done_at > 90:
                 sess.errors.append(f"page still shows {text[:60]!r} 90 s after its run ended (stale page)")
@@ -613,13 +595,6 @@ async def watch_session(sess: Session, t_click: float, steps: int, interact_ever
             sess.errors.append("a rerun probe hung for 90 s")
     await page.get_by_text(finished_text).first.wait_for(state="visible", timeout=timeout_ms)
     sess.finished_ui_s = time.monotonic() - t_click
-
-
-def run_state(sess: Session) -> str:
-    try:
-        return json.loads((sess.runs_dir / sess.run_id / "status.json").read_text())["state"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return "?"
 
 
 def run_states(runs_dir: Path) -> dict[str, str]:

@@ -53,6 +53,50 @@ def is_answer(text: str) -> bool:
     return "Queued (position" in text or text.startswith(ANSWER_PREFIXES)
 
 
+def device_captions(choice: str) -> list[str]:
+    """What the sidebar caption under the Device box says once the page was drawn with `choice`."""
+    return ["will run on cpu"] if choice == "cpu" else ["cuda' was chosen", "will run on cuda"]
+
+
+def run_state(runs_dir: Path | None, run_id: str | None) -> str:
+    """The run's state in its status.json ("?" when it cannot be read)."""
+    try:
+        return json.loads((runs_dir / run_id / "status.json").read_text())["state"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "?"
+
+
+def run_ended(runs_dir: Path | None, run_id: str | None) -> bool:
+    return bool(run_id) and run_state(runs_dir, run_id) in ("finished", "failed", "stopped")
+
+
+async def probe_device(switch, interact_every: float, offset: float, stop: asyncio.Event, interactions: list,
+                       errors: list, on_fail) -> None:
+    """Every `interact_every` s (first after `offset`) until `stop`: `await switch(device)` between cpu
+    and cuda, appending its seconds to `interactions`; a failure goes to `errors`, then
+    `await on_fail()`, and ends the probing. Leaves the box on cpu. Used by a real page
+    (load_test.probe_session) and a protocol client (WsSession.probe) alike."""
+    device = "cpu"
+    try:
+        await asyncio.wait_for(stop.wait(), offset)
+    except asyncio.TimeoutError:
+        pass
+    while not stop.is_set():
+        device = "cuda" if device == "cpu" else "cpu"
+        try:
+            interactions.append(await switch(device))
+        except Exception as e:
+            errors.append(f"interaction: {type(e).__name__}: {str(e)[:200]}")
+            await on_fail()
+            return
+        try:
+            await asyncio.wait_for(stop.wait(), interact_every)
+        except asyncio.TimeoutError:
+            pass
+    if device != "cpu":
+        await switch("cpu")
+
+
 def widget_state(kind: str, el) -> WidgetState | None:
     """The state the frontend gives a widget element when it is drawn (None: a widget with no value
     of its own, e.g. a button, whose trigger is sent only with its click)."""
@@ -357,34 +401,20 @@ class WsSession:
 
     async def set_device(self, choice: str, timeout_s: float) -> float:
         """Choose `choice` in the Device box (a full rerun); seconds until the sidebar caption shows it."""
-        needles = ["will run on cpu"] if choice == "cpu" else ["cuda' was chosen", "will run on cuda"]
+        needles = device_captions(choice)
         self._probe, self._probe_hit = (needles, self.run_seq), None
         t0 = await self.set_widget("Device", string_value=choice)
         await self.wait(lambda: self._probe_hit is not None, timeout_s, f"the Device caption for {choice}")
         return self._probe_hit - t0
 
     async def probe(self, interact_every: float, offset: float, stop: asyncio.Event, timeout_s: float) -> None:
-        """Every `interact_every` s until `stop`: switch Device and time the rerun (probe_session)."""
-        device = "cpu"
-        try:
-            await asyncio.wait_for(stop.wait(), offset)
-        except asyncio.TimeoutError:
-            pass
-        while not stop.is_set():
-            device = "cuda" if device == "cpu" else "cpu"
-            try:
-                self.interactions.append(await self.set_device(device, min(timeout_s, 60.0)))
-            except Exception as e:
-                self.errors.append(f"interaction: {type(e).__name__}: {str(e)[:200]}")
-                if self.on_error is not None:
-                    self.on_error(self, "probe-timeout")
-                return
-            try:
-                await asyncio.wait_for(stop.wait(), interact_every)
-            except asyncio.TimeoutError:
-                pass
-        if device != "cpu":
-            await self.set_device("cpu", timeout_s)
+        """Every `interact_every` s until `stop`: switch Device and time the rerun (probe_device)."""
+        async def failed() -> None:
+            if self.on_error is not None:
+                self.on_error(self, "probe-timeout")
+
+        await probe_device(lambda device: self.set_device(device, min(timeout_s, 60.0)), interact_every, offset,
+                           stop, self.interactions, self.errors, failed)
 
     async def watch(self, t_click: float, steps: int, interact_every: float, offset: float,
                     timeout_s: float) -> None:
@@ -398,8 +428,7 @@ class WsSession:
                 if self._ended:
                     raise RuntimeError(f"session {self.i} (ws): the websocket ended: {self.errors[-1:]}")
                 now = time.monotonic()
-                if self.run_id and self.disk_done_at is None and self.run_state() in ("finished", "failed",
-                                                                                      "stopped"):
+                if self.disk_done_at is None and run_ended(self.runs_dir, self.run_id):
                     self.disk_done_at = now
                 if self.disk_done_at is not None and now - self.disk_done_at > 90:
                     self.errors.append(f"session still shows {self.progress_text[:60]!r} 90 s after its run "
@@ -416,9 +445,3 @@ class WsSession:
                 self.errors.append("a rerun probe hung for 90 s")
         await self.wait(lambda: self.finished_at is not None, timeout_s, f"{self._finished_text!r}")
         self.finished_ui_s = self.finished_at - t_click
-
-    def run_state(self) -> str:
-        try:
-            return json.loads((self.runs_dir / self.run_id / "status.json").read_text())["state"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return "?"
